@@ -1,0 +1,52 @@
+/** @fileoverview The `summit` command: dispatches to subcommands and maps failures to exit codes. */
+import { fileURLToPath } from 'node:url'
+import { EXIT, type CliIo, type Command } from './command'
+import { UsageError } from './args'
+import { CliError } from './errors'
+import { COMMANDS } from './commands'
+
+/** Prints the list of commands. */
+function help(io: CliIo, commands: readonly Command[]): void {
+  io.out('usage: summit <command> [options]\n\ncommands:\n')
+  for (const c of commands) io.out(`  ${c.usage}\n      ${c.summary}\n`)
+}
+
+/** Runs `summit` with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    help(io, COMMANDS)
+    return name === undefined ? EXIT.error : EXIT.ok
+  }
+  const cmd = COMMANDS.find((c) => c.name === name)
+  if (cmd === undefined) {
+    io.err(`summit: unknown command '${name}' (try 'summit help')\n`)
+    return EXIT.error
+  }
+  try {
+    return await cmd.run(rest, io)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`summit ${name}: ${e.message}\nusage: summit ${cmd.usage}\n`)
+      return EXIT.error
+    }
+    if (e instanceof CliError) {
+      io.err(`summit ${name}: ${e.message}\n`)
+      return EXIT.error
+    }
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e)
+    io.err(`summit ${name}: internal error: ${msg}\n`)
+    return EXIT.error
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
+if (invokedDirectly) {
+  const io: CliIo = {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t)
+  }
+  void main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code
+  })
+}

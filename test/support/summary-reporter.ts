@@ -1,0 +1,25 @@
+/** @fileoverview A vitest reporter that ends the run with one plain line: `N passed, N failed, N skipped`. */
+import type { Reporter, TestModule } from 'vitest/node'
+
+/** Counts test outcomes over all modules and prints the closing summary line. */
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: readonly TestModule[]): void {
+    setImmediate(() => this.print(modules))
+  }
+
+  private print(modules: readonly TestModule[]): void {
+    let passed = 0
+    let failed = 0
+    let skipped = 0
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state
+        if (state === 'passed') passed++
+        else if (state === 'failed') failed++
+        else skipped++
+      }
+      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++
+    }
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`)
+  }
+}

@@ -1,0 +1,13 @@
+// Vitest configuration: unit and integration tests live under test/ and beside their sources.
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src-daemon/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts']
+  }
+})
