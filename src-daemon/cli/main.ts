@@ -40,7 +40,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
+const invokedDirectly =
+  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
 if (invokedDirectly) {
   const io: CliIo = {
     out: (t) => void process.stdout.write(t),

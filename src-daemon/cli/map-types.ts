@@ -1,0 +1,43 @@
+/** @fileoverview Names of BPF map types for human-readable output. */
+
+const NAMES: readonly string[] = [
+  'unspec',
+  'hash',
+  'array',
+  'prog_array',
+  'perf_event_array',
+  'percpu_hash',
+  'percpu_array',
+  'stack_trace',
+  'cgroup_array',
+  'lru_hash',
+  'lru_percpu_hash',
+  'lpm_trie',
+  'array_of_maps',
+  'hash_of_maps',
+  'devmap',
+  'sockmap',
+  'cpumap',
+  'xskmap',
+  'sockhash',
+  'cgroup_storage',
+  'reuseport_sockarray',
+  'percpu_cgroup_storage',
+  'queue',
+  'stack',
+  'sk_storage',
+  'devmap_hash',
+  'struct_ops',
+  'ringbuf',
+  'inode_storage',
+  'task_storage',
+  'bloom_filter',
+  'user_ringbuf',
+  'cgrp_storage',
+  'arena'
+]
+
+/** The map type's name (`hash`, `array`, ...), or `type N` when unknown. */
+export function mapTypeName(type: number): string {
+  return NAMES[type] ?? `type ${type}`
+}
