@@ -1,0 +1,154 @@
+/**
+ * @fileoverview Turns a solver model of an equivalence query into a concrete interpreter input:
+ * packet and context bytes, initial map entries, and the random/time sequences.
+ */
+import type { MapEntryInput, RunInput } from '../interp/types'
+import type { Term, TermValue } from './term'
+import type { EquivalenceQuery } from './enc-equiv'
+import type { EncodeModel } from './enc-state'
+import { evalTerm, freeVars } from './terms'
+
+/** A model completed with defaults (0 / false) for variables the solver left out. */
+function completeEnv(
+  model: ReadonlyMap<string, TermValue>,
+  terms: readonly Term[]
+): Map<string, TermValue> {
+  const env = new Map(model)
+  for (const v of freeVars(terms))
+    if (!env.has(v.name)) env.set(v.name, v.sort === 'bool' ? false : 0n)
+  return env
+}
+
+function bytesOfKey(value: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  for (let i = 0; i < size; i++) out[i] = Number((value >> BigInt(8 * i)) & 0xffn)
+  return out
+}
+
+/** Fills `out` with the model's values of region `rid`'s initial bytes at constant offsets. */
+function regionBytes(
+  q: EquivalenceQuery,
+  env: Map<string, TermValue>,
+  rid: string,
+  out: Uint8Array
+): void {
+  for (const r of q.layout.inputs.namedBytes(rid)) {
+    const place = r.place[r.place.length - 1] as Term
+    const off = Number(BigInt.asIntN(64, evalTerm(place, completeEnv(env, [place])) as bigint))
+    if (off >= 0 && off < out.length)
+      out[off] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
+  }
+}
+
+/** Initial entries of map `i` that the model makes present (hash-like) or gives values (arrays). */
+function mapEntries(
+  q: EquivalenceQuery,
+  env: Map<string, TermValue>,
+  i: number,
+  keySize: number,
+  valueSize: number,
+  arrayLike: boolean
+): MapEntryInput[] {
+  const rid = `map${i}`
+  const byKey = new Map<bigint, Uint8Array>()
+  const valueOf = (key: bigint): Uint8Array => {
+    let v = byKey.get(key)
+    if (v === undefined) {
+      v = new Uint8Array(valueSize)
+      byKey.set(key, v)
+    }
+    return v
+  }
+  const present = new Set<bigint>()
+  for (const p of q.layout.inputs.namedPresence(rid)) {
+    const key = p.place[0] as Term
+    const k = evalTerm(key, completeEnv(env, [key])) as bigint
+    if (evalTerm(p.value, completeEnv(env, [p.value])) === true) present.add(k)
+  }
+  for (const r of q.layout.inputs.namedBytes(rid)) {
+    const [key, off] = r.place as [Term, Term]
+    const k = evalTerm(key, completeEnv(env, [key])) as bigint
+    const o = Number(evalTerm(off, completeEnv(env, [off])) as bigint)
+    if (o >= 0 && o < valueSize)
+      valueOf(k)[o] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
+  }
+  const keys = arrayLike ? [...byKey.keys()] : [...present]
+  return keys.map((k) => ({
+    key: bytesOfKey(k, keySize),
+    value: byKey.get(k) ?? new Uint8Array(valueSize)
+  }))
+}
+
+/** Map types whose in-range keys always exist (their entries carry values only). */
+const ALWAYS_PRESENT = new Set([2, 6])
+
+/** Adds distinct filler keys until the map holds `max` entries (the model said it is full). */
+function fillUp(
+  entries: MapEntryInput[],
+  keySize: number,
+  valueSize: number,
+  max: number
+): MapEntryInput[] {
+  const used = new Set(entries.map((e) => Array.from(e.key).join(',')))
+  const out = [...entries]
+  for (let n = 0n; out.length < max && n < 1n << BigInt(Math.min(keySize * 8, 52)); n++) {
+    const key = bytesOfKey(n ^ 0x5a5a5a5an, keySize)
+    const id = Array.from(key).join(',')
+    if (used.has(id)) continue
+    used.add(id)
+    out.push({ key, value: new Uint8Array(valueSize) })
+  }
+  return out
+}
+
+function sequence(env: Map<string, TermValue>, name: string, mask: bigint): number[] {
+  const out: number[] = []
+  for (let i = 0; env.has(`${name}_${i}`); i++)
+    out.push(Number((env.get(`${name}_${i}`) as bigint) & mask))
+  return out
+}
+
+/** The interpreter input a satisfying `model` of query `q` describes. */
+export function counterexampleInput(
+  q: EquivalenceQuery,
+  model: ReadonlyMap<string, TermValue>,
+  em: EncodeModel
+): RunInput {
+  const env = new Map(model)
+  const k = em.ctx
+  const input: {
+    packet?: Uint8Array
+    ctx?: Uint8Array
+    mem?: Uint8Array
+    r1?: bigint
+    maps?: MapEntryInput[][]
+    randoms?: number[]
+    times?: number[]
+  } = {}
+  if (k === 'xdp' || k === 'skb' || k === 'socket') {
+    const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
+    const pkt = new Uint8Array(Math.min(len, em.maxPacket))
+    regionBytes(q, env, 'pkt', pkt)
+    input.packet = pkt
+    const ctx = new Uint8Array(k === 'xdp' ? 24 : 192)
+    regionBytes(q, env, 'ctx', ctx)
+    input.ctx = ctx
+  } else if (k === 'scalar') {
+    input.r1 = (env.get('in_r1') as bigint | undefined) ?? 0n
+  } else {
+    const buf = new Uint8Array(em.ctxSize)
+    regionBytes(q, env, 'ctx', buf)
+    if (k === 'plain') input.mem = buf
+    else input.ctx = buf
+  }
+  input.maps = em.maps.map((def, i) => {
+    const entries = mapEntries(q, env, i, def.keySize, def.valueSize, ALWAYS_PRESENT.has(def.type))
+    return env.get(`full_map${i}`) === true
+      ? fillUp(entries, def.keySize, def.valueSize, def.maxEntries)
+      : entries
+  })
+  input.randoms = sequence(env, 'rand', 0xffffffffn)
+  const times = sequence(env, 'time', 0xffffffffffffffffn)
+  if (times.length > 0) input.times = times
+  return input
+}

@@ -1,0 +1,188 @@
+/**
+ * @fileoverview The equivalence query: both programs encoded over the same shared inputs, and
+ * the condition "some observable output differs" (exit kind and r0, packet and context bytes,
+ * final map contents, the ordered sequence of helper effects). Unsatisfiable means equal.
+ */
+import type { Program } from '../isa/decode'
+import type { BoolTerm, BvTerm } from './term'
+import { SharedInputs } from './enc-inputs'
+import { encodeExecution } from './enc-exec'
+import type {
+  EffectPoint,
+  EncodeModel,
+  ExitPoint,
+  ProgramEncoding,
+  SharedLayout
+} from './enc-state'
+import { Unsupported } from './enc-state'
+import {
+  add,
+  and,
+  bv,
+  bvAnd,
+  bvVar,
+  eq,
+  FALSE,
+  ite,
+  ne,
+  not,
+  or,
+  TRUE,
+  ugt,
+  ule,
+  ult
+} from './terms'
+
+/** A built query: assertions that are satisfiable exactly when the programs can differ. */
+export interface EquivalenceQuery {
+  readonly assertions: readonly BoolTerm[]
+  /** The ways the outputs can differ, by name (exit, maps, effects, pkt, ctx): for explanations. */
+  readonly differences: readonly { readonly what: string; readonly cond: BoolTerm }[]
+  readonly layout: SharedLayout
+  readonly a: ProgramEncoding
+  readonly b: ProgramEncoding
+}
+
+/** The query, or why the programs cannot be encoded. */
+export type BuildResult =
+  | { readonly kind: 'query'; readonly query: EquivalenceQuery }
+  | { readonly kind: 'unsupported'; readonly reason: string }
+
+/** Makes the shared layout: region bases (4 KiB-aligned, between 2^32 and 2^47) and the packet length. */
+export function makeLayout(model: EncodeModel): {
+  layout: SharedLayout
+  constraints: () => BoolTerm[]
+} {
+  const inputs = new SharedInputs()
+  const bases = new Map<string, BvTerm>()
+  const pktLen = bvVar('pkt_len', 64)
+  const layout: SharedLayout = {
+    inputs,
+    pktLen,
+    base: (rid) => {
+      let b = bases.get(rid)
+      if (b === undefined) {
+        b = bvVar(`base_${rid}`, 64)
+        bases.set(rid, b)
+      }
+      return b
+    }
+  }
+  const constraints = (): BoolTerm[] => {
+    const out: BoolTerm[] = [ule(pktLen, bv(model.maxPacket, 64))]
+    for (const b of bases.values()) {
+      out.push(
+        ugt(b, bv(1n << 32n, 64)),
+        ult(b, bv(1n << 47n, 64)),
+        eq(bvAnd(b, bv(0xfff, 64)), bv(0, 64))
+      )
+    }
+    return out
+  }
+  return { layout, constraints }
+}
+
+function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTerm {
+  const cases: BoolTerm[] = []
+  for (const a of xa) {
+    for (const b of xb) {
+      const both = and(a.cond, b.cond)
+      if (both === FALSE) continue
+      const differ = a.via !== b.via ? TRUE : a.via === 'exit' ? ne(a.r0, b.r0) : FALSE
+      if (differ !== FALSE) cases.push(and(both, differ))
+    }
+  }
+  return or(...cases)
+}
+
+function regionDiffers(a: ProgramEncoding, b: ProgramEncoding, rid: string): BoolTerm {
+  const places = [...a.mem.writtenPlaces(rid), ...b.mem.writtenPlaces(rid)]
+  const seen = new Set<string>()
+  const cases: BoolTerm[] = []
+  for (const p of places) {
+    const k = p.map((t) => t.id).join(',')
+    if (seen.has(k)) continue
+    seen.add(k)
+    cases.push(ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p)))
+  }
+  return or(...cases)
+}
+
+function mapsDiffer(a: ProgramEncoding, b: ProgramEncoding, model: EncodeModel): BoolTerm {
+  const cases: BoolTerm[] = []
+  model.maps.forEach((def, i) => {
+    const seen = new Set<number>()
+    for (const key of [...a.maps.touchedKeys(i), ...b.maps.touchedKeys(i)]) {
+      if (seen.has(key.id)) continue
+      seen.add(key.id)
+      const pa = a.maps.present(i, key)
+      const pb = b.maps.present(i, key)
+      const bytes: BoolTerm[] = []
+      for (let o = 0; o < def.valueSize; o++) {
+        const place = [key, bv(o, 64)]
+        bytes.push(ne(a.mem.readByte(`map${i}`, place), b.mem.readByte(`map${i}`, place)))
+      }
+      cases.push(or(ne(boolToBv(pa), boolToBv(pb)), and(pa, or(...bytes))))
+    }
+  })
+  return or(...cases)
+}
+
+function boolToBv(c: BoolTerm): BvTerm {
+  return ite(c, bv(1, 1), bv(0, 1))
+}
+
+/** Position (0-based) of each effect in the emitted sequence, and the sequence length. */
+function positions(effects: readonly EffectPoint[]): { pos: BvTerm[]; count: BvTerm } {
+  const pos: BvTerm[] = []
+  let count = bv(0, 16)
+  for (const e of effects) {
+    pos.push(count)
+    count = add(count, ite(e.cond, bv(1, 16), bv(0, 16)))
+  }
+  return { pos, count }
+}
+
+function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): BoolTerm {
+  if (ea.length === 0 && eb.length === 0) return FALSE
+  const pa = positions(ea)
+  const pb = positions(eb)
+  const cases: BoolTerm[] = [ne(pa.count, pb.count)]
+  ea.forEach((x, i) => {
+    eb.forEach((y, j) => {
+      const meet = and(x.cond, y.cond, eq(pa.pos[i] as BvTerm, pb.pos[j] as BvTerm))
+      if (meet === FALSE) return
+      const same =
+        x.kind === y.kind && x.args.length === y.args.length
+          ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)))
+          : FALSE
+      cases.push(and(meet, not(same)))
+    })
+  })
+  return or(...cases)
+}
+
+/** Builds the equivalence query of `a` and `b` (decoded, validated, loop-free programs). */
+export function buildEquivalence(a: Program, b: Program, model: EncodeModel): BuildResult {
+  try {
+    const { layout, constraints } = makeLayout(model)
+    const ea = encodeExecution(a, model, layout, 'A')
+    const eb = encodeExecution(b, model, layout, 'B')
+    const regions = new Set([...ea.mem.regions(), ...eb.mem.regions()])
+    const differences = [
+      { what: 'exit', cond: exitsDiffer(ea.exits, eb.exits) },
+      { what: 'maps', cond: mapsDiffer(ea, eb, model) },
+      { what: 'effects', cond: effectsDiffer(ea.effects, eb.effects) }
+    ]
+    for (const rid of regions) {
+      if (rid === 'pkt' || rid === 'ctx')
+        differences.push({ what: rid, cond: regionDiffers(ea, eb, rid) })
+    }
+    const differ = or(...differences.map((d) => d.cond))
+    const assertions = [...constraints(), ...layout.inputs.constraints(), differ]
+    return { kind: 'query', query: { assertions, differences, layout, a: ea, b: eb } }
+  } catch (e) {
+    if (e instanceof Unsupported) return { kind: 'unsupported', reason: e.message }
+    throw e
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * @fileoverview Symbolic execution of one loop-free program into terms: instructions in slot
+ * order (a topological order when every jump goes forward), block states merged with
+ * if-then-else on path conditions, memory and maps as guarded logs, exits and helper effects
+ * collected with their path conditions.
+ */
+import type { Decoded, Program } from '../isa/decode'
+import { jumpTarget } from '../isa/jump'
+import { assertNever } from '../util/result'
+import type { BoolTerm, BvTerm } from './term'
+import { aluResult, endResult, immOperand, jumpCondition, low32 } from './enc-alu'
+import { callHelper } from './enc-helpers'
+import { atomicOp, initialByte, ldPacket, loadFrom, storeTo } from './enc-access'
+import { SymMemory } from './enc-memory'
+import { SymMaps } from './enc-maps'
+import type {
+  EffectPoint,
+  EncodeModel,
+  ExitPoint,
+  ProgramEncoding,
+  SharedLayout,
+  SymVal
+} from './enc-state'
+import { Unsupported } from './enc-state'
+import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
+
+/** Execution state flowing along one edge. */
+export interface FlowState {
+  readonly pc: BoolTerm
+  readonly regs: readonly SymVal[]
+  /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
+  readonly nrand: BvTerm
+  readonly ntime: BvTerm
+}
+
+/** Everything one program's encoding accumulates. */
+export interface ExecContext {
+  readonly model: EncodeModel
+  readonly layout: SharedLayout
+  readonly mem: SymMemory
+  readonly maps: SymMaps
+  readonly exits: ExitPoint[]
+  readonly effects: EffectPoint[]
+  /** Prefix for this program's private variables (uninitialised and clobbered registers). */
+  readonly tag: string
+  fresh: number
+}
+
+/** A fresh private variable of this program (different in the other program). */
+export function privateVar(cx: ExecContext, what: string): BvTerm {
+  return bvVar(`${cx.tag}_${what}_${cx.fresh++}`, 64)
+}
+
+function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
+  const last = ins[ins.length - 1] as { pc: BoolTerm; val: SymVal }
+  let v = last.val.v
+  let ptr = last.val.ptr
+  for (let i = ins.length - 2; i >= 0; i--) {
+    const x = ins[i] as { pc: BoolTerm; val: SymVal }
+    v = ite(x.pc, x.val.v, v)
+    const p = x.val.ptr
+    if (ptr === undefined || p === undefined || p.rid !== ptr.rid) ptr = undefined
+    else {
+      const key =
+        p.key !== undefined && ptr.key !== undefined ? ite(x.pc, p.key, ptr.key) : undefined
+      ptr = { rid: p.rid, off: ite(x.pc, p.off, ptr.off), ...(key ? { key } : {}) }
+    }
+  }
+  return ptr === undefined ? { v } : { v, ptr }
+}
+
+/** Joins the states reaching one instruction. */
+function merge(ins: readonly FlowState[]): FlowState {
+  if (ins.length === 1) return ins[0] as FlowState
+  const regs: SymVal[] = []
+  for (let r = 0; r < 11; r++)
+    regs.push(mergeVals(ins.map((s) => ({ pc: s.pc, val: s.regs[r] as SymVal }))))
+  const counter = (get: (s: FlowState) => BvTerm): BvTerm => {
+    let out = get(ins[ins.length - 1] as FlowState)
+    for (let i = ins.length - 2; i >= 0; i--)
+      out = ite((ins[i] as FlowState).pc, get(ins[i] as FlowState), out)
+    return out
+  }
+  return {
+    pc: or(...ins.map((s) => s.pc)),
+    regs,
+    nrand: counter((s) => s.nrand),
+    ntime: counter((s) => s.ntime)
+  }
+}
+
+/** The initial registers: r1 per context kind, r10 the stack frame top, others private. */
+function entryState(cx: ExecContext): FlowState {
+  const regs: SymVal[] = []
+  for (let r = 0; r < 11; r++) regs.push({ v: privateVar(cx, `uninit_r${r}`) })
+  const k = cx.model.ctx
+  if (k === 'scalar') regs[1] = { v: bvVar('in_r1', 64) }
+  else regs[1] = { v: cx.layout.base('ctx'), ptr: { rid: 'ctx', off: bv(0, 64) } }
+  if (k === 'plain') regs[2] = { v: bv(cx.model.ctxSize, 64) }
+  regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
+  return { pc: TRUE, regs, nrand: bv(0, 8), ntime: bv(0, 8) }
+}
+
+/** Pointer arithmetic and ALU for one instruction. */
+function alu(d: Decoded, regs: SymVal[]): void {
+  const s = d.spec
+  if (s.kind === 'end') {
+    regs[d.insn.dst] = { v: endResult(s, (regs[d.insn.dst] as SymVal).v, d.insn.imm) }
+    return
+  }
+  if (s.kind !== 'alu') return
+  const dst = regs[d.insn.dst] as SymVal
+  const srcVal: SymVal =
+    s.source === 'reg' ? (regs[d.insn.src] as SymVal) : { v: immOperand(d.insn.imm) }
+  const v = aluResult(s, dst.v, srcVal.v)
+  if (s.is64 && s.op === 'mov' && srcVal.ptr) regs[d.insn.dst] = srcVal
+  else if (s.is64 && s.op === 'add' && dst.ptr && !srcVal.ptr)
+    regs[d.insn.dst] = { v, ptr: { ...dst.ptr, off: add(dst.ptr.off, srcVal.v) } }
+  else if (s.is64 && s.op === 'add' && srcVal.ptr && !dst.ptr)
+    regs[d.insn.dst] = { v, ptr: { ...srcVal.ptr, off: add(srcVal.ptr.off, dst.v) } }
+  else if (s.is64 && s.op === 'sub' && dst.ptr && !srcVal.ptr)
+    regs[d.insn.dst] = { v, ptr: { ...dst.ptr, off: sub(dst.ptr.off, srcVal.v) } }
+  else if (s.is64 && s.op === 'sub' && dst.ptr && srcVal.ptr && dst.ptr.rid === srcVal.ptr.rid)
+    regs[d.insn.dst] = { v: sub(dst.ptr.off, srcVal.ptr.off) }
+  else regs[d.insn.dst] = { v }
+}
+
+/** The branch condition of a conditional jump; packet pointers compare by offset. */
+function branchCondition(d: Decoded, regs: readonly SymVal[]): BoolTerm {
+  const s = d.spec
+  if (s.kind !== 'jmp') throw new Unsupported('not a conditional jump')
+  const a = regs[d.insn.dst] as SymVal
+  const b: SymVal =
+    s.source === 'reg' ? (regs[d.insn.src] as SymVal) : { v: immOperand(d.insn.imm) }
+  let x = a.v
+  let y = b.v
+  if (a.ptr && b.ptr && a.ptr.rid === b.ptr.rid && a.ptr.rid === 'pkt') {
+    x = a.ptr.off
+    y = b.ptr.off
+  }
+  return s.is32 ? jumpCondition(s.cond, low32(x), low32(y)) : jumpCondition(s.cond, x, y)
+}
+
+/** Encodes `program` (throws {@link Unsupported} for constructs outside the model). */
+export function encodeExecution(
+  program: Program,
+  model: EncodeModel,
+  layout: SharedLayout,
+  tag: string
+): ProgramEncoding {
+  const mem = new SymMemory((rid, place) => initialByte(model, layout, rid, place))
+  const cx: ExecContext = {
+    model,
+    layout,
+    mem,
+    maps: new SymMaps(model.maps, layout.inputs, mem),
+    exits: [],
+    effects: [],
+    tag,
+    fresh: 0
+  }
+  const pending = new Map<number, FlowState[]>()
+  const push = (slot: number, st: FlowState): void => {
+    if (st.pc === FALSE) return
+    const list = pending.get(slot)
+    if (list === undefined) pending.set(slot, [st])
+    else list.push(st)
+  }
+  let cur: FlowState | undefined = entryState(cx)
+  for (const d of program.insns) {
+    const incoming = pending.get(d.index) ?? []
+    pending.delete(d.index)
+    if (cur !== undefined) incoming.push(cur)
+    if (incoming.length === 0) {
+      cur = undefined
+      continue
+    }
+    cur = step(cx, d, merge(incoming), push)
+  }
+  if (cur !== undefined || pending.size > 0)
+    throw new Unsupported('control falls off the end of the program')
+  return { exits: cx.exits, effects: cx.effects, mem, maps: cx.maps }
+}
+
+/** Executes one instruction; returns the fall-through state (undefined when control leaves). */
+function step(
+  cx: ExecContext,
+  d: Decoded,
+  st: FlowState,
+  push: (slot: number, st: FlowState) => void
+): FlowState | undefined {
+  const s = d.spec
+  const regs = [...st.regs]
+  switch (s.kind) {
+    case 'alu':
+    case 'end':
+      alu(d, regs)
+      return { ...st, regs }
+    case 'lddw':
+      regs[d.insn.dst] = lddwValue(cx, d)
+      return { ...st, regs }
+    case 'ldx':
+      regs[d.insn.dst] = loadFrom(cx, st, regs[d.insn.src] as SymVal, d.insn.off, s.bytes, s.signed)
+      return { ...st, regs }
+    case 'st':
+    case 'stx': {
+      const val: SymVal =
+        s.kind === 'st' ? { v: immOperand(d.insn.imm) } : (regs[d.insn.src] as SymVal)
+      storeTo(cx, st, regs[d.insn.dst] as SymVal, d.insn.off, s.bytes, val)
+      return { ...st, regs }
+    }
+    case 'atomic':
+      atomicOp(cx, st, regs, d, s)
+      return { ...st, regs }
+    case 'ldabs':
+    case 'ldind':
+      return ldPacket(cx, st, regs, d, s)
+    case 'ja': {
+      push(jumpTarget(d) as number, { ...st, regs })
+      return undefined
+    }
+    case 'jmp': {
+      const c = branchCondition(d, regs)
+      const target = jumpTarget(d) as number
+      if (target <= d.index) throw new Unsupported('backward jump (loop)')
+      push(target, { ...st, pc: and(st.pc, c), regs })
+      return { ...st, pc: and(st.pc, not(c)), regs }
+    }
+    case 'call':
+      if (s.target !== 'helper') throw new Unsupported(`${s.target} calls are not modelled`)
+      return callHelper(cx, st, regs, d.insn.imm)
+    case 'exit':
+      cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v })
+      return undefined
+    default:
+      return assertNever(s)
+  }
+}
+
+/** The value an lddw loads: a constant, a map handle, or a pointer into a map's value. */
+function lddwValue(cx: ExecContext, d: Decoded): SymVal {
+  const s = d.spec
+  if (s.kind !== 'lddw') throw new Unsupported('not an lddw')
+  const imm64 = d.imm64 ?? 0n
+  if (s.pseudo === 'imm64') return { v: bv(imm64, 64) }
+  const index = mapIndex(cx, s.pseudo === 'map_idx' || s.pseudo === 'map_idx_value', d.insn.imm)
+  if (s.pseudo === 'map_fd' || s.pseudo === 'map_idx')
+    return {
+      v: add(cx.layout.base(`mapref${index}`), bv(0, 64)),
+      ptr: { rid: `mapref${index}`, off: bv(0, 64) }
+    }
+  if (s.pseudo === 'map_value' || s.pseudo === 'map_idx_value') {
+    const off = bv(BigInt(d.next?.imm ?? 0), 64)
+    return {
+      v: add(cx.layout.base(`map${index}`), off),
+      ptr: { rid: `map${index}`, off, key: bv(0, 32) }
+    }
+  }
+  throw new Unsupported(`ld_imm64 with source ${s.pseudo} is not modelled`)
+}
+
+/** The map index an lddw immediate names (by fd when the maps have fds, else by position). */
+function mapIndex(cx: ExecContext, byIndex: boolean, imm: number): number {
+  const maps = cx.model.maps
+  const byFd = !byIndex && maps.some((m) => m.fd !== undefined)
+  const index = byFd ? maps.findIndex((m) => m.fd === imm) : imm
+  if (index < 0 || index >= maps.length) throw new Unsupported(`ld_imm64 names unknown map ${imm}`)
+  return index
+}

@@ -1,0 +1,162 @@
+/**
+ * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
+ * shared input sequences, redirects and tail calls as observable effects. Each mirrors the
+ * interpreter's helper of the same id; r1-r5 are clobbered after every call.
+ */
+import type { BoolTerm, BvTerm } from './term'
+import type { ExecContext, FlowState } from './enc-exec'
+import { privateVar } from './enc-exec'
+import type { Ptr, SymVal } from './enc-state'
+import { Unsupported } from './enc-state'
+import { low32 } from './enc-alu'
+import { add, and, bv, bvAnd, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
+
+const XDP_ABORTED = 0
+const XDP_REDIRECT = 4
+const TC_ACT_SHOT = 2
+const TC_ACT_REDIRECT = 7
+
+function mapOf(v: SymVal, what: string): number {
+  const rid = v.ptr?.rid
+  if (rid === undefined || !rid.startsWith('mapref'))
+    throw new Unsupported(`${what}: map argument is not a known map`)
+  return Number(rid.slice('mapref'.length))
+}
+
+function memPtr(v: SymVal, what: string): Ptr {
+  const p = v.ptr
+  if (p === undefined || p.rid.startsWith('mapref') || p.rid === 'ctx')
+    throw new Unsupported(
+      `${what}: memory argument is not a tracked stack, packet or map-value pointer`
+    )
+  return p
+}
+
+function readArg(cx: ExecContext, p: Ptr, size: number): BvTerm {
+  return cx.mem.read(p.rid, p.key !== undefined ? [p.key, p.off] : [p.off], size)
+}
+
+/** The address a lookup of `key` returns when found: base + key·valueSize for small keys. */
+function entryAddress(cx: ExecContext, map: number, key: BvTerm, valueSize: number): BvTerm {
+  if (key.width > 32) return privateVar(cx, `addr_map${map}`)
+  return add(
+    cx.layout.base(`map${map}`),
+    mul(zeroExt(key, 64 - key.width), bv(Math.max(valueSize, 1), 64))
+  )
+}
+
+function nextInSequence(cx: ExecContext, name: string, count: BvTerm, width: number): BvTerm {
+  const v = cx.layout.inputs.sequence(name, count, 16)
+  return width === 64 ? v : zeroExt(extract(v, width - 1, 0), 64 - width)
+}
+
+/** Executes helper `id` on `regs`; returns the state after the call (undefined when it ends the program). */
+export function callHelper(
+  cx: ExecContext,
+  st: FlowState,
+  regs: SymVal[],
+  id: number
+): FlowState | undefined {
+  const R = (i: number): SymVal => regs[i] as SymVal
+  let next: FlowState = { ...st }
+  let r0: SymVal
+  switch (id) {
+    case 1: {
+      const map = mapOf(R(1), 'map_lookup_elem')
+      const def = cx.maps.def(map)
+      const key = readArg(cx, memPtr(R(2), 'map_lookup_elem'), def.keySize)
+      const found = cx.maps.present(map, key)
+      const addr = entryAddress(cx, map, key, def.valueSize)
+      r0 = { v: ite(found, addr, bv(0, 64)), ptr: { rid: `map${map}`, off: bv(0, 64), key } }
+      break
+    }
+    case 2: {
+      const map = mapOf(R(1), 'map_update_elem')
+      const def = cx.maps.def(map)
+      if (def.type === 9 || def.type === 10) throw new Unsupported('LRU eviction is not modelled')
+      const key = readArg(cx, memPtr(R(2), 'map_update_elem'), def.keySize)
+      const value = readArg(cx, memPtr(R(3), 'map_update_elem'), def.valueSize)
+      r0 = { v: cx.maps.update(st.pc, map, key, value, R(4).v).r0 }
+      break
+    }
+    case 3: {
+      const map = mapOf(R(1), 'map_delete_elem')
+      const key = readArg(cx, memPtr(R(2), 'map_delete_elem'), cx.maps.def(map).keySize)
+      r0 = { v: cx.maps.delete(st.pc, map, key).r0 }
+      break
+    }
+    case 5:
+    case 125:
+      r0 = { v: nextInSequence(cx, 'time', st.ntime, 64) }
+      next = { ...next, ntime: add(st.ntime, bv(1, 8)) }
+      break
+    case 7:
+      r0 = { v: nextInSequence(cx, 'rand', st.nrand, 32) }
+      next = { ...next, nrand: add(st.nrand, bv(1, 8)) }
+      break
+    case 8:
+      r0 = { v: bv(0, 64) }
+      break
+    case 12:
+      return tailCall(cx, st, regs)
+    case 23:
+      r0 = redirect(cx, st, regs)
+      break
+    case 51:
+      r0 = redirectMap(cx, st, regs)
+      break
+    default:
+      throw new Unsupported(`helper ${id} is not modelled by the prover`)
+  }
+  const out = [...regs]
+  out[0] = r0
+  for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
+  return { ...next, regs: out }
+}
+
+function tailCall(cx: ExecContext, st: FlowState, regs: SymVal[]): FlowState {
+  const map = mapOf(regs[2] as SymVal, 'tail_call')
+  const index = low32((regs[3] as SymVal).v)
+  const populated = cx.maps.present(map, index)
+  const taken: BoolTerm = and(st.pc, populated)
+  cx.effects.push({ cond: taken, kind: 'tail_call', args: [bv(map, 64), zeroExt(index, 32)] })
+  cx.exits.push({ cond: taken, via: 'tail_call', r0: bv(0, 64) })
+  const out = [...regs]
+  for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
+  return { ...st, pc: and(st.pc, not(populated)), regs: out }
+}
+
+function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
+  const xdp = cx.model.ctx === 'xdp'
+  if (!xdp && cx.model.ctx !== 'skb')
+    throw new Unsupported('redirect is not available for this program type')
+  const flags = (regs[2] as SymVal).v
+  const bad = xdp
+    ? not(eq(flags, bv(0, 64)))
+    : not(eq(bvAnd(flags, bv(~1n & 0xffffffffffffffffn, 64)), bv(0, 64)))
+  const ifindex = zeroExt(low32((regs[1] as SymVal).v), 32)
+  cx.effects.push({ cond: and(st.pc, not(bad)), kind: 'redirect', args: [ifindex, flags] })
+  const ok = bv(xdp ? XDP_REDIRECT : TC_ACT_REDIRECT, 64)
+  return { v: ite(bad, bv(xdp ? XDP_ABORTED : TC_ACT_SHOT, 64), ok) }
+}
+
+function redirectMap(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
+  const map = mapOf(regs[1] as SymVal, 'redirect_map')
+  const t = cx.maps.def(map).type
+  if (t !== 14 && t !== 16 && t !== 17)
+    throw new Unsupported(`redirect_map on map type ${t} is not modelled`)
+  const flags = (regs[3] as SymVal).v
+  const bad = not(eq(bvAnd(flags, bv(~(3n | 8n | 16n) & 0xffffffffffffffffn, 64)), bv(0, 64)))
+  const key = low32((regs[2] as SymVal).v)
+  const found = and(
+    cx.maps.present(map, key),
+    ult(zeroExt(key, 32), bv(cx.maps.def(map).maxEntries, 64))
+  )
+  cx.effects.push({
+    cond: and(st.pc, not(bad), found),
+    kind: 'redirect_map',
+    args: [bv(map, 64), zeroExt(key, 32), flags]
+  })
+  const fallback = bvAnd(flags, bv(3, 64))
+  return { v: ite(bad, bv(XDP_ABORTED, 64), ite(found, bv(XDP_REDIRECT, 64), fallback)) }
+}

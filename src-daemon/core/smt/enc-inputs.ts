@@ -1,0 +1,142 @@
+/**
+ * @fileoverview The symbolic inputs both programs of an equivalence query share: initial bytes of
+ * every memory region, initial map presence, random and time sequences. Reads at constant places
+ * become named variables (the same name in both programs); reads at symbolic places get fresh
+ * variables tied together by consistency constraints (equal place → equal value).
+ */
+import type { BoolTerm, BvTerm } from './term'
+import { and, boolVar, bv, bvVar, eq, FALSE, iff, implies, ite, TRUE, ult } from './terms'
+
+/** An initial read at a place that was not constant. */
+interface SymbolicRead<T> {
+  readonly place: readonly BvTerm[]
+  readonly value: T
+}
+
+/** Per-region record of initial reads. */
+interface RegionReads<T> {
+  readonly byName: Map<string, T>
+  readonly constPlaces: { place: readonly BvTerm[]; value: T }[]
+  readonly symbolic: SymbolicRead<T>[]
+}
+
+function placeKey(place: readonly BvTerm[]): string | undefined {
+  let key = ''
+  for (const p of place) {
+    if (p.op !== 'bvconst') return undefined
+    key += `_${p.value.toString(16)}`
+  }
+  return key
+}
+
+/** Shared initial state of one query; both programs read their inputs from the same instance. */
+export class SharedInputs {
+  private readonly bytes = new Map<string, RegionReads<BvTerm>>()
+  private readonly flags = new Map<string, RegionReads<BoolTerm>>()
+  private fresh = 0
+
+  /** Sequences of helper results (get_prandom_u32, ktime_get_ns) by position. */
+  readonly sequences = new Map<string, BvTerm[]>()
+
+  private region<T>(table: Map<string, RegionReads<T>>, rid: string): RegionReads<T> {
+    let r = table.get(rid)
+    if (r === undefined) {
+      r = { byName: new Map(), constPlaces: [], symbolic: [] }
+      table.set(rid, r)
+    }
+    return r
+  }
+
+  /** The initial byte of region `rid` at `place` (offset, or key parts then offset). */
+  byte(rid: string, place: readonly BvTerm[]): BvTerm {
+    const r = this.region(this.bytes, rid)
+    const key = placeKey(place)
+    if (key !== undefined) {
+      const name = `in_${rid}${key}`
+      let v = r.byName.get(name)
+      if (v === undefined) {
+        v = bvVar(name, 8)
+        r.byName.set(name, v)
+        r.constPlaces.push({ place, value: v })
+      }
+      return v
+    }
+    const v = bvVar(`in_${rid}_s${this.fresh++}`, 8)
+    r.symbolic.push({ place, value: v })
+    return v
+  }
+
+  /** The initial presence of key `place` in map region `rid`. */
+  present(rid: string, place: readonly BvTerm[]): BoolTerm {
+    const r = this.region(this.flags, rid)
+    const key = placeKey(place)
+    if (key !== undefined) {
+      const name = `pres_${rid}${key}`
+      let v = r.byName.get(name)
+      if (v === undefined) {
+        v = boolVar(name)
+        r.byName.set(name, v)
+        r.constPlaces.push({ place, value: v })
+      }
+      return v
+    }
+    const v = boolVar(`pres_${rid}_s${this.fresh++}`)
+    r.symbolic.push({ place, value: v })
+    return v
+  }
+
+  /** Element `index` (a small bit-vector) of the named helper-result sequence, 64 bits wide. */
+  sequence(name: string, index: BvTerm, bound: number): BvTerm {
+    let seq = this.sequences.get(name)
+    if (seq === undefined) {
+      seq = []
+      this.sequences.set(name, seq)
+    }
+    while (seq.length < bound) seq.push(bvVar(`${name}_${seq.length}`, 64))
+    let out: BvTerm = seq[bound - 1] as BvTerm
+    for (let i = bound - 2; i >= 0; i--)
+      out = ite(eq(index, bv(i, index.width)), seq[i] as BvTerm, out)
+    return out
+  }
+
+  /** Consistency constraints: reads of the same place give the same value. */
+  constraints(): BoolTerm[] {
+    const out: BoolTerm[] = []
+    const tie = <T extends BvTerm | BoolTerm>(
+      r: RegionReads<T>,
+      same: (a: T, b: T) => BoolTerm
+    ): void => {
+      const all = [...r.constPlaces, ...r.symbolic]
+      for (let i = 0; i < r.symbolic.length; i++) {
+        const a = r.symbolic[i] as SymbolicRead<T>
+        for (const b of all) {
+          if (b === a) break
+          const samePlace = and(...a.place.map((p, k) => eq(p, b.place[k] as BvTerm)))
+          if (samePlace !== FALSE) out.push(implies(samePlace, same(a.value, b.value)))
+        }
+      }
+    }
+    for (const r of this.bytes.values()) tie(r, (a, b) => eq(a, b))
+    for (const r of this.flags.values()) tie(r, (a, b) => iff(a, b))
+    // Times reach the interpreter as JavaScript numbers: keep them exact.
+    for (const t of this.sequences.get('time') ?? []) out.push(ult(t, bv(2n ** 53n, 64)))
+    return out.filter((c) => c !== TRUE)
+  }
+
+  /** Every named constant-place byte input, by region (for counterexample extraction). */
+  namedBytes(rid: string): readonly { place: readonly BvTerm[]; value: BvTerm }[] {
+    const r = this.bytes.get(rid)
+    return r === undefined ? [] : [...r.constPlaces, ...r.symbolic]
+  }
+
+  /** Every presence input, by region (for counterexample extraction). */
+  namedPresence(rid: string): readonly { place: readonly BvTerm[]; value: BoolTerm }[] {
+    const r = this.flags.get(rid)
+    return r === undefined ? [] : [...r.constPlaces, ...r.symbolic]
+  }
+
+  /** Region ids that have byte inputs. */
+  byteRegions(): string[] {
+    return [...this.bytes.keys()]
+  }
+}
