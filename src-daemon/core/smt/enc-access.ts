@@ -157,14 +157,15 @@ export function atomicOp(
     regs[0] = { v: widen(old) }
     return
   }
+  const base = s.op.replace('fetch_', '')
   const next =
-    s.op === 'xchg'
+    base === 'xchg'
       ? src
-      : s.op.endsWith('add')
+      : base === 'add'
         ? add(old, src)
-        : s.op.endsWith('or')
+        : base === 'or'
           ? bvOr(old, src)
-          : s.op.endsWith('and')
+          : base === 'and'
             ? bvAnd(old, src)
             : bvXor(old, src)
   cx.mem.write(ptr.rid, st.pc, place, s.bytes, next)
