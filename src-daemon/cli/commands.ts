@@ -4,6 +4,13 @@ import { startCommand } from './cmd-start'
 import { infoCommand } from './cmd-info'
 import { disasmCommand } from './cmd-disasm'
 import { asmCommand } from './cmd-asm'
+import { verifyCommand } from './cmd-verify'
 
 /** Every subcommand, in the order `summit help` lists them. */
-export const COMMANDS: readonly Command[] = [infoCommand, disasmCommand, asmCommand, startCommand]
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  disasmCommand,
+  asmCommand,
+  verifyCommand,
+  startCommand
+]

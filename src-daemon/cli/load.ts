@@ -184,8 +184,13 @@ export function loadInput(file: string): LoadedInput {
   switch (kind.kind) {
     case 'elf':
       return loadElf(file, bytes)
-    case 'k2':
+    case 'k2': {
+      // K2 writes its outputs as bare `.insns`: without companions it is plain bytecode.
+      const names = k2CompanionNames(file)
+      if (!existsSync(names.maps) && !existsSync(names.desc))
+        return plain(file, 'raw', slotsFromBytes(bytes))
       return loadK2(file, bytes)
+    }
     case 'raw':
       return plain(file, 'raw', slotsFromBytes(bytes))
     case 'asm': {

@@ -169,7 +169,8 @@ export interface JaSpec extends SpecBase {
 /** Call of a helper (imm = id), a bpf-to-bpf function (imm = relative slot) or a kfunc. */
 export interface CallSpec extends SpecBase {
   readonly kind: 'call'
-  readonly target: CallKind
+  /** Helper, bpf-to-bpf, kfunc, or (callx) the function whose address is in register `dst`. */
+  readonly target: CallKind | 'reg'
 }
 
 /** Return from the program or function. */
@@ -348,6 +349,13 @@ function jmpRows(): Draft[] {
       zero
     })
   }
+  rows.push({
+    kind: 'call',
+    target: 'reg',
+    name: 'callx',
+    code: Cls.JMP | Src.X | 0x80,
+    zero: ['src', 'off', 'imm']
+  })
   rows.push({
     kind: 'exit',
     name: 'exit',

@@ -1,0 +1,78 @@
+/** @fileoverview Human-readable and JSON forms of interpreter inputs and results. */
+import type { RunInput, RunResult } from '../core/interp/types'
+
+/** Hex of a byte array. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** JSON replacer turning bigints into decimal strings and byte arrays into hex. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Uint8Array) return hex(value)
+  return value
+}
+
+/** Multi-line description of a run input. */
+export function describeInput(input: RunInput): string {
+  const lines: string[] = []
+  if (input.packet !== undefined)
+    lines.push(`  packet (${input.packet.length} bytes): ${hex(input.packet)}`)
+  if (input.ctx instanceof Uint8Array)
+    lines.push(`  context (${input.ctx.length} bytes): ${hex(input.ctx)}`)
+  if (input.mem !== undefined) lines.push(`  memory (${input.mem.length} bytes): ${hex(input.mem)}`)
+  if (input.r1 !== undefined) lines.push(`  r1: ${input.r1}`)
+  input.maps?.forEach((entries, i) => {
+    if (entries === undefined || entries.length === 0) return
+    const shown = entries.slice(0, 8).map((e) => `${hex(e.key)}=${hex(e.value)}`)
+    const more = entries.length > 8 ? ` (+${entries.length - 8} more)` : ''
+    lines.push(`  map ${i}: ${shown.join(' ')}${more}`)
+  })
+  if (input.randoms !== undefined && input.randoms.length > 0)
+    lines.push(`  get_prandom_u32: ${input.randoms.join(' ')}`)
+  if (input.times !== undefined && input.times.length > 0)
+    lines.push(`  ktime_get_ns: ${input.times.join(' ')}`)
+  return lines.join('\n')
+}
+
+/** Multi-line description of a run result. */
+export function describeResult(r: RunResult): string {
+  if (r.kind === 'fault') return `  fault at insn ${r.pc}: ${r.reason}`
+  const lines = [
+    `  ${r.via === 'tail_call' ? 'tail call' : 'exit'}, r0 = ${r.r0} (0x${r.r0.toString(16)})`
+  ]
+  if (r.packet.length > 0) lines.push(`  packet: ${hex(r.packet)}`)
+  if (r.ctx.length > 0) lines.push(`  context: ${hex(r.ctx)}`)
+  for (const [i, m] of r.maps.entries()) {
+    const nonZero = m.entries.filter((e) => e.value.some((b) => b !== 0))
+    if (nonZero.length === 0) continue
+    const shown = nonZero.slice(0, 8).map((e) => `${hex(e.key)}=${hex(e.value)}`)
+    const zeros = m.entries.length - nonZero.length
+    lines.push(
+      `  map ${i} (${m.name}): ${shown.join(' ')}${nonZero.length > 8 ? ' ...' : ''}${zeros > 0 ? ` (${zeros} all-zero entries not shown)` : ''}`
+    )
+  }
+  for (const e of r.outputs) lines.push(`  effect: ${JSON.stringify(e, jsonReplacer)}`)
+  return lines.join('\n')
+}
+
+/** Which observable parts of two exits differ (r0, packet, context, map N, effects). */
+export function differingParts(a: RunResult, b: RunResult): string[] {
+  if (a.kind === 'fault' || b.kind === 'fault') return a.kind === b.kind ? [] : ['fault']
+  const out: string[] = []
+  if (a.via !== b.via) out.push('exit kind')
+  if (a.r0 !== b.r0) out.push('r0')
+  if (hex(a.packet) !== hex(b.packet)) out.push('packet')
+  if (hex(a.ctx) !== hex(b.ctx)) out.push('context')
+  a.maps.forEach((m, i) => {
+    const other = b.maps[i]
+    if (
+      other === undefined ||
+      JSON.stringify(m.entries, jsonReplacer) !== JSON.stringify(other.entries, jsonReplacer)
+    )
+      out.push(`map ${i} (${m.name})`)
+  })
+  if (JSON.stringify(a.outputs, jsonReplacer) !== JSON.stringify(b.outputs, jsonReplacer))
+    out.push('effects')
+  return out
+}

@@ -1,0 +1,84 @@
+/** @fileoverview The JSON-lines protocol spoken with native/summit-bpf (requests and replies). */
+
+/** A request to the helper; byte fields are hex strings. */
+export type HelperRequest =
+  | { op: 'ping' }
+  | {
+      op: 'createMap'
+      type: number
+      keySize: number
+      valueSize: number
+      maxEntries: number
+      flags?: number
+      name?: string
+    }
+  | { op: 'updateMap'; fd: number; key: string; value: string; flags?: number }
+  | { op: 'lookupMap'; fd: number; key: string }
+  | { op: 'deleteMap'; fd: number; key: string }
+  | { op: 'dumpMap'; fd: number; limit?: number }
+  | {
+      op: 'load'
+      progType: number
+      insns: string
+      expectedAttachType?: number
+      license?: string
+      logLevel?: number
+      logSize?: number
+      progFlags?: number
+      name?: string
+    }
+  | {
+      op: 'testRun'
+      fd: number
+      dataIn?: string
+      ctxIn?: string
+      repeat?: number
+      dataOutSize?: number
+      ctxOut?: boolean
+      flags?: number
+      cpu?: number
+    }
+  | {
+      op: 'cycle'
+      maps: string
+      fills: string
+      progType: number
+      insns: string
+      expectedAttachType?: number
+      license?: string
+      logLevel?: number
+      dataIn?: string
+      ctxIn?: string
+      repeat?: number
+      ctxOut?: boolean
+    }
+  | { op: 'close'; fd: number }
+  | { op: 'pinCpu'; cpu: number }
+
+/** Fields every reply may carry; the rest depend on the op. */
+export interface HelperReply {
+  /** Echo of the request id. */
+  id?: number
+  /** Whether the operation succeeded. */
+  ok: boolean
+  /** Failure description (when `ok` is false). */
+  error?: string
+  /** Kernel errno of a failed syscall. */
+  errno?: number
+  /** strerror text of `errno`. */
+  errnoText?: string
+  /** Other op-specific fields. */
+  [field: string]: unknown
+}
+
+/** Reads an integer field of a reply, or undefined. */
+export function replyInt(reply: HelperReply, field: string): number | undefined {
+  const v = reply[field]
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined
+}
+
+/** Reads a string field of a reply, or undefined. */
+export function replyString(reply: HelperReply, field: string): string | undefined {
+  const v = reply[field]
+  return typeof v === 'string' ? v : undefined
+}
