@@ -5,7 +5,7 @@ import { loadInput, selectPrograms } from './load'
 import { runnable, type RunnableProgram } from './program-model'
 import { CliError } from './errors'
 import { describeInput, describeResult, differingParts, jsonReplacer } from './format-result'
-import { checkEquivalence, type EquivResult } from '../core/smt/equiv'
+import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../core/smt/equiv'
 import { Z3Instance } from '../engine/z3/z3-instance'
 
 /** Loads the one program of `file` (or its `--section`). */
@@ -91,6 +91,14 @@ function report(r: EquivResult, json: boolean, out: (t: string) => void): number
       if (!json) out('equal: the programs give the same results on every input\n')
       return EXIT.ok
     case 'notEqual':
+      if (!json && r.scope === 'window') {
+        out(
+          'not equal within the window: the replacement leaves different live state on this input,\n' +
+            'though the whole programs agree on it (the difference is overwritten later):\n' +
+            `${describeInput(r.input)}\n`
+        )
+        return EXIT.negative
+      }
       if (!json)
         out(
           `not equal: they differ in ${differingParts(r.resultA, r.resultB).join(', ')} on this input (confirmed by the interpreter):\n${describeInput(r.input)}\n` +
@@ -121,7 +129,8 @@ export const verifyCommand: Command = {
     const a = programOf(fa, section)
     const b = secondProgram(fb, section, a)
     const windowText = flagString(args, 'window')
-    if (windowText !== undefined) checkWindowShape(a, b, parseWindow(windowText))
+    const window = windowText === undefined ? undefined : parseWindow(windowText)
+    if (window !== undefined) checkWindowShape(a, b, window)
     if (a.model.ctx !== b.model.ctx)
       throw new CliError({
         code: 'VERIFY_TYPE_MISMATCH',
@@ -130,9 +139,22 @@ export const verifyCommand: Command = {
       })
     const z3 = await Z3Instance.create()
     try {
-      const r = await checkEquivalence(a.slots, b.slots, a.model, z3, {
-        timeoutMs: flagInt(args, 'timeout', 60_000)
-      })
+      const options = { timeoutMs: flagInt(args, 'timeout', 60_000) }
+      const r =
+        window === undefined
+          ? await checkEquivalence(a.slots, b.slots, a.model, z3, options)
+          : await checkWindowEquivalence(
+              a.slots,
+              window.start,
+              window.end,
+              b.slots.slice(
+                window.start,
+                window.start + b.slots.length - a.slots.length + window.end - window.start + 1
+              ),
+              a.model,
+              z3,
+              options
+            )
       return report(r, args.flags.has('json'), io.out)
     } finally {
       await z3.dispose()

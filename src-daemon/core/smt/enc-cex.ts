@@ -4,8 +4,12 @@
  */
 import type { MapEntryInput, RunInput } from '../interp/types'
 import type { Term, TermValue } from './term'
-import type { EquivalenceQuery } from './enc-equiv'
-import type { EncodeModel } from './enc-state'
+import type { EncodeModel, SharedLayout } from './enc-state'
+
+/** What counterexample extraction needs of a query: its shared inputs. */
+interface WithLayout {
+  readonly layout: SharedLayout
+}
 import { evalTerm, freeVars } from './terms'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
@@ -27,7 +31,7 @@ function bytesOfKey(value: bigint, size: number): Uint8Array {
 
 /** Fills `out` with the model's values of region `rid`'s initial bytes at constant offsets. */
 function regionBytes(
-  q: EquivalenceQuery,
+  q: WithLayout,
   env: Map<string, TermValue>,
   rid: string,
   out: Uint8Array
@@ -42,7 +46,7 @@ function regionBytes(
 
 /** Initial entries of map `i` that the model makes present (hash-like) or gives values (arrays). */
 function mapEntries(
-  q: EquivalenceQuery,
+  q: WithLayout,
   env: Map<string, TermValue>,
   i: number,
   keySize: number,
@@ -101,6 +105,20 @@ function fillUp(
   return out
 }
 
+/** The main frame's initial bytes the model fixed (offsets below r10), as the 512 bytes under r10. */
+function stackBytes(q: WithLayout, env: Map<string, TermValue>): Uint8Array | undefined {
+  const reads = q.layout.inputs.namedBytes('stack0')
+  if (reads.length === 0) return undefined
+  const out = new Uint8Array(512)
+  for (const r of reads) {
+    const place = r.place[r.place.length - 1] as Term
+    const off = Number(BigInt.asIntN(64, evalTerm(place, completeEnv(env, [place])) as bigint))
+    if (off >= -512 && off < 0)
+      out[512 + off] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
+  }
+  return out
+}
+
 function sequence(env: Map<string, TermValue>, name: string, mask: bigint): number[] {
   const out: number[] = []
   for (let i = 0; env.has(`${name}_${i}`); i++)
@@ -110,7 +128,7 @@ function sequence(env: Map<string, TermValue>, name: string, mask: bigint): numb
 
 /** The interpreter input a satisfying `model` of query `q` describes. */
 export function counterexampleInput(
-  q: EquivalenceQuery,
+  q: WithLayout,
   model: ReadonlyMap<string, TermValue>,
   em: EncodeModel
 ): RunInput {
@@ -120,6 +138,7 @@ export function counterexampleInput(
     packet?: Uint8Array
     ctx?: Uint8Array
     mem?: Uint8Array
+    stack?: Uint8Array
     r1?: bigint
     maps?: MapEntryInput[][]
     randoms?: number[]
@@ -147,6 +166,8 @@ export function counterexampleInput(
       ? fillUp(entries, def.keySize, def.valueSize, def.maxEntries)
       : entries
   })
+  const stack = stackBytes(q, env)
+  if (stack !== undefined) input.stack = stack
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times

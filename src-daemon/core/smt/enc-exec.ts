@@ -141,15 +141,10 @@ function branchCondition(d: Decoded, regs: readonly SymVal[]): BoolTerm {
   return s.is32 ? jumpCondition(s.cond, low32(x), low32(y)) : jumpCondition(s.cond, x, y)
 }
 
-/** Encodes `program` (throws {@link Unsupported} for constructs outside the model). */
-export function encodeExecution(
-  program: Program,
-  model: EncodeModel,
-  layout: SharedLayout,
-  tag: string
-): ProgramEncoding {
+/** A fresh execution context for one program over `layout`. */
+export function newContext(model: EncodeModel, layout: SharedLayout, tag: string): ExecContext {
   const mem = new SymMemory((rid, place) => initialByte(model, layout, rid, place))
-  const cx: ExecContext = {
+  return {
     model,
     layout,
     mem,
@@ -159,6 +154,31 @@ export function encodeExecution(
     tag,
     fresh: 0
   }
+}
+
+/** A copy of `cx` (memory and maps forked) whose later effects are its own, tagged `tag`. */
+export function forkContext(cx: ExecContext, tag: string): ExecContext {
+  const mem = cx.mem.clone()
+  return {
+    ...cx,
+    mem,
+    maps: cx.maps.clone(mem),
+    exits: [...cx.exits],
+    effects: [...cx.effects],
+    tag
+  }
+}
+
+/**
+ * Runs `insns` (in slot order, forward jumps only) from the entry state. With `stopAt`, stops
+ * before the instruction at that slot and returns the state reaching it (undefined when no path
+ * reaches it); without, runs to the end and returns undefined.
+ */
+export function runInstructions(
+  cx: ExecContext,
+  insns: readonly Decoded[],
+  stopAt?: number
+): FlowState | undefined {
   const pending = new Map<number, FlowState[]>()
   const push = (slot: number, st: FlowState): void => {
     if (st.pc === FALSE) return
@@ -167,19 +187,49 @@ export function encodeExecution(
     else list.push(st)
   }
   let cur: FlowState | undefined = entryState(cx)
-  for (const d of program.insns) {
+  for (const d of insns) {
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
     if (cur !== undefined) incoming.push(cur)
+    if (d.index === stopAt) return incoming.length === 0 ? undefined : merge(incoming)
     if (incoming.length === 0) {
       cur = undefined
       continue
     }
     cur = step(cx, d, merge(incoming), push)
   }
+  if (stopAt !== undefined) throw new Unsupported(`no instruction at slot ${stopAt}`)
   if (cur !== undefined || pending.size > 0)
     throw new Unsupported('control falls off the end of the program')
-  return { exits: cx.exits, effects: cx.effects, mem, maps: cx.maps }
+  return undefined
+}
+
+/** Runs straight-line `insns` from `st` (no jumps, calls or exits): the state after them. */
+export function runStraight(cx: ExecContext, st: FlowState, insns: readonly Decoded[]): FlowState {
+  let cur = st
+  for (const d of insns) {
+    const k = d.spec.kind
+    if (k === 'ja' || k === 'jmp' || k === 'call' || k === 'exit' || k === 'ldabs' || k === 'ldind')
+      throw new Unsupported(`a window may not contain ${d.spec.name}`)
+    const next = step(cx, d, cur, () => {
+      throw new Unsupported('jump inside a window')
+    })
+    if (next === undefined) throw new Unsupported('control leaves the window')
+    cur = next
+  }
+  return cur
+}
+
+/** Encodes `program` (throws {@link Unsupported} for constructs outside the model). */
+export function encodeExecution(
+  program: Program,
+  model: EncodeModel,
+  layout: SharedLayout,
+  tag: string
+): ProgramEncoding {
+  const cx = newContext(model, layout, tag)
+  runInstructions(cx, program.insns)
+  return { exits: cx.exits, effects: cx.effects, mem: cx.mem, maps: cx.maps }
 }
 
 /** Executes one instruction; returns the fall-through state (undefined when control leaves). */

@@ -36,13 +36,15 @@ function readArg(cx: ExecContext, p: Ptr, size: number): BvTerm {
   return cx.mem.read(p.rid, p.key !== undefined ? [p.key, p.off] : [p.off], size)
 }
 
-/** The address a lookup of `key` returns when found: base + key·valueSize for small keys. */
+/**
+ * The address a lookup of `key` returns when found: the map's base (at least 2^32) plus the low
+ * 32 bits of the key times the value size, so never null, the same in both programs, and equal
+ * for equal keys.
+ */
 function entryAddress(cx: ExecContext, map: number, key: BvTerm, valueSize: number): BvTerm {
-  if (key.width > 32) return privateVar(cx, `addr_map${map}`)
-  return add(
-    cx.layout.base(`map${map}`),
-    mul(zeroExt(key, 64 - key.width), bv(Math.max(valueSize, 1), 64))
-  )
+  const low = key.width > 32 ? extract(key, 31, 0) : key
+  const scaled = mul(zeroExt(low, 64 - low.width), bv(Math.max(valueSize, 1), 64))
+  return add(cx.layout.base(`map${map}`), scaled)
 }
 
 function nextInSequence(cx: ExecContext, name: string, count: BvTerm, width: number): BvTerm {

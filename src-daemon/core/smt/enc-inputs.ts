@@ -16,6 +16,8 @@ interface SymbolicRead<T> {
 /** Per-region record of initial reads. */
 interface RegionReads<T> {
   readonly byName: Map<string, T>
+  /** Symbolic reads by the ids of their place terms (hash-consing makes equal places share). */
+  readonly byPlaceIds: Map<string, T>
   readonly constPlaces: { place: readonly BvTerm[]; value: T }[]
   readonly symbolic: SymbolicRead<T>[]
 }
@@ -41,7 +43,7 @@ export class SharedInputs {
   private region<T>(table: Map<string, RegionReads<T>>, rid: string): RegionReads<T> {
     let r = table.get(rid)
     if (r === undefined) {
-      r = { byName: new Map(), constPlaces: [], symbolic: [] }
+      r = { byName: new Map(), byPlaceIds: new Map(), constPlaces: [], symbolic: [] }
       table.set(rid, r)
     }
     return r
@@ -61,7 +63,11 @@ export class SharedInputs {
       }
       return v
     }
+    const ids = place.map((p) => p.id).join(',')
+    const seen = r.byPlaceIds.get(ids)
+    if (seen !== undefined) return seen
     const v = bvVar(`in_${rid}_s${this.fresh++}`, 8)
+    r.byPlaceIds.set(ids, v)
     r.symbolic.push({ place, value: v })
     return v
   }
@@ -80,7 +86,11 @@ export class SharedInputs {
       }
       return v
     }
+    const ids = place.map((p) => p.id).join(',')
+    const seen = r.byPlaceIds.get(ids)
+    if (seen !== undefined) return seen
     const v = boolVar(`pres_${rid}_s${this.fresh++}`)
+    r.byPlaceIds.set(ids, v)
     r.symbolic.push({ place, value: v })
     return v
   }

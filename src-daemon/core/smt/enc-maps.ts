@@ -133,6 +133,13 @@ export class SymMaps {
     return { r0: ite(here, bv(0, 64), e(ERR.ENOENT)), success: here }
   }
 
+  /** A copy over `mem` with the same presence logs. */
+  clone(mem: SymMemory): SymMaps {
+    const c = new SymMaps(this.defs, this.inputs, mem)
+    this.ops.forEach((log, i) => c.ops[i]?.push(...log))
+    return c
+  }
+
   /** Keys whose presence or value either program may have changed (deduplicated by term). */
   touchedKeys(map: number): BvTerm[] {
     const seen = new Set<number>()

@@ -143,6 +143,35 @@ export class SymMemory {
     return out
   }
 
+  /** A copy with the same logs (later writes to either do not affect the other). */
+  clone(): SymMemory {
+    const c = new SymMemory(this.initial)
+    for (const [rid, log] of this.logs) c.logs.set(rid, [...log])
+    for (const [e, s] of this.spills) c.spills.set(e, s)
+    c.events = this.events
+    return c
+  }
+
+  /** Current log lengths, to ask later which places were written since. */
+  mark(): Map<string, number> {
+    return new Map([...this.logs].map(([rid, log]) => [rid, log.length]))
+  }
+
+  /** Distinct places of region `rid` written after `mark`. */
+  placesSince(mark: ReadonlyMap<string, number>, rid: string): (readonly BvTerm[])[] {
+    const log = this.logs.get(rid) ?? []
+    const seen = new Set<string>()
+    const out: (readonly BvTerm[])[] = []
+    for (const w of log.slice(mark.get(rid) ?? 0)) {
+      const key = w.place.map((p) => p.id).join(',')
+      if (!seen.has(key)) {
+        seen.add(key)
+        out.push(w.place)
+      }
+    }
+    return out
+  }
+
   /** Regions that have writes. */
   regions(): string[] {
     return [...this.logs.keys()]

@@ -5,12 +5,15 @@
  * unmodelled construct is "unknown", never "equal".
  */
 import type { Insn } from '../isa/insn'
-import { decodeProgram } from '../isa/decode'
+import { decodeLenient, decodeProgram, type Decoded } from '../isa/decode'
+import { jumpTarget } from '../isa/jump'
+import { validateInsn } from '../isa/validate'
 import { compileProgram } from '../interp/compile'
 import { createMachine, resultEquals } from '../interp/api'
 import type { RunInput, RunResult } from '../interp/types'
 import type { TermSolver, CheckOptions } from './term-solver'
 import { buildEquivalence } from './enc-equiv'
+import { buildWindowEquivalence } from './enc-window'
 import { counterexampleInput } from './enc-cex'
 import type { EncodeModel } from './enc-state'
 
@@ -23,6 +26,11 @@ export type EquivResult =
       readonly input: RunInput
       readonly resultA: RunResult
       readonly resultB: RunResult
+      /**
+       * `window`: the windows leave different live state on a reachable input, but the whole
+       * programs happen to agree on it (the difference dies later); not proven, not refuted.
+       */
+      readonly scope?: 'window'
     }
   | { readonly kind: 'unknown'; readonly reason: string }
   | { readonly kind: 'error'; readonly reason: string }
@@ -64,4 +72,73 @@ export async function checkEquivalence(
     }
   }
   return { kind: 'notEqual', input, resultA, resultB }
+}
+
+/**
+ * Replaces slots [start, end] of `slots` by `replacement`, padded with `ja +0` to the window's
+ * length so that jumps across the window keep their targets.
+ */
+export function spliceWindow(
+  slots: readonly Insn[],
+  start: number,
+  end: number,
+  replacement: readonly Insn[]
+): Insn[] {
+  const pad: Insn[] = []
+  for (let i = replacement.length; i < end - start + 1; i++)
+    pad.push({ code: 0x05, dst: 0, src: 0, off: 0, imm: 0 })
+  return [...slots.slice(0, start), ...replacement, ...pad, ...slots.slice(end + 1)]
+}
+
+/**
+ * Checks that replacing slots [start, end] of `original` (inclusive, straight-line, whole
+ * instructions) by `replacement` keeps the program equivalent, verifying only the window under
+ * the exact state that reaches it and the registers live after it. Jumps in the rest of the
+ * program must not cross the window when its length changes (the caller fixes offsets).
+ */
+export async function checkWindowEquivalence(
+  original: readonly Insn[],
+  start: number,
+  end: number,
+  replacement: readonly Insn[],
+  model: EncodeModel,
+  solver: TermSolver,
+  options: CheckOptions = {}
+): Promise<EquivResult> {
+  const p = decodeProgram(original)
+  if (!p.ok) return { kind: 'error', reason: `original program: ${p.error.message}` }
+  const windowInsns: Decoded[] = []
+  for (const d of decodeLenient(replacement)) {
+    if (d.spec === undefined)
+      return { kind: 'error', reason: `replacement slot ${d.index}: unknown opcode` }
+    const bad = validateInsn(replacement, d.index)
+    if (bad !== undefined) return { kind: 'error', reason: `replacement: ${bad.message}` }
+    if (jumpTarget(d) !== undefined || d.spec.kind === 'exit')
+      return {
+        kind: 'unknown',
+        reason: 'unsupported: a window may not contain a jump, call or exit'
+      }
+    windowInsns.push(d)
+  }
+  // Fast path: the window alone from an abstract pre-state; unsat there proves it for every
+  // state the prefix can produce. Otherwise the exact prefix decides and yields a real input.
+  const abstract = buildWindowEquivalence(p.value, start, end, windowInsns, model, 'abstract')
+  if (abstract.kind === 'unreachable') return { kind: 'equal' }
+  if (abstract.kind === 'query') {
+    const r = await solver.check(abstract.query.assertions, options)
+    if (r.kind === 'unsat') return { kind: 'equal' }
+  }
+  const built = buildWindowEquivalence(p.value, start, end, windowInsns, model, 'exact')
+  if (built.kind === 'unreachable') return { kind: 'equal' }
+  if (built.kind === 'unsupported')
+    return { kind: 'unknown', reason: `unsupported: ${built.reason}` }
+  const r = await solver.check(built.query.assertions, options)
+  if (r.kind === 'unsat') return { kind: 'equal' }
+  if (r.kind === 'unknown') return { kind: 'unknown', reason: r.reason }
+  const input = counterexampleInput(built.query, r.model, model)
+  const resultA = runProgram(original, model, input)
+  const resultB = runProgram(spliceWindow(original, start, end, replacement), model, input)
+  return resultEquals(resultA, resultB)
+    ? { kind: 'notEqual', input, resultA, resultB, scope: 'window' }
+    : { kind: 'notEqual', input, resultA, resultB }
 }

@@ -1,0 +1,161 @@
+/**
+ * @fileoverview `summit optimize FILE`: runs a search, re-proves the best program equal to the
+ * original as a whole, re-runs the safety analysis (and optionally the kernel verifier), and
+ * writes it in the input's own format.
+ */
+import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { Candidate } from '../core/search/candidate'
+import { runSearch, type SearchProgress } from '../engine/search/engine'
+import { finalCheck, prepareJob } from '../engine/search/prepare'
+import { Z3Instance } from '../engine/z3/z3-instance'
+import { flagInt, flagString, parseArgs, UsageError } from './args'
+import { EXIT, type Command } from './command'
+import { CliError } from './errors'
+import { loadInput, selectPrograms } from './load'
+import { kernelVerify } from './optimize-kernel'
+import { defaultOutPath, outputBytes } from './optimize-output'
+import { runnable } from './program-model'
+
+function progressLine(p: SearchProgress): string {
+  return (
+    `${(p.elapsedMs / 1000).toFixed(1)}s  iter ${p.iterations}  ${Math.round(p.candidatesPerSecond)} cand/s  ` +
+    `best ${p.bestSlots}/${p.originalSlots}  proofs ${p.proverCalls} (cache ${p.proofCacheHits})  tests ${p.tests}\n`
+  )
+}
+
+/** Finds the candidate (over the original's slots) whose compact form is `slots`. */
+function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
+  if (checkpoint === undefined) return undefined
+  const doc = JSON.parse(checkpoint) as { best?: Record<string, number[]> }
+  if (doc.best === undefined) return undefined
+  const c = new Candidate(original.length)
+  for (const k of ['code', 'dst', 'src', 'off', 'imm', 'kind', 'row'] as const) {
+    const a = doc.best[k]
+    if (a === undefined || a.length !== original.length) return undefined
+    c[k].set(a)
+  }
+  return c
+}
+
+/** `summit optimize`. */
+export const optimizeCommand: Command = {
+  name: 'optimize',
+  usage:
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--out OUT] [--json] [--kernel-check]',
+  summary: 'searches for a shorter equivalent program and writes it in the input format',
+  run: async (argv, io) => {
+    const args = parseArgs(argv, {
+      valued: ['section', 'time', 'iterations', 'chains', 'seed', 'cost', 'out'],
+      aliases: { o: 'out' }
+    })
+    const [file] = args.positionals
+    if (file === undefined || args.positionals.length !== 1)
+      throw new UsageError('expects one FILE')
+    const cost = flagString(args, 'cost') ?? 'size'
+    if (cost !== 'size' && cost !== 'latency')
+      throw new UsageError(`--cost expects size or latency, got '${cost}'`)
+    const timeSeconds = flagInt(args, 'time', 0)
+    const iterations = flagInt(args, 'iterations', timeSeconds > 0 ? 0 : 200_000)
+    const chains = flagInt(args, 'chains', availableParallelism())
+    if (chains < 1) throw new UsageError('--chains must be at least 1')
+    const json = args.flags.has('json')
+    const input = loadInput(file)
+    const progs = selectPrograms(input, flagString(args, 'section'))
+    if (progs.length > 1)
+      throw new CliError({
+        code: 'SECTION_AMBIGUOUS',
+        message: `several programs (${progs.map((p) => p.section).join(', ')}); choose one with --section`,
+        file
+      })
+    const program = progs[0]!
+    const r = runnable(input, program)
+    const job = prepareJob(r, {
+      seed: flagInt(args, 'seed', 1),
+      iterations,
+      perfModel: cost === 'latency' ? 'latency' : 'count'
+    })
+    if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
+    let last = 0
+    const outcome = await runSearch(job.value, {
+      chains,
+      timeSeconds,
+      iterations,
+      onProgress: (p) => {
+        const now = performance.now()
+        if (now - last < 300) return
+        last = now
+        io.err(progressLine(p))
+      },
+      progressMs: 300
+    })
+    for (const f of outcome.failures) io.err(`warning: ${f}\n`)
+    const original = Candidate.fromSlots(r.slots)
+    // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output).
+    let best = original
+    for (const cp of outcome.checkpoints) {
+      const c = bestCandidate(original, cp)
+      if (c !== undefined && c.liveSlots() < best.liveSlots()) best = c
+    }
+    const z3 = await Z3Instance.create()
+    let verdict: string
+    try {
+      const check = await finalCheck(job.value, best.compact(), z3)
+      if (!check.sound) {
+        io.err(
+          `warning: the best program failed the final check (proof ${check.proof.kind}, analysis ${check.accepted ? 'accepts' : 'rejects'}); writing the original\n`
+        )
+        best = original
+      }
+      verdict = check.sound ? 'proven equal, accepted by the analysis' : 'original kept'
+    } finally {
+      await z3.dispose()
+    }
+    let kernel: string | undefined
+    if (args.flags.has('kernel-check')) {
+      kernel = await kernelVerify(input, program, best.compact())
+      io.err(`kernel: ${kernel}\n`)
+      if (kernel.startsWith('rejected')) return EXIT.negative
+    }
+    const out = flagString(args, 'out') ?? defaultOutPath(file)
+    writeFileSync(out, outputBytes(input, program, r.slots, best))
+    const p = outcome.progress
+    if (json) {
+      io.out(
+        JSON.stringify(
+          {
+            file,
+            section: program.section,
+            out,
+            originalSlots: original.liveSlots(),
+            bestSlots: best.liveSlots(),
+            verdict,
+            ...(kernel !== undefined ? { kernel } : {}),
+            improvements: outcome.improvements.map((m) => ({
+              seconds: m.ms / 1000,
+              slots: m.slots,
+              chain: m.chain
+            })),
+            stats: {
+              seconds: p.elapsedMs / 1000,
+              chains: p.chains.length,
+              iterations: p.iterations,
+              evaluations: p.evaluations,
+              candidatesPerSecond: p.candidatesPerSecond,
+              proverCalls: p.proverCalls,
+              proofCacheHits: p.proofCacheHits,
+              tests: p.tests
+            }
+          },
+          null,
+          2
+        ) + '\n'
+      )
+    } else {
+      io.out(
+        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}); wrote ${out}\n`
+      )
+    }
+    return EXIT.ok
+  }
+}

@@ -1,0 +1,63 @@
+/** @fileoverview `optimize --kernel-check`: loads the result through the kernel verifier (skipped when BPF is unavailable). */
+import type { Insn } from '../core/isa/insn'
+import { KernelOracle } from '../engine/kernel/oracle'
+import type { MapHandle } from '../engine/kernel/oracle-types'
+import { kernelPlan } from './cmd-kernel-check'
+import type { LoadedInput, LoadedProgram } from './load'
+
+/** K2 map references carry fds; the kernel plan wants map indices. */
+function fdsToIndices(slots: readonly Insn[], fds: readonly number[]): Insn[] {
+  const out = slots.map((s) => ({ ...s }))
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!
+    if (s.code !== 0x18) continue
+    const index = fds.indexOf(s.imm)
+    if (s.src === 1 && index >= 0) s.imm = index
+    i++
+  }
+  return out
+}
+
+/** Loads `slots` (in the search's form) as `program` of `input`; a one-line verdict. */
+export async function kernelVerify(
+  input: LoadedInput,
+  program: LoadedProgram,
+  slots: readonly Insn[]
+): Promise<string> {
+  let plan
+  try {
+    plan = kernelPlan(input, program, undefined)
+  } catch (e) {
+    return `skipped: ${e instanceof Error ? e.message : String(e)}`
+  }
+  const insns =
+    input.k2 !== undefined
+      ? fdsToIndices(
+          slots,
+          input.k2.maps.map((m) => m.fd)
+        )
+      : slots
+  const oracle = new KernelOracle()
+  try {
+    const a = await oracle.availability()
+    if (!a.available) return `skipped: BPF unavailable (${JSON.stringify(a).slice(0, 200)})`
+    const handles: MapHandle[] = []
+    for (const spec of plan.maps) {
+      const m = await oracle.createMap(spec)
+      if (!m.ok) return `skipped: cannot create map (${m.error.message})`
+      handles.push(m.value)
+    }
+    const loaded = await oracle.load(insns, handles, {
+      progType: plan.progType,
+      license: plan.license
+    })
+    if (!loaded.ok) {
+      if (loaded.error.code === 'KERNEL_VERIFIER_REJECTED')
+        return `rejected: ${(loaded.error.log ?? loaded.error.message).split('\n').slice(-3).join(' | ')}`
+      return `skipped: ${loaded.error.message}`
+    }
+    return `accepted by the kernel verifier (${loaded.value.verifiedInsns} insns processed)`
+  } finally {
+    await oracle.dispose()
+  }
+}

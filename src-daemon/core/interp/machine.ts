@@ -1,0 +1,463 @@
+/**
+ * @fileoverview The interpreter's machine: preallocated registers, heap (stack, context, packet,
+ * map values) with region-tagged simulated addresses, maps and the effect log, reset per run.
+ *
+ * Memory model decisions:
+ * - Addresses are 64-bit values `(REGION_HI_BASE + region) << 32 | (LO_BASE + offset)`; every
+ *   access is bounds-checked against its region (faults, never exceptions). Stack accesses must
+ *   be size-aligned (the verifier requires it); other regions allow unaligned access.
+ * - Only the current frame and its callers' frames of the stack are addressable.
+ * - Reading stack bytes before writing them is allowed (as for privileged programs); they hold
+ *   pseudo-random bytes derived from `input.stackSeed`, so a candidate cannot silently rely on
+ *   zeroed stack: tests with different seeds expose it.
+ * - The packet region has 256 bytes of headroom and room to grow (xdp_adjust_head/meta/tail);
+ *   only [data_meta, data_end) is addressable.
+ */
+import * as $compile from './compile'
+import type { CompiledProgram } from './compile'
+import * as $effects from './effects'
+import * as $int64 from './int64'
+
+import * as $layout from './layout'
+import * as $map_store from './map-store'
+type MapStore = $map_store.MapStore
+import type { Insn } from '../isa/insn'
+import type { MachineOptions, RunInput } from './types'
+
+// Imports copied into module constants once: under tsx/vite-node each access to an
+// imported binding is a getter call, too costly on the interpreter hot path.
+const { compileInto, ConstKind, VREG_BASE } = $compile
+const { EffectLog } = $effects
+const { OUT } = $int64
+const {
+  MAP_HANDLE_HI,
+  MAX_FRAMES,
+  SK_BUFF,
+  SK_BUFF_SIZE,
+  STACK_FRAME_BYTES,
+  XDP_HARD_END,
+  XDP_HEADROOM,
+  XDP_MD,
+  XDP_MD_SIZE,
+  XDP_TAILROOM
+} = $layout
+const { MapStore } = $map_store
+
+/** Region flags. */
+export const RegionFlag = { writable: 1, aligned: 2, ctx: 4 } as const
+
+/** Fixed region ids. */
+export const Region = { stack: 0, ctx: 1, packet: 2, firstMap: 3 } as const
+
+/** Run status codes of {@link Machine.exec}. */
+export const Status = { exit: 0, fault: 1, tailCall: 2 } as const
+
+const STACK_BYTES = STACK_FRAME_BYTES * MAX_FRAMES
+const NO_VALUES: readonly number[] = Object.freeze([])
+const RINGBUF = $layout.MapType.RINGBUF
+// Module copies of hot imports (imports are getter calls under tsx/vite-node).
+const LO_BASE = $layout.LO_BASE
+const REGION_HI_BASE = $layout.REGION_HI_BASE
+
+/** A machine for one compiled program; `exec` runs it on inputs without allocating. */
+export class Machine {
+  readonly opts: Required<MachineOptions>
+  regs: Int32Array
+  readonly heap: Uint8Array
+  readonly view: DataView
+  readonly regionBase: Int32Array
+  readonly regionLow: Int32Array
+  readonly regionHigh: Int32Array
+  readonly regionFlags: Int32Array
+  readonly nRegions: number
+  /** Region of ring-buffer records reserved in this run (addressable up to the last reservation). */
+  readonly reserveRegion: number
+  /** Bytes of each ring buffer used in this run (records + 8-byte headers, 8-aligned). */
+  readonly ringUsed: Int32Array
+  /** Live reservations: region offset, size, map index, state (1 reserved, 0 done); count. */
+  readonly reservations = new Int32Array(4 * 64)
+  reservationCount = 0
+  readonly maps: MapStore[]
+  readonly effects = new EffectLog()
+  /** Per-byte writability of the context (skb/socket). */
+  readonly ctxWritable: Uint8Array
+  readonly ctxSize: number
+  readonly packetRegionSize: number
+  pktMeta = 0
+  pktData = 0
+  pktEnd = 0
+  /** End of the XDP frame (adjust_tail limit), region offset. */
+  pktHardEnd = 0
+  /** Length of the plain-mode memory block / flat context of the current run. */
+  memLen = 0
+  randoms: readonly number[] = []
+  randIdx = 0
+  times: readonly number[] = []
+  timeIdx = 0
+  steps = 0
+  stackSeed = 0
+  /** Registers initialised at entry (bit i = ri), set by setup. */
+  initMask = 0
+  status = 0
+  faultPc = 0
+  faultReason = ''
+  r0lo = 0
+  r0hi = 0
+  readonly savedRegs = new Int32Array(MAX_FRAMES * 8)
+  readonly savedInit = new Int32Array(MAX_FRAMES)
+  readonly savedPc = new Int32Array(MAX_FRAMES)
+  private readonly stackPatterns = new Map<number, Uint8Array>()
+  /** Maps whose value area the program addresses directly (lddw map_value). */
+  private readonly directValueMaps: number[] = []
+
+  constructor(
+    public prog: CompiledProgram,
+    options: MachineOptions = {}
+  ) {
+    this.opts = {
+      budget: options.budget ?? 1_000_000,
+      maxPacket: options.maxPacket ?? 4096,
+      maxMem: options.maxMem ?? 4096,
+      maxMapEntries: options.maxMapEntries ?? 4096,
+      helpers: options.helpers ?? 'kernel'
+    }
+    const kind = prog.ctxKind
+    this.ctxSize =
+      kind === 'xdp'
+        ? XDP_MD_SIZE
+        : kind === 'skb' || kind === 'socket'
+          ? SK_BUFF_SIZE
+          : kind === 'scalar'
+            ? 0
+            : this.opts.maxMem
+    const hasPacket = kind === 'xdp' || kind === 'skb' || kind === 'socket'
+    this.packetRegionSize = hasPacket
+      ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
+      : 0
+    const n = Region.firstMap + prog.maps.length + 1
+    this.nRegions = n
+    this.reserveRegion = n - 1
+    this.regionBase = new Int32Array(n)
+    this.regionLow = new Int32Array(n)
+    this.regionHigh = new Int32Array(n)
+    this.regionFlags = new Int32Array(n)
+    const caps = prog.maps.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
+    let size = STACK_BYTES
+    this.setRegion(Region.stack, 0, STACK_BYTES, RegionFlag.writable | RegionFlag.aligned)
+    const ctxFlags =
+      kind === 'xdp' || kind === 'skb' || kind === 'socket'
+        ? RegionFlag.ctx
+        : kind === 'tracepoint'
+          ? 0
+          : RegionFlag.writable
+    this.setRegion(Region.ctx, size, this.ctxSize, ctxFlags)
+    size += this.ctxSize
+    this.setRegion(Region.packet, size, this.packetRegionSize, RegionFlag.writable)
+    size += this.packetRegionSize
+    const mapBases: number[] = []
+    prog.maps.forEach((m, i) => {
+      const bytes = caps[i]! * m.valueSize
+      mapBases.push(size)
+      this.setRegion(Region.firstMap + i, size, bytes, RegionFlag.writable)
+      size += bytes
+    })
+    // Ring-buffer records (bpf_ringbuf_reserve) live in one area after the maps.
+    const ringBytes = prog.maps.reduce((a, m) => a + (m.type === RINGBUF ? m.maxEntries : 0), 0)
+    const reserveBytes = Math.min(ringBytes, 1 << 20)
+    this.setRegion(this.reserveRegion, size, reserveBytes, RegionFlag.writable)
+    this.regionHigh[this.reserveRegion] = 0
+    size += reserveBytes
+    this.ringUsed = new Int32Array(prog.maps.length)
+    this.heap = new Uint8Array(size)
+    this.view = new DataView(this.heap.buffer)
+    this.maps = prog.maps.map((m, i) => new MapStore(m, this.heap, mapBases[i]!, caps[i]!))
+    this.ctxWritable = new Uint8Array(this.ctxSize)
+    if (kind === 'skb' || kind === 'socket') markWritableSkbFields(this.ctxWritable, kind)
+    this.regs = new Int32Array(0)
+    this.loadProgram(prog)
+  }
+
+  private setRegion(id: number, base: number, size: number, flags: number): void {
+    this.regionBase[id] = base
+    this.regionLow[id] = 0
+    this.regionHigh[id] = size
+    this.regionFlags[id] = flags
+  }
+
+  /** Installs a (re)compiled program of the same maps and context: sizes registers, fills immediates. */
+  loadProgram(prog: CompiledProgram): void {
+    this.prog = prog
+    const need = (VREG_BASE + prog.op.length) * 2
+    if (this.regs.length < need) this.regs = new Int32Array(need)
+    const R = this.regs
+    this.directValueMaps.length = 0
+    for (let pc = 0; pc < prog.length; pc++) {
+      const v = (VREG_BASE + pc) * 2
+      const k = prog.constKind[pc]!
+      if (k === ConstKind.value) {
+        R[v] = prog.constLo[pc]!
+        R[v + 1] = prog.constHi[pc]!
+      } else if (k === ConstKind.mapHandle) {
+        R[v] = prog.constMap[pc]!
+        R[v + 1] = MAP_HANDLE_HI
+      } else {
+        const m = prog.constMap[pc]!
+        // A pointer into the value area escapes without a lookup: treat the whole map as touched.
+        if (!this.directValueMaps.includes(m)) this.directValueMaps.push(m)
+        R[v] = (LO_BASE + prog.constLo[pc]!) | 0
+        R[v + 1] = REGION_HI_BASE + Region.firstMap + m
+      }
+    }
+  }
+
+  /** Recompiles `slots` into the current program's arrays and installs them (search hot path). */
+  reload(slots: readonly Insn[]): void {
+    this.loadProgram(compileInto(this.prog, slots))
+  }
+
+  /** Pointer (lo, hi) into region `id` at `offset`, in OUT[0..1]. */
+  pointer(id: number, offset: number): void {
+    OUT[0] = (LO_BASE + offset) | 0
+    OUT[1] = REGION_HI_BASE + id
+  }
+
+  /**
+   * Heap index of an access of `size` bytes at pointer (lo, hi) + off, or -1 when it is outside
+   * every region (or misaligned on the stack). Sets {@link lastRegion}.
+   */
+  addr(lo: number, hi: number, off: number, size: number): number {
+    let s = (lo >>> 0) + off
+    let h = hi
+    if (s >= 4294967296) {
+      s -= 4294967296
+      h = (h + 1) | 0
+    } else if (s < 0) {
+      s += 4294967296
+      h = (h - 1) | 0
+    }
+    const id = (h - REGION_HI_BASE) >>> 0
+    if (id >= this.nRegions) return -1
+    const o = s - LO_BASE
+    if (o < this.regionLow[id]! || o + size > this.regionHigh[id]!) return -1
+    if ((this.regionFlags[id]! & RegionFlag.aligned) !== 0 && (o & (size - 1)) !== 0) return -1
+    this.lastRegion = id
+    return this.regionBase[id]! + o
+  }
+
+  /** Region of the last successful {@link addr}. */
+  lastRegion = 0
+
+  /** Sets the packet window (region offsets) and the packet region's accessible bounds. */
+  setPacket(meta: number, data: number, end: number): void {
+    this.pktMeta = meta
+    this.pktData = data
+    this.pktEnd = end
+    this.regionLow[Region.packet] = meta
+    this.regionHigh[Region.packet] = end
+  }
+
+  /** Prepares state for a run on `input` (maps, packet, context, stack, registers). */
+  setup(input: RunInput): void {
+    const kind = this.prog.ctxKind
+    for (let i = 0; i < this.maps.length; i++) this.maps[i]!.reset()
+    for (let i = 0; i < this.directValueMaps.length; i++)
+      this.maps[this.directValueMaps[i]!]!.allDirty = true
+    this.effects.reset()
+    this.ringUsed.fill(0)
+    this.reservationCount = 0
+    this.regionHigh[this.reserveRegion] = 0
+    this.randoms = input.randoms ?? NO_VALUES
+    this.times = input.times ?? NO_VALUES
+    this.randIdx = 0
+    this.timeIdx = 0
+    this.steps = 0
+    this.status = 0
+    const initial = input.maps
+    if (initial !== undefined) {
+      for (let i = 0; i < initial.length && i < this.maps.length; i++) {
+        const entries = initial[i]
+        if (entries !== undefined) for (const e of entries) this.maps[i]!.load(e.key, e.value)
+      }
+    }
+    const stackBase = this.regionBase[Region.stack]!
+    this.stackSeed = input.stackSeed ?? 0
+    this.heap.set(this.stackPattern(this.stackSeed), stackBase + STACK_BYTES - STACK_FRAME_BYTES)
+    // Explicit initial bytes of the main frame's top (a prover counterexample sets what the
+    // program reads before writing); they end at r10.
+    const given = input.stack
+    if (given !== undefined) {
+      const n = Math.min(given.length, STACK_FRAME_BYTES)
+      this.heap.set(given.subarray(given.length - n), stackBase + STACK_BYTES - n)
+    }
+    // Only the current frame and its callers' frames are addressable.
+    this.regionLow[Region.stack] = STACK_BYTES - STACK_FRAME_BYTES
+    const R = this.regs
+    R.fill(0, 0, 22)
+    R[20] = (LO_BASE + STACK_BYTES) | 0
+    R[21] = REGION_HI_BASE + Region.stack
+    const ctxBase = this.regionBase[Region.ctx]!
+    this.pointer(Region.ctx, 0)
+    R[2] = OUT[0]!
+    R[3] = OUT[1]!
+    if (kind === 'xdp' || kind === 'skb' || kind === 'socket') this.setupPacketContext(input)
+    else if (kind === 'scalar') {
+      const v = input.r1 ?? 0n
+      R[2] = Number(BigInt.asUintN(32, v)) | 0
+      R[3] = Number(BigInt.asUintN(32, v >> 32n)) | 0
+    } else {
+      const bytes =
+        kind === 'plain' ? input.mem : input.ctx instanceof Uint8Array ? input.ctx : undefined
+      const len = Math.min(bytes?.length ?? 0, this.ctxSize)
+      if (bytes !== undefined)
+        this.heap.set(len === bytes.length ? bytes : bytes.subarray(0, len), ctxBase)
+      this.memLen = len
+      this.regionHigh[Region.ctx] = len
+      if (kind === 'plain') {
+        R[4] = len
+        if (len === 0) R[2] = R[3] = 0
+      }
+    }
+    this.initMask = (1 << 10) | (kind === 'plain' ? 0x6 : 0x2)
+    const regs = input.regs
+    if (regs !== undefined) {
+      for (let i = 0; i < regs.length && i < 10; i++) {
+        const v = regs[i]
+        if (v === undefined) continue
+        const u = BigInt.asUintN(64, v)
+        R[i * 2] = Number(u & 0xffffffffn) | 0
+        R[i * 2 + 1] = Number(u >> 32n) | 0
+        this.initMask |= 1 << i
+      }
+    }
+  }
+
+  private setupPacketContext(input: RunInput): void {
+    const kind = this.prog.ctxKind
+    const pkt = input.packet ?? new Uint8Array(0)
+    const len = Math.min(pkt.length, this.opts.maxPacket)
+    const pbase = this.regionBase[Region.packet]!
+    // Bytes past the packet are unreachable until adjust_tail grows it (which zero-fills), so
+    // only the headroom (reachable through adjust_head/meta) and the context need clearing.
+    this.heap.fill(0, pbase, pbase + XDP_HEADROOM)
+    this.heap.set(len === pkt.length ? pkt : pkt.subarray(0, len), pbase + XDP_HEADROOM)
+    const ctxBase = this.regionBase[Region.ctx]!
+    this.heap.fill(0, ctxBase, ctxBase + this.ctxSize)
+    this.setPacket(XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + len)
+    this.pktHardEnd = Math.max(XDP_HARD_END, XDP_HEADROOM + len)
+    const fields = input.ctx instanceof Uint8Array ? undefined : input.ctx
+    const layout: Readonly<Record<string, number>> = kind === 'xdp' ? XDP_MD : SK_BUFF
+    if (input.ctx instanceof Uint8Array) this.heap.set(input.ctx.subarray(0, this.ctxSize), ctxBase)
+    if (kind !== 'xdp') {
+      this.view.setUint32(ctxBase + SK_BUFF.len, len, true)
+      this.view.setUint32(ctxBase + SK_BUFF.wire_len, len, true)
+      if (len >= 14)
+        this.view.setUint16(ctxBase + SK_BUFF.protocol, pkt[12]! | (pkt[13]! << 8), true)
+    }
+    if (fields !== undefined) {
+      for (const [name, value] of Object.entries(fields)) {
+        const at = layout[name]
+        if (at !== undefined) this.view.setUint32(ctxBase + at, value >>> 0, true)
+      }
+    }
+  }
+
+  private lastSeed = NaN
+  private lastPattern: Uint8Array = new Uint8Array(0)
+
+  private stackPattern(seed: number): Uint8Array {
+    if (seed === this.lastSeed) return this.lastPattern
+    let p = this.stackPatterns.get(seed)
+    if (p === undefined) {
+      p = new Uint8Array(STACK_FRAME_BYTES)
+      let x = (seed ^ 0x9e3779b9) | 0 || 1
+      for (let i = 0; i < p.length; i++) {
+        x ^= x << 13
+        x ^= x >>> 17
+        x ^= x << 5
+        p[i] = x & 0xff
+      }
+      if (this.stackPatterns.size > 256) this.stackPatterns.clear()
+      this.stackPatterns.set(seed, p)
+    }
+    this.lastSeed = seed
+    this.lastPattern = p
+    return p
+  }
+
+  /** Fills a fresh stack frame (for bpf-to-bpf calls) with the run's pattern. */
+  fillFrame(frame: number): void {
+    const base = this.regionBase[Region.stack]! + STACK_BYTES - (frame + 1) * STACK_FRAME_BYTES
+    this.heap.set(this.stackPattern((this.stackSeed + frame) | 0), base)
+  }
+
+  /**
+   * Loads `size` bytes at context offset `o` (heap index `at`) into OUT[0..1]; pointer fields
+   * (data, data_end, data_meta) give packet pointers. Returns false for an invalid access.
+   */
+  ctxLoad(o: number, at: number, size: number): boolean {
+    const xdp = this.prog.ctxKind === 'xdp'
+    const dataOff = xdp ? XDP_MD.data : SK_BUFF.data
+    const endOff = xdp ? XDP_MD.data_end : SK_BUFF.data_end
+    const metaOff = xdp ? XDP_MD.data_meta : SK_BUFF.data_meta
+    const which =
+      o === dataOff ? this.pktData : o === endOff ? this.pktEnd : o === metaOff ? this.pktMeta : -1
+    if (which >= 0) {
+      if (size !== 4) return false
+      this.pointer(Region.packet, which)
+      return true
+    }
+    if (
+      !xdp &&
+      ((o >= SK_BUFF.flow_keys && o < SK_BUFF.flow_keys + 8) ||
+        (o >= SK_BUFF.sk && o < SK_BUFF.sk + 8))
+    ) {
+      OUT[0] = 0
+      OUT[1] = 0
+      return size === 8
+    }
+    const v = this.view
+    if (size === 1) OUT[0] = this.heap[at]!
+    else if (size === 2) OUT[0] = v.getUint16(at, true)
+    else OUT[0] = v.getInt32(at, true)
+    OUT[1] = size === 8 ? v.getInt32(at + 4, true) : 0
+    return true
+  }
+
+  /** True when a store of `size` bytes at context offset `o` is allowed. */
+  ctxStoreAllowed(o: number, size: number): boolean {
+    for (let i = 0; i < size; i++) if (this.ctxWritable[o + i] !== 1) return false
+    return true
+  }
+
+  /** Next value of get_prandom_u32 from the input (cycled), as an int32. */
+  nextRandom(): number {
+    const r = this.randoms
+    if (r.length === 0) return 0
+    const v = r[this.randIdx % r.length]!
+    this.randIdx++
+    return v | 0
+  }
+
+  /** Next ktime value (ns) from the input (cycled), or a deterministic clock when none given. */
+  nextTime(): number {
+    const t = this.times
+    const i = this.timeIdx++
+    if (t.length === 0) return 1e9 + 1000 * i
+    return t[i % t.length]!
+  }
+}
+
+function markWritableSkbFields(w: Uint8Array, kind: 'skb' | 'socket'): void {
+  const mark = (at: number, len: number): void => {
+    w.fill(1, at, at + len)
+  }
+  mark(SK_BUFF.cb, 20)
+  if (kind === 'skb') {
+    mark(SK_BUFF.mark, 4)
+    mark(SK_BUFF.queue_mapping, 4)
+    mark(SK_BUFF.priority, 4)
+    mark(SK_BUFF.tc_index, 4)
+    mark(SK_BUFF.tc_classid, 4)
+    mark(SK_BUFF.tstamp, 8)
+  }
+}

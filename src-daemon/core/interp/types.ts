@@ -1,0 +1,143 @@
+/** @fileoverview Public data types of the interpreter: map definitions, context kinds, inputs and results. */
+
+/** A map as the program sees it (index = position in the program's map list). */
+export interface MapDef {
+  /** Map name, for messages and snapshots. */
+  readonly name?: string
+  /** `enum bpf_map_type` value (1 = hash, 2 = array, ...). */
+  readonly type: number
+  /** Key size in bytes. */
+  readonly keySize: number
+  /** Value size in bytes. */
+  readonly valueSize: number
+  /** Maximum number of entries. */
+  readonly maxEntries: number
+  /** The fd that `lddw src=1` immediates use; when no map has one, the immediate is the map index. */
+  readonly fd?: number
+}
+
+/**
+ * What r1 points to at entry:
+ * - `plain`: a memory block (`input.mem`), r2 = its length (the conformance suite's model);
+ * - `xdp`: `struct xdp_md` with a packet region (headroom/tailroom for adjust helpers);
+ * - `skb`: `struct __sk_buff` as tc programs see it (data/data_end pointers, writable mark, cb, ...);
+ * - `socket`: `struct __sk_buff` as socket filters see it (only cb[] writable);
+ * - `tracepoint`: a flat read-only buffer (`input.ctx`);
+ * - `flat`: a flat writable buffer that is also the packet of ld_abs/ld_ind (K2's "pkt" model);
+ * - `scalar`: r1 is a plain number (`input.r1`), no context memory.
+ */
+export type CtxKind = 'plain' | 'xdp' | 'skb' | 'socket' | 'tracepoint' | 'flat' | 'scalar'
+
+/** One initial map entry: key and value bytes (value must be valueSize bytes, key keySize). */
+export interface MapEntryInput {
+  readonly key: Uint8Array
+  readonly value: Uint8Array
+}
+
+/** Named `__sk_buff` / `xdp_md` field values for the context (pointers are set by the machine). */
+export type CtxFields = Readonly<Record<string, number>>
+
+/** One test input. Every field is optional; missing parts are zero / empty. */
+export interface RunInput {
+  /** Packet bytes (xdp, skb, socket). */
+  readonly packet?: Uint8Array
+  /** Context: raw bytes (tracepoint, flat) or named field values (xdp, skb, socket). */
+  readonly ctx?: Uint8Array | CtxFields
+  /** Memory block of plain mode. */
+  readonly mem?: Uint8Array
+  /** r1 of scalar mode (as a 64-bit value). */
+  readonly r1?: bigint
+  /** Initial map contents by map index. */
+  readonly maps?: readonly (readonly MapEntryInput[] | undefined)[]
+  /** Values returned by successive get_prandom_u32 calls (cycled; empty → 0). */
+  readonly randoms?: readonly number[]
+  /** Values (ns) returned by successive ktime_get_ns calls (cycled; empty → 1e9 + 1000·i). */
+  readonly times?: readonly number[]
+  /**
+   * Initial values of r0..r9 (index = register): each given value is set and marked initialised,
+   * overriding the context's r1/r2 (for ALU/SMT property tests and window-level tests).
+   */
+  readonly regs?: readonly (bigint | undefined)[]
+  /** Seed of the pseudo-random bytes the stack holds before the program writes it. */
+  readonly stackSeed?: number
+  /** Initial bytes just below r10 (the last byte is at r10-1), overriding the seeded pattern there. */
+  readonly stack?: Uint8Array
+}
+
+/** An observable effect other than r0, packet and maps, in program order. */
+export type Effect =
+  | {
+      readonly kind: 'perf_output'
+      readonly map: number
+      readonly flags: bigint
+      readonly data: Uint8Array
+    }
+  | {
+      readonly kind: 'ringbuf_output'
+      readonly map: number
+      readonly flags: bigint
+      readonly data: Uint8Array
+    }
+  | { readonly kind: 'trace_printk'; readonly format: Uint8Array; readonly args: readonly bigint[] }
+  | { readonly kind: 'redirect'; readonly ifindex: number; readonly flags: bigint }
+  | {
+      readonly kind: 'redirect_map'
+      readonly map: number
+      readonly key: number
+      readonly flags: bigint
+    }
+  | { readonly kind: 'tail_call'; readonly map: number; readonly index: number }
+
+/** Final contents of one map: entries sorted by key bytes (arrays list every index). */
+export interface MapSnapshot {
+  readonly name: string
+  readonly type: number
+  readonly entries: readonly MapEntryInput[]
+}
+
+/** A completed run. */
+export interface ExitResult {
+  readonly kind: 'exit'
+  /** How the program ended: `exit` from the main frame, or a successful tail call. */
+  readonly via: 'exit' | 'tail_call'
+  /** r0 as an unsigned 64-bit value (0 after a tail call). */
+  readonly r0: bigint
+  /** Packet bytes from data to data_end after the run (empty when the context has no packet). */
+  readonly packet: Uint8Array
+  /** Context bytes after the run (writable contexts: skb, socket, flat; plain mode: the memory block). */
+  readonly ctx: Uint8Array
+  /** Final map contents, by map index. */
+  readonly maps: readonly MapSnapshot[]
+  /** Ordered observable effects. */
+  readonly outputs: readonly Effect[]
+  /** Instructions executed. */
+  readonly steps: number
+}
+
+/** A run that faulted: the program did something the machine refuses (never an exception). */
+export interface FaultResult {
+  readonly kind: 'fault'
+  /** Slot index of the faulting instruction. */
+  readonly pc: number
+  /** What went wrong, e.g. `out-of-bounds load of 4 bytes`, `budget`, `unsupported helper 99`. */
+  readonly reason: string
+  /** Instructions executed. */
+  readonly steps: number
+}
+
+/** The value of one run. */
+export type RunResult = ExitResult | FaultResult
+
+/** Options of a machine. */
+export interface MachineOptions {
+  /** Instruction budget per run; exceeding it faults with reason `budget` (default 1 000 000). */
+  readonly budget?: number
+  /** Largest packet the machine accepts (default 4096). */
+  readonly maxPacket?: number
+  /** Largest plain-mode memory block / flat or tracepoint context (default 4096). */
+  readonly maxMem?: number
+  /** Cap on modelled entries per map (default 4096); larger maps fault beyond it. */
+  readonly maxMapEntries?: number
+  /** Helper set: kernel helpers (default) or the conformance suite's helpers (plain mode). */
+  readonly helpers?: 'kernel' | 'conformance'
+}
