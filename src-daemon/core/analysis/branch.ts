@@ -1,0 +1,136 @@
+/** @fileoverview Conditional jumps: which edges are feasible and what each edge teaches (ranges, null checks, packet bounds). */
+import type { Decoded } from '../isa/decode'
+import type { JmpSpec } from '../isa/opcodes'
+import { readReg } from './alu'
+import { constReg } from './reg'
+import { branchTaken, negate, refine, type Cond } from './scalar-cmp'
+import { cloneState, mapAllRegs, top, type State } from './state'
+import { T, type Reg } from './types'
+
+/** The states on the jump-taken edge and the fall-through edge (undefined: edge is dead). */
+export interface Edges {
+  readonly taken: State | undefined
+  readonly fall: State | undefined
+}
+
+/** Replaces every scalar sharing `r.id` (copies made by mov) with the refined value. */
+function propagateScalar(st: State, regno: number, r: Reg): void {
+  top(st).regs[regno] = r
+  if (r.id === 0) return
+  mapAllRegs(st, (x) => (x.type === T.SCALAR && x.id === r.id ? { ...r } : x))
+}
+
+/** Marks every copy of a nullable pointer with `id` as null (scalar 0) or non-null. */
+function markNull(st: State, id: number, isNull: boolean): void {
+  let ref = 0
+  mapAllRegs(st, (x) => {
+    if ((x.type !== T.MAP_VALUE_OR_NULL && x.type !== T.MEM_OR_NULL) || x.id !== id) return x
+    if (isNull) {
+      if (x.ref !== 0) ref = x.ref
+      return constReg(0n)
+    }
+    return { ...x, type: x.type === T.MAP_VALUE_OR_NULL ? T.MAP_VALUE : T.MEM }
+  })
+  if (ref !== 0) st.refs = st.refs.filter((r) => r.id !== ref)
+}
+
+/** Records that `pkt` (and every packet pointer with its id) has `off` readable bytes. */
+function goodPktPointers(st: State, pkt: Reg, rightOpen: boolean): void {
+  if (pkt.off < 0 || (pkt.off === 0 && rightOpen)) return
+  if (pkt.umax > 0xffffn || pkt.umax + BigInt(pkt.off) > 0xffffn) return
+  const range = pkt.off
+  mapAllRegs(st, (x) =>
+    x.type === pkt.type && x.id === pkt.id && x.range < range ? { ...x, range } : x
+  )
+}
+
+/**
+ * The kernel's packet-pointer comparisons: `pkt' > pkt_end` and its mirrored forms teach the
+ * fall-through or taken edge that bytes up to pkt' are in the packet. Returns false when the
+ * operands are not such a pair.
+ */
+function isData(x: Reg, y: Reg): boolean {
+  return (
+    (x.type === T.PKT && y.type === T.PKT_END) ||
+    (x.type === T.PKT_META && y.type === T.PKT && y.off === 0 && y.tm === 0n && y.umax === 0n)
+  )
+}
+
+function nullable(x: Reg): boolean {
+  return x.type === T.MAP_VALUE_OR_NULL || x.type === T.MEM_OR_NULL
+}
+
+function zero(x: Reg): boolean {
+  return x.type === T.SCALAR && x.tm === 0n && x.tv === 0n
+}
+
+function nonNull(x: Reg): boolean {
+  return x.type === T.MAP_VALUE || x.type === T.MEM
+}
+
+function pktCompare(c: Cond, a: Reg, b: Reg, taken: State, fall: State): boolean {
+  if (isData(a, b)) {
+    // a = pkt', b = end
+    // Open forms (pkt' < end) could grant one more byte; granting `off` bytes is the safe side.
+    if (c === 'jgt') goodPktPointers(fall, a, false)
+    else if (c === 'jge') goodPktPointers(fall, a, true)
+    else if (c === 'jlt') goodPktPointers(taken, a, true)
+    else if (c === 'jle') goodPktPointers(taken, a, false)
+    else return false
+    return true
+  }
+  if (isData(b, a)) {
+    // a = end, b = pkt'
+    if (c === 'jgt') goodPktPointers(taken, b, true)
+    else if (c === 'jlt') goodPktPointers(fall, b, false)
+    else if (c === 'jge') goodPktPointers(taken, b, false)
+    else if (c === 'jle') goodPktPointers(fall, b, true)
+    else return false
+    return true
+  }
+  return false
+}
+
+/** Evaluates a conditional jump on a state (consumed): the feasible edges with refined states. */
+export function condJump(st: State, d: Decoded): Edges {
+  const s = d.spec as JmpSpec
+  const a = readReg(st, d.insn.dst)
+  const b: Reg = s.source === 'reg' ? readReg(st, d.insn.src) : constReg(BigInt(d.insn.imm))
+  const c: Cond = s.cond
+  if (a.type === T.SCALAR && b.type === T.SCALAR) {
+    const t = branchTaken(c, a, b, s.is32)
+    if (t === true) return { taken: st, fall: undefined }
+    if (t === false) return { taken: undefined, fall: st }
+    const taken = cloneState(st)
+    const fall = st
+    const rt = refine(c, a, b, s.is32)
+    const rf = refine(negate(c), a, b, s.is32)
+    if (rt !== undefined) {
+      propagateScalar(taken, d.insn.dst, rt[0])
+      if (s.source === 'reg') propagateScalar(taken, d.insn.src, rt[1])
+    }
+    if (rf !== undefined) {
+      propagateScalar(fall, d.insn.dst, rf[0])
+      if (s.source === 'reg') propagateScalar(fall, d.insn.src, rf[1])
+    }
+    return {
+      taken: rt === undefined ? undefined : taken,
+      fall: rf === undefined ? undefined : fall
+    }
+  }
+  if (!s.is32 && (c === 'jeq' || c === 'jne')) {
+    const ptr = nullable(a) && zero(b) ? a : nullable(b) && zero(a) ? b : undefined
+    if (ptr !== undefined) {
+      const taken = cloneState(st)
+      markNull(taken, ptr.id, c === 'jeq')
+      markNull(st, ptr.id, c !== 'jeq')
+      return { taken, fall: st }
+    }
+    if ((nonNull(a) && zero(b)) || (nonNull(b) && zero(a))) {
+      return c === 'jeq' ? { taken: undefined, fall: st } : { taken: st, fall: undefined }
+    }
+  }
+  const taken = cloneState(st)
+  if (!s.is32) pktCompare(c, a, b, taken, st)
+  return { taken, fall: st }
+}

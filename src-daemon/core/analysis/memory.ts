@@ -1,0 +1,353 @@
+/** @fileoverview Loads and stores through pointers: bounds, alignment, context rules, stack spill/fill. */
+import { ctxAccess } from './ctx-access'
+import type { Env } from './env'
+import { constReg, isConst, rangeReg, sync, UNKNOWN } from './reg'
+import { B, byteKind, top, type Slot, type State } from './state'
+import { Reject, T, TYPE_NAMES, type Reg } from './types'
+
+const MAX_VAR_OFF = 1n << 29n
+
+/** An unknown scalar of `size` bytes, zero- or sign-extended. */
+export function sizedUnknown(size: number, signed = false): Reg {
+  if (size >= 8) return UNKNOWN
+  return (signed ? SIGNED_CACHE : UNSIGNED_CACHE)[size] ?? makeSized(size, signed)
+}
+
+function makeSized(size: number, signed: boolean): Reg {
+  const bits = BigInt(size * 8)
+  if (!signed) return rangeReg(0n, (1n << bits) - 1n)
+  const lim = 1n << (bits - 1n)
+  return sync({ ...UNKNOWN, smin: -lim, smax: lim - 1n })
+}
+
+const UNSIGNED_CACHE: Reg[] = [0, 1, 2, 3, 4].map((n) => makeSized(n, false))
+const SIGNED_CACHE: Reg[] = [0, 1, 2, 3, 4].map((n) => makeSized(n || 1, true))
+
+/** Truncates (and optionally sign-extends) a known value read as `size` bytes. */
+function narrowConst(v: bigint, byteOff: number, size: number, signed: boolean): Reg {
+  const bits = BigInt(size * 8)
+  const raw = (v >> BigInt(byteOff * 8)) & ((1n << bits) - 1n)
+  return constReg(signed ? BigInt.asIntN(Number(bits), raw) : raw)
+}
+
+/** How an access is made: by an instruction load/store, an atomic, or a helper reading/writing memory. */
+export type AccessKind = 'load' | 'store' | 'atomic' | 'helper_read' | 'helper_write'
+
+/** The value a store writes: a register or a known immediate. */
+export type Stored = { readonly reg: Reg } | { readonly imm: bigint } | undefined
+
+function kindName(k: AccessKind): string {
+  return k === 'load' || k === 'helper_read' ? 'read from' : 'write to'
+}
+
+/** Checks a stack access range [lo, lo+size) of frame `frame` and records the depth. */
+function stackBounds(
+  env: Env,
+  regno: number,
+  lo: number,
+  hi: number,
+  size: number,
+  kind: AccessKind,
+  frame: number
+): void {
+  if (lo < -512 || hi > 0 || (size <= 0 && kind !== 'helper_read')) {
+    throw new Reject(
+      'VERIFY_STACK_BOUNDS',
+      `invalid ${kindName(kind)} stack R${regno} off=${lo} size=${size}`
+    )
+  }
+  const sp = env.subprogOfFrame(frame)
+  if (-lo > (env.stackDepth[sp] as number)) env.stackDepth[sp] = -lo
+}
+
+function slotIndex(abs: number): number {
+  return (-abs - 1) >> 3
+}
+
+/** Reads `size` bytes at fixed stack offset `abs` of a frame; returns the loaded value. */
+/** Number of SPILL bytes at the bottom of a slot (the size of the spilled register). */
+function spillSize(slot: Slot): number {
+  let n = 0
+  while (n < 8 && byteKind(slot, n) === B.SPILL) n++
+  return n
+}
+
+/** Spill bytes of a slot turned into misc bytes (a partly overwritten spill). */
+function despill(kinds: number): number {
+  let k = kinds
+  for (let i = 0; i < 8; i++)
+    if (((k >> (2 * i)) & 3) === B.SPILL) k = (k & ~(3 << (2 * i))) | (B.MISC << (2 * i))
+  return k
+}
+
+/** A spilled scalar read back with `size` bytes (zero- or sign-extended). */
+function fillScalar(sp: Reg, size: number, signed: boolean): Reg {
+  if (size === 8) return sp
+  if (isConst(sp)) return narrowConst(sp.tv, 0, size, signed)
+  if (!signed && sp.umax < 1n << BigInt(size * 8)) return sp
+  return sizedUnknown(size, signed)
+}
+
+/** Reads `size` bytes at fixed stack offset `abs` of a frame; returns the loaded value. */
+function stackRead(
+  env: Env,
+  st: State,
+  frame: number,
+  regno: number,
+  abs: number,
+  size: number,
+  signed: boolean
+): Reg {
+  const fr = st.frames[frame]
+  if (fr === undefined) throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid stack frame`)
+  const spi = slotIndex(abs)
+  const slot = fr.stack[spi]
+  const b0 = abs + 8 * (spi + 1)
+  if (slot?.spill !== undefined && byteKind(slot, 0) === B.SPILL) {
+    const sp = slot.spill
+    const n = spillSize(slot)
+    if (size === 8 && n === 8) return sp
+    if (sp.type !== T.SCALAR) throw new Reject('VERIFY_SPILL', 'invalid size of register fill')
+    if (b0 === 0 && size === n) return fillScalar(sp, size, signed)
+    if (b0 === 0 && isConst(sp) && sp.tv === 0n && size <= n) return constReg(0n)
+  }
+  let allZero = true
+  for (let i = 0; i < size; i++) {
+    const k = byteKind(slot, b0 + i)
+    if (k === B.INVALID && !env.uninitStack) {
+      throw new Reject(
+        'VERIFY_STACK_BOUNDS',
+        `invalid read from stack R${regno} off ${abs} size ${size}`
+      )
+    }
+    if (k !== B.ZERO) allZero = false
+  }
+  return allZero ? constReg(0n) : sizedUnknown(size, signed)
+}
+
+/** Marks bytes [abs, abs+size) of a frame as written with `kind` (destroying spills they touch). */
+export function stackMark(st: State, frame: number, abs: number, size: number, kind: B): void {
+  const fr = st.frames[frame]
+  if (fr === undefined) return
+  for (let a = abs; a < abs + size; a++) {
+    const spi = slotIndex(a)
+    const old = fr.stack[spi]
+    let kinds = old?.kinds ?? 0
+    if (old?.spill !== undefined) kinds = despill(kinds)
+    const b = a + 8 * (spi + 1)
+    kinds = (kinds & ~(3 << (2 * b))) | (kind << (2 * b))
+    fr.stack[spi] = { kinds, spill: undefined }
+  }
+}
+
+/**
+ * Writes `size` bytes at `abs`. As in the kernel (privileged), a store at the bottom of a slot
+ * spills the register (a scalar of any width, a pointer only at full width); other stores make
+ * misc or zero bytes.
+ */
+function stackWrite(
+  st: State,
+  frame: number,
+  regno: number,
+  abs: number,
+  size: number,
+  value: Stored
+): void {
+  const fr = st.frames[frame]
+  if (fr === undefined) throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid stack frame`)
+  const v: Reg | undefined =
+    value === undefined ? undefined : 'reg' in value ? value.reg : constReg(value.imm)
+  if (v !== undefined && v.type !== T.SCALAR && size !== 8) {
+    throw new Reject('VERIFY_SPILL', 'invalid size of register spill')
+  }
+  if (v !== undefined && abs % 8 === 0) {
+    const spi = slotIndex(abs)
+    const old = fr.stack[spi]
+    let kinds = old?.spill !== undefined ? despill(old.kinds) : (old?.kinds ?? 0)
+    for (let i = 0; i < size; i++) kinds = (kinds & ~(3 << (2 * i))) | (B.SPILL << (2 * i))
+    fr.stack[spi] = { kinds, spill: v }
+    return
+  }
+  const zero = v !== undefined && isConst(v) && v.tv === 0n
+  stackMark(st, frame, abs, size, zero ? B.ZERO : B.MISC)
+}
+
+/** A helper reads (checks initialisation) or writes (marks misc) stack bytes [abs, abs+size). */
+function helperStack(
+  env: Env,
+  st: State,
+  frame: number,
+  regno: number,
+  abs: number,
+  size: number,
+  write: boolean
+): void {
+  if (write) {
+    stackMark(st, frame, abs, size, B.MISC)
+    return
+  }
+  if (env.uninitStack) return
+  const fr = st.frames[frame]
+  for (let a = abs; a < abs + size; a++) {
+    const spi = slotIndex(a)
+    if (byteKind(fr?.stack[spi], a + 8 * (spi + 1)) === B.INVALID) {
+      throw new Reject(
+        'VERIFY_STACK_BOUNDS',
+        `invalid indirect read from stack R${regno} off ${abs}+${a - abs} size ${size}`
+      )
+    }
+  }
+}
+
+function checkVar(regno: number, r: Reg, what: string): void {
+  if (r.umax >= MAX_VAR_OFF && r.smin >= 0) {
+    throw new Reject(
+      'VERIFY_MAP_BOUNDS',
+      `R${regno} unbounded memory access, make sure to bounds check any such access`
+    )
+  }
+  if (r.smin < 0 || r.umax >= MAX_VAR_OFF) {
+    throw new Reject(
+      what === 'pkt' ? 'VERIFY_PKT_BOUNDS' : 'VERIFY_MAP_BOUNDS',
+      `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`
+    )
+  }
+}
+
+/**
+ * Checks an access of `size` bytes at `insnOff` from the pointer in register `regno` and
+ * performs it on the state: loads return the value read, stores update stack slots.
+ */
+export function memAccess(
+  env: Env,
+  st: State,
+  regno: number,
+  insnOff: number,
+  size: number,
+  kind: AccessKind,
+  value: Stored,
+  signed = false
+): Reg {
+  const r = top(st).regs[regno] as Reg
+  const write = kind === 'store' || kind === 'atomic' || kind === 'helper_write'
+  const off = r.off + insnOff
+  switch (r.type) {
+    case T.NOT_INIT:
+      throw new Reject('VERIFY_UNINIT_REG', `R${regno} !read_ok`)
+    case T.CTX: {
+      if (kind === 'atomic' || (kind === 'store' && value !== undefined && !('reg' in value))) {
+        throw new Reject(
+          'VERIFY_CTX_ACCESS',
+          `BPF_${kind === 'atomic' ? 'ATOMIC' : 'ST'} stores into R${regno} ctx is not allowed`
+        )
+      }
+      if (r.off !== 0 || !isConst(r) || r.tv !== 0n) {
+        throw new Reject(
+          'VERIFY_CTX_ACCESS',
+          `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`
+        )
+      }
+      const v = ctxAccess(env.progType, off, size, write, env.ctxSize)
+      if (!v.ok || (signed && v.yields !== T.SCALAR)) {
+        throw new Reject('VERIFY_CTX_ACCESS', `invalid bpf_context access off=${off} size=${size}`)
+      }
+      if (write) return UNKNOWN
+      return v.yields === T.SCALAR
+        ? sizedUnknown(size, signed)
+        : { ...UNKNOWN, type: v.yields, umax: 0n, smin: 0n, smax: 0n, tm: 0n }
+    }
+    case T.STACK: {
+      if (!isConst(r)) {
+        const lo = off + Number(BigInt.asIntN(64, r.smin))
+        const hi = off + Number(BigInt.asIntN(64, r.smax)) + size
+        if (r.smin < -(1n << 20n) || r.smax > 1n << 20n || lo < -512 || hi > 0) {
+          throw new Reject(
+            'VERIFY_STACK_BOUNDS',
+            `invalid variable-offset ${kindName(kind)} stack R${regno} off=${off} size=${size}`
+          )
+        }
+        stackBounds(env, regno, lo, hi, size, kind, r.frame)
+        if (write) stackMark(st, r.frame, lo, hi - lo, B.MISC)
+        else helperStack(env, st, r.frame, regno, lo, hi - lo, false)
+        return sizedUnknown(size, signed)
+      }
+      const abs = off + Number(BigInt.asIntN(64, r.tv))
+      stackBounds(env, regno, abs, abs + size, size, kind, r.frame)
+      if (kind === 'helper_read' || kind === 'helper_write') {
+        helperStack(env, st, r.frame, regno, abs, size, kind === 'helper_write')
+        return UNKNOWN
+      }
+      if (abs % size !== 0 && (kind === 'load' || kind === 'store' || kind === 'atomic')) {
+        throw new Reject(
+          'VERIFY_ALIGN',
+          `misaligned stack access off ${r.tv}+${r.off}+${insnOff} size ${size}`
+        )
+      }
+      if (kind === 'atomic') {
+        const old = stackRead(env, st, r.frame, regno, abs, size, false)
+        if (old.type !== T.SCALAR)
+          throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid atomic on spilled pointer`)
+        stackWrite(st, r.frame, regno, abs, size, {
+          reg: size === 8 ? UNKNOWN : sizedUnknown(size)
+        })
+        return sizedUnknown(size)
+      }
+      if (write) {
+        stackWrite(st, r.frame, regno, abs, size, value)
+        return UNKNOWN
+      }
+      return stackRead(env, st, r.frame, regno, abs, size, signed)
+    }
+    case T.PKT:
+    case T.PKT_META: {
+      if (kind === 'atomic')
+        throw new Reject(
+          'VERIFY_INVALID_MEM',
+          `BPF_ATOMIC stores into R${regno} pkt is not allowed`
+        )
+      if (write && env.progType !== 'xdp' && env.progType !== 'sched_cls') {
+        throw new Reject('VERIFY_PKT_BOUNDS', 'cannot write into packet')
+      }
+      if (r.smin < 0) {
+        throw new Reject(
+          'VERIFY_PKT_BOUNDS',
+          `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`
+        )
+      }
+      if (off < 0 || off + size > r.range || r.umax + BigInt(off + size) > 0xffffn) {
+        throw new Reject(
+          'VERIFY_PKT_BOUNDS',
+          `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`
+        )
+      }
+      return write ? UNKNOWN : sizedUnknown(size, signed)
+    }
+    case T.MAP_VALUE:
+    case T.MEM: {
+      checkVar(regno, r, 'map')
+      const limit = r.type === T.MAP_VALUE ? (env.maps[r.map]?.valueSize ?? 0) : r.map
+      const lo = BigInt(off) + r.smin
+      const hi = BigInt(off + size) + r.umax
+      if (lo < 0n || hi > BigInt(limit)) {
+        const what =
+          r.type === T.MAP_VALUE ? `map value, value_size=${limit}` : `memory, mem_size=${limit}`
+        throw new Reject(
+          r.type === T.MAP_VALUE ? 'VERIFY_MAP_BOUNDS' : 'VERIFY_MEM_BOUNDS',
+          `invalid access to ${what} off=${off} size=${size}`
+        )
+      }
+      if (
+        kind === 'atomic' &&
+        ((BigInt(off) + r.tv) % BigInt(size) !== 0n || (r.tm & BigInt(size - 1)) !== 0n)
+      ) {
+        throw new Reject('VERIFY_ALIGN', `misaligned value access off ${off} size ${size}`)
+      }
+      return write && kind !== 'atomic' ? UNKNOWN : sizedUnknown(size, signed)
+    }
+    case T.MAP_VALUE_OR_NULL:
+    case T.MEM_OR_NULL:
+      throw new Reject('VERIFY_NULL_DEREF', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+    default:
+      throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+  }
+}

@@ -1,0 +1,128 @@
+/** @fileoverview The analysis accepts the K2 benchmark and the clang fixtures, with the facts window verification needs. */
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { analyze, type AnalysisResult } from '../../src-daemon/core/analysis/verifier'
+import { T, type ProgType } from '../../src-daemon/core/analysis/types'
+import { readBpfObject } from '../../src-daemon/core/formats/bpf-object-read'
+import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
+import { BENCH_NAMES, loadBench, type BenchProgram } from './k2-bench'
+
+function analyzeBench(b: BenchProgram): AnalysisResult {
+  return analyze(b.slots, {
+    progType: b.progType,
+    maps: b.maps,
+    ...(b.ctxSize ? { ctxSize: b.ctxSize } : {})
+  })
+}
+
+/** Position of the instruction starting at `slot`. */
+function posOf(r: AnalysisResult, slot: number): number {
+  if (!r.ok) throw new Error('rejected')
+  return r.cfg.posOfSlot[slot] as number
+}
+
+describe('K2 benchmark programs', () => {
+  for (const name of BENCH_NAMES) {
+    it(`accepts ${name}`, () => {
+      const r = analyzeBench(loadBench(name))
+      expect(r.ok ? 'accepted' : `${r.error.code} @${r.error.index}: ${r.error.message}`).toBe(
+        'accepted'
+      )
+      if (r.ok) expect(r.stats.processed).toBeLessThan(1000)
+    })
+  }
+
+  it('xdp1: after the 14-byte check, data is a packet pointer with range 14 and data_end is pkt_end', () => {
+    const r = analyzeBench(loadBench('xdp1'))
+    if (!r.ok) throw new Error(r.error.message)
+    const s = r.stateAt(posOf(r, 5))
+    expect(s?.regs[1]?.type).toBe(T.PKT)
+    expect(s?.regs[1]?.range).toBe(14)
+    expect(s?.regs[2]?.type).toBe(T.PKT_END)
+    // At insn 33 the offset register holds 14, 18 or 22 (no VLAN tag, one, or two).
+    const t = r.stateAt(posOf(r, 33))
+    expect(t?.regs[3]?.type).toBe(T.SCALAR)
+    expect([t?.regs[3]?.umin, t?.regs[3]?.umax]).toEqual([14n, 22n])
+  })
+
+  it('sys_enter_open: an array lookup with constant key 0 cannot fail, so the miss path is dead', () => {
+    const r = analyzeBench(loadBench('sys_enter_open'))
+    if (!r.ok) throw new Error(r.error.message)
+    expect(r.stateAt(posOf(r, 10))?.regs[0]?.type).toBe(T.MAP_VALUE)
+    expect(r.stateAt(posOf(r, 14))).toBeUndefined()
+    expect(r.stats.stackDepth[0]).toBe(8)
+  })
+
+  it('xdp_fw: stack pointers keep their constant offsets', () => {
+    const r = analyzeBench(loadBench('xdp_fw'))
+    if (!r.ok) throw new Error(r.error.message)
+    const s = r.stateAt(posOf(r, 42))
+    expect(s?.regs[2]?.type).toBe(T.STACK)
+    expect(s?.regs[2]?.off).toBe(-24)
+    expect(s?.regs[6]?.tv).toBe(1n)
+    expect(s?.regs[6]?.tm).toBe(0n)
+  })
+
+  it('socket-0: r1-r5 are uninitialised after the tail call', () => {
+    const r = analyzeBench(loadBench('socket-0'))
+    if (!r.ok) throw new Error(r.error.message)
+    const s = r.stateAt(posOf(r, 27))
+    for (const i of [0, 1, 2, 3, 4, 5]) expect(s?.regs[i]?.type).toBe(T.NOT_INIT)
+    expect(s?.regs[6]?.type).toBe(T.CTX)
+  })
+
+  it('runs fast: every benchmark program averages under 2 ms of CPU time', () => {
+    for (const name of BENCH_NAMES) {
+      const b = loadBench(name)
+      const opts = {
+        progType: b.progType,
+        maps: b.maps,
+        collectStates: false,
+        ...(b.ctxSize ? { ctxSize: b.ctxSize } : {})
+      }
+      for (let i = 0; i < 50; i++) analyze(b.slots, opts)
+      const c0 = process.cpuUsage()
+      for (let i = 0; i < 200; i++) analyze(b.slots, opts)
+      const c = process.cpuUsage(c0)
+      const ms = (c.user + c.system) / 1000 / 200
+      expect(ms, name).toBeLessThan(2)
+    }
+  })
+})
+
+const OBJ_DIR = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))
+const PROG_TYPES: Readonly<Record<number, ProgType>> = {
+  1: 'socket_filter',
+  2: 'kprobe',
+  3: 'sched_cls',
+  5: 'tracepoint',
+  6: 'xdp',
+  17: 'raw_tracepoint'
+}
+
+describe('clang fixtures', () => {
+  const files = readdirSync(OBJ_DIR).filter((f) => f.endsWith('.o'))
+  it('has fixtures to check', () => expect(files.length).toBeGreaterThan(10))
+  for (const file of files) {
+    it(`accepts every program of ${file}`, () => {
+      const obj = readBpfObject(new Uint8Array(readFileSync(OBJ_DIR + file)), { file })
+      if (!obj.ok) throw new Error(obj.error.message)
+      const entries = obj.value.programs.filter((p) => !p.isSubprogram)
+      expect(entries.length).toBeGreaterThan(0)
+      for (const p of entries) {
+        const linked = linkProgram(obj.value, p.name)
+        if (!linked.ok) throw new Error(linked.error.message)
+        const progType = PROG_TYPES[linked.value.progType]
+        expect(progType, `${file}:${p.name} type ${linked.value.progType}`).toBeDefined()
+        const r = analyze(linked.value.insns, {
+          progType: progType ?? 'xdp',
+          maps: linked.value.maps
+        })
+        expect(
+          r.ok ? 'accepted' : `${p.name}: ${r.error.code} @${r.error.index}: ${r.error.message}`
+        ).toBe('accepted')
+      }
+    })
+  }
+})
