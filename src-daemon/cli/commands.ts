@@ -4,13 +4,21 @@ import { startCommand } from './cmd-start'
 import { infoCommand } from './cmd-info'
 import { disasmCommand } from './cmd-disasm'
 import { asmCommand } from './cmd-asm'
+import { runCommand } from './cmd-run'
+import { conformanceCommand } from './cmd-conformance'
 import { verifyCommand } from './cmd-verify'
+import { optimizeCommand } from './cmd-optimize'
+import { kernelCheckCommand } from './cmd-kernel-check'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
   infoCommand,
   disasmCommand,
   asmCommand,
+  runCommand,
+  conformanceCommand,
   verifyCommand,
+  optimizeCommand,
+  kernelCheckCommand,
   startCommand
 ]

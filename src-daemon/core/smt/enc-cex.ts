@@ -51,6 +51,7 @@ function mapEntries(
   i: number,
   keySize: number,
   valueSize: number,
+  maxEntries: number,
   arrayLike: boolean
 ): MapEntryInput[] {
   const rid = `map${i}`
@@ -76,7 +77,8 @@ function mapEntries(
     if (o >= 0 && o < valueSize)
       valueOf(k)[o] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
   }
-  const keys = arrayLike ? [...byKey.keys()] : [...present]
+  // Arrays hold only keys below max_entries; values the model gave other keys are unreachable.
+  const keys = arrayLike ? [...byKey.keys()].filter((k) => k < BigInt(maxEntries)) : [...present]
   return keys.map((k) => ({
     key: bytesOfKey(k, keySize),
     value: byKey.get(k) ?? new Uint8Array(valueSize)
@@ -161,7 +163,15 @@ export function counterexampleInput(
     else input.ctx = buf
   }
   input.maps = em.maps.map((def, i) => {
-    const entries = mapEntries(q, env, i, def.keySize, def.valueSize, ALWAYS_PRESENT.has(def.type))
+    const entries = mapEntries(
+      q,
+      env,
+      i,
+      def.keySize,
+      def.valueSize,
+      def.maxEntries,
+      ALWAYS_PRESENT.has(def.type)
+    )
     return env.get(`full_map${i}`) === true
       ? fillUp(entries, def.keySize, def.valueSize, def.maxEntries)
       : entries
