@@ -124,8 +124,11 @@ describe('encoding agrees with the interpreter', () => {
           return true
         }
       ),
-      { numRuns: Number(process.env["SUMMIT_PROPERTY_RUNS"] ?? 400), seed: Number(process.env["SUMMIT_PROPERTY_SEED"] ?? 20261125) }
+      {
+        numRuns: Number(process.env['SUMMIT_PROPERTY_RUNS'] ?? 400),
+        seed: Number(process.env['SUMMIT_PROPERTY_SEED'] ?? 20261125)
+      }
     )
-    expect(checked).toBeGreaterThan(Number(process.env["SUMMIT_PROPERTY_RUNS"] ?? 400) * 0.75)
+    expect(checked).toBeGreaterThan(Number(process.env['SUMMIT_PROPERTY_RUNS'] ?? 400) * 0.75)
   })
 })

@@ -350,7 +350,9 @@ export class Machine {
     if (kind !== 'xdp') {
       this.view.setUint32(ctxBase + SK_BUFF.len, len, true)
       this.view.setUint32(ctxBase + SK_BUFF.wire_len, len, true)
-      if (len >= 14)
+      // tc sees the Ethernet header, so the ethertype is in the packet; a socket filter's packet
+      // starts at the network header and its protocol comes from the context input.
+      if (kind === 'skb' && len >= 14)
         this.view.setUint16(ctxBase + SK_BUFF.protocol, pkt[12]! | (pkt[13]! << 8), true)
     }
     if (fields !== undefined) {

@@ -53,7 +53,8 @@ function ctxPointerField(
 
 /**
  * A byte's value before the program writes it. For `__sk_buff`, `len` and `wire_len` are the
- * packet length and `protocol` mirrors packet bytes 12-13, as the kernel fills them.
+ * packet length and, for tc (whose packet starts at the Ethernet header), `protocol` mirrors
+ * packet bytes 12-13, as the interpreter fills them.
  */
 export function initialByte(
   model: EncodeModel,
@@ -70,7 +71,7 @@ export function initialByte(
         : undefined
     const derived = lenByte(SK_BUFF.len) ?? lenByte(SK_BUFF.wire_len)
     if (derived !== undefined) return derived
-    if (o === SK_BUFF.protocol || o === SK_BUFF.protocol + 1) {
+    if (model.ctx === 'skb' && (o === SK_BUFF.protocol || o === SK_BUFF.protocol + 1)) {
       const fromPkt = layout.inputs.byte('pkt', [bv(12 + o - SK_BUFF.protocol, 64)])
       return ite(uge(layout.pktLen, bv(14, 64)), fromPkt, layout.inputs.byte(rid, place))
     }

@@ -31,6 +31,8 @@ export interface FlowState {
   /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
   readonly nrand: BvTerm
   readonly ntime: BvTerm
+  /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
+  readonly depth: number
 }
 
 /** Everything one program's encoding accumulates. */
@@ -44,6 +46,10 @@ export interface ExecContext {
   /** Prefix for this program's private variables (uninitialised and clobbered registers). */
   readonly tag: string
   fresh: number
+  /** The whole program (for bpf-to-bpf calls), once execution started. */
+  program?: readonly Decoded[]
+  /** States returning from the bpf-to-bpf call being executed, innermost last. */
+  readonly returns: FlowState[][]
 }
 
 /** A fresh private variable of this program (different in the other program). */
@@ -85,7 +91,8 @@ function merge(ins: readonly FlowState[]): FlowState {
     pc: or(...ins.map((s) => s.pc)),
     regs,
     nrand: counter((s) => s.nrand),
-    ntime: counter((s) => s.ntime)
+    ntime: counter((s) => s.ntime),
+    depth: (ins[0] as FlowState).depth
   }
 }
 
@@ -98,7 +105,7 @@ function entryState(cx: ExecContext): FlowState {
   else regs[1] = { v: cx.layout.base('ctx'), ptr: { rid: 'ctx', off: bv(0, 64) } }
   if (k === 'plain') regs[2] = { v: bv(cx.model.ctxSize, 64) }
   regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
-  return { pc: TRUE, regs, nrand: bv(0, 8), ntime: bv(0, 8) }
+  return { pc: TRUE, regs, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
 }
 
 /** Pointer arithmetic and ALU for one instruction. */
@@ -152,7 +159,8 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     exits: [],
     effects: [],
     tag,
-    fresh: 0
+    fresh: 0,
+    returns: []
   }
 }
 
@@ -170,15 +178,17 @@ export function forkContext(cx: ExecContext, tag: string): ExecContext {
 }
 
 /**
- * Runs `insns` (in slot order, forward jumps only) from the entry state. With `stopAt`, stops
- * before the instruction at that slot and returns the state reaching it (undefined when no path
- * reaches it); without, runs to the end and returns undefined.
+ * Runs `insns` (in slot order, forward jumps only) from the entry state (or `start`). With
+ * `stopAt`, stops before the instruction at that slot and returns the state reaching it
+ * (undefined when no path reaches it); without, runs to the end and returns undefined.
  */
 export function runInstructions(
   cx: ExecContext,
   insns: readonly Decoded[],
-  stopAt?: number
+  stopAt?: number,
+  start?: FlowState
 ): FlowState | undefined {
+  cx.program ??= insns
   const pending = new Map<number, FlowState[]>()
   const push = (slot: number, st: FlowState): void => {
     if (st.pc === FALSE) return
@@ -186,7 +196,7 @@ export function runInstructions(
     if (list === undefined) pending.set(slot, [st])
     else list.push(st)
   }
-  let cur: FlowState | undefined = entryState(cx)
+  let cur: FlowState | undefined = start ?? entryState(cx)
   for (const d of insns) {
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
@@ -277,14 +287,50 @@ function step(
       return { ...st, pc: and(st.pc, not(c)), regs }
     }
     case 'call':
+      if (s.target === 'local') return callLocal(cx, d, { ...st, regs })
       if (s.target !== 'helper') throw new Unsupported(`${s.target} calls are not modelled`)
       return callHelper(cx, st, regs, d.insn.imm)
     case 'exit':
-      cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v })
+      if (st.depth > 0) cx.returns[cx.returns.length - 1]?.push({ ...st, regs })
+      else cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v })
       return undefined
     default:
       return assertNever(s)
   }
+}
+
+/** Largest bpf-to-bpf call depth the prover inlines (the kernel allows 8 frames). */
+const MAX_CALL_DEPTH = 8
+
+/**
+ * A bpf-to-bpf call, inlined: the callee (from its first slot to the next function's) runs from
+ * the caller's state with a fresh stack frame; its returns are merged; r6-r9 and r10 are the
+ * caller's again afterwards and r1-r5 are clobbered, as the kernel's calling convention says.
+ */
+function callLocal(cx: ExecContext, d: Decoded, st: FlowState): FlowState | undefined {
+  const all = cx.program ?? []
+  const target = jumpTarget(d) as number
+  if (target <= d.index) throw new Unsupported('recursive or backward bpf-to-bpf call')
+  if (st.depth + 1 >= MAX_CALL_DEPTH) throw new Unsupported('call depth exceeds the kernel limit')
+  const starts = new Set<number>()
+  for (const x of all)
+    if (x.spec.kind === 'call' && x.spec.target === 'local') starts.add(jumpTarget(x) as number)
+  const from = all.findIndex((x) => x.index === target)
+  if (from < 0) throw new Unsupported(`call target ${target} is not an instruction`)
+  let to = from + 1
+  while (to < all.length && !starts.has((all[to] as Decoded).index)) to++
+  const frame = `stack${st.depth + 1}`
+  const regs = [...st.regs]
+  regs[10] = { v: cx.layout.base(frame), ptr: { rid: frame, off: bv(0, 64) } }
+  cx.returns.push([])
+  runInstructions(cx, all.slice(from, to), undefined, { ...st, regs, depth: st.depth + 1 })
+  const back = cx.returns.pop() ?? []
+  if (back.length === 0) return undefined
+  const joined = merge(back)
+  const out = [...joined.regs]
+  for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
+  for (let r = 6; r <= 10; r++) out[r] = st.regs[r] as SymVal
+  return { ...joined, regs: out, depth: st.depth }
 }
 
 /** The value an lddw loads: a constant, a map handle, or a pointer into a map's value. */

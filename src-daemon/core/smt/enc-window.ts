@@ -43,7 +43,7 @@ function abstractState(cx: ExecContext, st: FlowState): FlowState {
     }
     return r.v.op === 'bvconst' ? r : { v: bvVar(`W_r${i}`, 64) }
   })
-  return { pc: TRUE, regs, nrand: bvVar('W_nrand', 8), ntime: bvVar('W_ntime', 8) }
+  return { pc: TRUE, regs, nrand: bvVar('W_nrand', 8), ntime: bvVar('W_ntime', 8), depth: 0 }
 }
 
 /** A window query: satisfiable exactly when the two windows can leave different live state. */

@@ -1,0 +1,64 @@
+/**
+ * @fileoverview Canonical key of a candidate for the proof cache: the compacted program with the
+ * callee-saved registers r6..r9 renamed in order of first use. Permuting r6..r9 consistently
+ * preserves behaviour (they start uninitialised, calls preserve them, only r0 is observed), so
+ * programs with equal keys have equal proof answers.
+ */
+import type { Insn } from '../isa/insn'
+
+const CLS_LD = 0
+const CLS_LDX = 1
+const CLS_ST = 2
+const CLS_STX = 3
+const CLS_ALU = 4
+const CLS_JMP = 5
+const CLS_JMP32 = 6
+const CLS_ALU64 = 7
+
+/** Which fields of `s` name registers: bit 0 dst, bit 1 src. */
+function registerFields(s: Insn, prevWasLddw: boolean): number {
+  if (prevWasLddw) return 0 // second half of ld_imm64
+  const cls = s.code & 7
+  switch (cls) {
+    case CLS_LD:
+      if (s.code === 0x18) return 1
+      return (s.code & 0xe0) === 0x40 ? 2 : 0 // ld_ind reads src
+    case CLS_LDX:
+    case CLS_STX:
+      return 3
+    case CLS_ST:
+      return 1
+    case CLS_ALU:
+    case CLS_ALU64:
+      return s.code & 0x08 ? 3 : 1
+    case CLS_JMP:
+    case CLS_JMP32: {
+      const op = s.code & 0xf0
+      if (op === 0x00 || op === 0x80 || op === 0x90) return 0 // ja, call, exit
+      return s.code & 0x08 ? 3 : 1
+    }
+    default:
+      return 0
+  }
+}
+
+/** Canonical key of compacted `slots` (see the file overview). */
+export function canonicalProofKey(slots: readonly Insn[]): string {
+  const rename = [0, 1, 2, 3, 4, 5, -1, -1, -1, -1, 10, 11, 12, 13, 14, 15]
+  let next = 6
+  const map = (r: number): number => {
+    if (r < 6 || r > 9) return r
+    if (rename[r]! < 0) rename[r] = next++
+    return rename[r]!
+  }
+  let out = ''
+  let lddw = false
+  for (const s of slots) {
+    const f = registerFields(s, lddw)
+    const dst = f & 1 ? map(s.dst) : s.dst
+    const src = f & 2 ? map(s.src) : s.src
+    out += `${s.code},${dst},${src},${s.off},${s.imm};`
+    lddw = !lddw && s.code === 0x18
+  }
+  return out
+}

@@ -1,0 +1,193 @@
+/**
+ * @fileoverview One chain with everything wired in: interpreter evaluator, cached analysis
+ * safety check, whole-program Z3 prover behind the job's proof cache. Runs the same way in the
+ * main thread (single chain) and in a worker thread.
+ */
+import type { Insn } from '../../core/isa/insn'
+import { Candidate } from '../../core/search/candidate'
+import { Chain } from '../../core/search/chain'
+import type { ProofResult, Window } from '../../core/search/chain-types'
+import type { JsonValue } from '../../core/search/cost'
+import { InterpEvaluator, SafetyGatedEvaluator } from '../../core/search/evaluator'
+import { canonicalProofKey } from '../../core/search/proof-key'
+import { CachedSafety } from '../../core/search/safety'
+import { generateTestInputs, runInputToJson } from '../../core/search/test-inputs'
+import { selectWindows, windowSchedule } from '../../core/search/windows'
+import { checkEquivalence } from '../../core/smt/equiv'
+import type { TermSolver } from '../../core/smt/term-solver'
+import type { SearchJob } from './job'
+import type { CachedProof, ProofCache } from './proof-cache'
+import type { ChainProgress } from './protocol'
+
+/** Callbacks through which a chain shares what it learns. */
+export interface ChainHostEvents {
+  /** A newly decided proof (to share with the other chains). */
+  readonly onProof?: (key: string, r: CachedProof) => void
+  /** The chain's best improved (proven equal and accepted by the analysis). */
+  readonly onBest?: (host: ChainHost) => void
+}
+
+/** Prover counters of one chain. */
+export interface ProverStats {
+  /** Solver calls. */
+  calls: number
+  /** Answers from the proof cache. */
+  cacheHits: number
+  /** Milliseconds spent in solver calls. */
+  ms: number
+  /** Solver answers that were unknown (timeout, unsupported) or errors. */
+  unknown: number
+  /** Error answers (encoder bugs and malformed programs), with the last reason. */
+  errors: number
+  lastError: string
+}
+
+/** A chain plus its injected parts. */
+export class ChainHost {
+  /** The chain. */
+  readonly chain: Chain
+  /** The test evaluator. */
+  readonly evaluator: InterpEvaluator
+  /** The safety check. */
+  readonly safety: CachedSafety
+  /** Prover counters. */
+  readonly prover: ProverStats = {
+    calls: 0,
+    cacheHits: 0,
+    ms: 0,
+    unknown: 0,
+    errors: 0,
+    lastError: ''
+  }
+  /** Wall milliseconds since start at each best improvement, with the new slot count. */
+  readonly improvements: { ms: number; perf: number; slots: number }[] = []
+  private readonly started = performance.now()
+  private stopRequested = false
+
+  /** Builds chain `index` of `job` (seed = job seed + index). */
+  constructor(
+    readonly job: SearchJob,
+    readonly index: number,
+    private readonly solver: TermSolver,
+    readonly cache: ProofCache,
+    private readonly events: ChainHostEvents = {}
+  ) {
+    const o = job.options
+    const options = { ...o, seed: (o.seed + index) >>> 0 }
+    const tests = generateTestInputs(job.model, { count: job.testCount, seed: job.testSeed })
+    this.evaluator = new InterpEvaluator(job.slots, job.model, tests, o)
+    this.safety = new CachedSafety(job.profile)
+    const original = Candidate.fromSlots(job.slots)
+    const choices = selectWindows(original, o)
+    const windows =
+      job.windows !== undefined && job.windows.length > 0
+        ? job.windows.map((w): Window => [w[0], w[1]])
+        : windowSchedule(original, choices, job.windowLimit > 0 ? job.windowLimit : Infinity)
+    this.chain = new Chain(
+      original,
+      options,
+      { evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError) },
+      windows
+    )
+  }
+
+  /** Progress figures (copies, safe to post to another thread). */
+  progress(): ChainProgress {
+    const ch = this.chain
+    return {
+      index: this.index,
+      counters: structuredClone(ch.counters),
+      evaluator: { ...this.evaluator.stats },
+      safety: { ...this.safety.stats },
+      prover: { ...this.prover },
+      bestPerf: ch.bestPerf,
+      bestSlots: ch.best.liveSlots(),
+      tests: this.evaluator.size
+    }
+  }
+
+  /** Asks the run loop to stop at the next slice boundary. */
+  stop(): void {
+    this.stopRequested = true
+  }
+
+  /** The best program, compacted. */
+  bestSlots(): Insn[] {
+    return this.chain.best.compact()
+  }
+
+  /** Proves `c` equal to the original, through the cache. */
+  async prove(c: Candidate): Promise<ProofResult> {
+    const slots = c.compact()
+    const key = canonicalProofKey(slots)
+    const hit = this.cache.lookup(key)
+    if (hit !== undefined) {
+      this.prover.cacheHits++
+      return hit
+    }
+    this.prover.calls++
+    const t0 = performance.now()
+    const r = await checkEquivalence(this.job.slots, slots, this.job.model, this.solver, {
+      timeoutMs: this.job.proofTimeoutMs
+    })
+    this.prover.ms += performance.now() - t0
+    if (r.kind === 'unknown' || r.kind === 'error') {
+      this.prover.unknown++
+      if (r.kind === 'error') {
+        this.prover.errors++
+        this.prover.lastError = r.reason
+      }
+      return { kind: 'unknown', reason: r.reason }
+    }
+    const out: CachedProof =
+      r.kind === 'equal'
+        ? { kind: 'equal' }
+        : { kind: 'notEqual', counterexample: runInputToJson(r.input) }
+    if (this.cache.store(key, out)) this.events.onProof?.(key, out)
+    return out
+  }
+
+  /** Adds a test learnt by another chain (call between slices only). */
+  addSharedTest(test: JsonValue): void {
+    this.chain.addTest(test)
+  }
+
+  /** Adopts a better proven program found by another chain (call between slices only). */
+  adoptBest(best: Candidate, perf: number): void {
+    const ch = this.chain
+    if (perf >= ch.bestPerf || best.length !== ch.best.length) return
+    ch.best.copyFrom(best)
+    ch.bestPerf = perf
+    ch.restartFromBest()
+  }
+
+  /**
+   * Runs until `untilIteration` (Infinity = until stopped), in slices of `slice` iterations;
+   * `between` runs after each slice (apply shared messages, report progress) and returns false
+   * to stop.
+   */
+  async run(
+    untilIteration: number,
+    between: () => boolean | Promise<boolean>,
+    slice = 2000
+  ): Promise<void> {
+    const ch = this.chain
+    while ((ch.counters.iterations < untilIteration || ch.proofPending) && !this.stopRequested) {
+      const ev = ch.run(Math.min(untilIteration, ch.counters.iterations + slice))
+      if (ev.kind === 'needsProof') {
+        const r = await this.prove(ev.candidate)
+        ch.resolveProof(r)
+        if (r.kind === 'equal') {
+          this.improvements.push({
+            ms: performance.now() - this.started,
+            perf: ch.bestPerf,
+            slots: ch.best.liveSlots()
+          })
+          this.events.onBest?.(this)
+        }
+        continue
+      }
+      if (!(await between())) break
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/** @fileoverview Builds a search job from a program and checks a final result before it is written. */
+import type { Insn } from '../../core/isa/insn'
+import { resolveSearchOptions } from '../../core/search/config'
+import { acceptsUnder, analysisProfile } from '../../core/search/safety'
+import type { EncodeModel } from '../../core/smt/enc-state'
+import { checkEquivalence, type EquivResult } from '../../core/smt/equiv'
+import type { TermSolver } from '../../core/smt/term-solver'
+import { fail, ok, type Result } from '../../core/util/result'
+import { JOB_DEFAULTS, type SearchJob } from './job'
+
+/** A program to optimize. */
+export interface JobProgram {
+  readonly slots: readonly Insn[]
+  readonly model: EncodeModel
+  /** Program type name (`xdp`, `socket_filter`, `k2-flat`, ...). */
+  readonly progType: string
+}
+
+/** Extra job fields (defaults in JOB_DEFAULTS). */
+export type JobExtras = Partial<
+  Pick<SearchJob, 'testCount' | 'testSeed' | 'proofTimeoutMs' | 'windowLimit' | 'windows'>
+>
+
+/** Makes a job; fails when the options are invalid or the analysis rejects the original. */
+export function prepareJob(
+  program: JobProgram,
+  searchOptions: Readonly<Record<string, unknown>>,
+  extras: JobExtras = {}
+): Result<SearchJob> {
+  const o = resolveSearchOptions(searchOptions)
+  if (!o.ok) return o
+  const profile = analysisProfile(program.slots, program.progType, program.model)
+  if (profile === undefined)
+    return fail({
+      code: 'OPTIMIZE_ORIGINAL_UNSAFE',
+      message: `the safety analysis rejects the original program (type ${program.progType}); no result could be proven safe`
+    })
+  return ok({
+    slots: program.slots.map((s) => ({ ...s })),
+    model: program.model,
+    profile,
+    options: o.value,
+    ...JOB_DEFAULTS,
+    ...extras
+  })
+}
+
+/** The final verdict on a result program. */
+export interface FinalCheck {
+  readonly proof: EquivResult
+  readonly accepted: boolean
+  /** True when the result may be written: proven equal and accepted by the analysis. */
+  readonly sound: boolean
+}
+
+/** Re-proves `slots` equal to the job's original as a whole and re-runs the analysis. */
+export async function finalCheck(
+  job: SearchJob,
+  slots: readonly Insn[],
+  solver: TermSolver,
+  timeoutMs = 120_000
+): Promise<FinalCheck> {
+  const accepted = acceptsUnder(slots, job.profile)
+  const proof = await checkEquivalence(job.slots, slots, job.model, solver, { timeoutMs })
+  return { proof, accepted, sound: accepted && proof.kind === 'equal' }
+}
