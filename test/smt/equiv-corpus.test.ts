@@ -152,6 +152,20 @@ describe('answers that are not proofs', () => {
     const r = await checkEquivalence(loop.value, loop.value, modelOf(p), z3, OPTIONS)
     expect(r).toMatchObject({ kind: 'unknown', reason: 'unsupported: backward jump (loop)' })
   })
+  it('refuses a window that a jump enters in the middle', async () => {
+    // Entered at its start, `r0 = 1; r0 += 2` equals `r0 = 3`; but the jump at slot 2 lands
+    // on slot 4, inside the window, where the two differ.
+    const prog = assemble(
+      'r0 = 0\nr2 = *(u64 *)(r1 + 0)\nif r2 == 0 goto +1\nr0 = 1\nr0 += 2\nexit',
+      'llvm'
+    )
+    const rep = assemble('r0 = 3', 'llvm')
+    if (!prog.ok || !rep.ok) throw new Error('assembly failed')
+    const model: EncodeModel = { ctx: 'flat', maxPacket: 0, ctxSize: 8, maps: [] }
+    const r = await checkWindowEquivalence(prog.value, 3, 4, rep.value, model, z3, OPTIONS)
+    expect(r.kind).toBe('unknown')
+    if (r.kind === 'unknown') expect(r.reason).toMatch(/lands inside the window/)
+  })
   it('reports a timeout as unknown', async () => {
     // (a*b) % c == ((a%c)*(b%c)) % c holds for 64-bit words (and for c = 0 under eBPF's
     // modulo), but proving it takes the solver far longer than 50 ms.

@@ -19,6 +19,7 @@ import {
 import type { EncodeModel, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { liveAfter } from './liveness'
+import { jumpTarget } from '../isa/jump'
 import { add, bvVar, ne, or, TRUE } from './terms'
 
 /**
@@ -78,6 +79,13 @@ export function buildWindowEquivalence(
       throw new Unsupported(`slot ${start} does not start an instruction`)
     if (last.index + (last.spec.kind === 'lddw' ? 1 : 0) !== end)
       throw new Unsupported(`slot ${end} does not end an instruction`)
+    // The window must be entered only at its start: a jump landing inside it would run a part
+    // of it that this query never considers.
+    for (const d of program.insns) {
+      const t = d.spec.kind === 'call' && d.spec.target !== 'local' ? undefined : jumpTarget(d)
+      if (t !== undefined && t > start && t <= end)
+        throw new Unsupported(`the jump at slot ${d.index} lands inside the window`)
+    }
     const prefixLayout = makeLayout(model)
     const prefix = newContext(model, prefixLayout.layout, 'P')
     const exact = runInstructions(prefix, program.insns, start)

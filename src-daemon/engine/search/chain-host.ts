@@ -13,7 +13,7 @@ import { canonicalProofKey } from '../../core/search/proof-key'
 import { CachedSafety } from '../../core/search/safety'
 import { generateTestInputs, runInputToJson } from '../../core/search/test-inputs'
 import { selectWindows, windowSchedule } from '../../core/search/windows'
-import { checkEquivalence } from '../../core/smt/equiv'
+import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../../core/smt/equiv'
 import type { TermSolver } from '../../core/smt/term-solver'
 import type { SearchJob } from './job'
 import type { CachedProof, ProofCache } from './proof-cache'
@@ -127,9 +127,7 @@ export class ChainHost {
     }
     this.prover.calls++
     const t0 = performance.now()
-    const r = await checkEquivalence(this.job.slots, slots, this.job.model, this.solver, {
-      timeoutMs: this.job.proofTimeoutMs
-    })
+    const r = await this.decide(c, slots)
     this.prover.ms += performance.now() - t0
     if (r.kind === 'unknown' || r.kind === 'error') {
       this.prover.unknown++
@@ -145,6 +143,47 @@ export class ChainHost {
         : { kind: 'notEqual', counterexample: runInputToJson(r.input) }
     if (this.cache.store(key, out)) this.events.onProof?.(key, out)
     return out
+  }
+
+  /**
+   * Decides `c` against the original: first only the slots where they differ (a window proof,
+   * cheap when the difference is straight-line code), then, if that does not settle it, the
+   * whole program. A window counterexample is used only when it also separates the programs.
+   */
+  private async decide(c: Candidate, slots: readonly Insn[]): Promise<EquivResult> {
+    const options = { timeoutMs: this.job.proofTimeoutMs }
+    const orig = this.job.slots
+    const fixed = c.toFixedSlots()
+    const same = (a: Insn | undefined, b: Insn | undefined): boolean =>
+      a !== undefined &&
+      b !== undefined &&
+      a.code === b.code &&
+      a.dst === b.dst &&
+      a.src === b.src &&
+      a.off === b.off &&
+      a.imm === b.imm
+    if (fixed.length === orig.length) {
+      let lo = 0
+      while (lo < orig.length && same(orig[lo], fixed[lo])) lo++
+      if (lo === orig.length) return { kind: 'equal' }
+      let hi = orig.length - 1
+      while (hi > lo && same(orig[hi], fixed[hi])) hi--
+      if (lo > 0 && orig[lo - 1]?.code === 0x18) lo--
+      if (orig[hi]?.code === 0x18) hi++
+      const isNop = (x: Insn): boolean => x.code === 0x05 && x.off === 0
+      const replacement = fixed.slice(lo, hi + 1).filter((x) => !isNop(x))
+      const w = await checkWindowEquivalence(
+        orig,
+        lo,
+        hi,
+        replacement,
+        this.job.model,
+        this.solver,
+        options
+      )
+      if (w.kind === 'equal' || (w.kind === 'notEqual' && w.scope === undefined)) return w
+    }
+    return await checkEquivalence(orig, slots, this.job.model, this.solver, options)
   }
 
   /** Adds a test learnt by another chain (call between slices only). */
