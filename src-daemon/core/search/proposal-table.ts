@@ -152,7 +152,9 @@ export function buildProposalTable(allowIsaV4: boolean): ProposalTable {
     let key: string | undefined
     if (s.kind === 'ldx') key = `ldx${s.signed ? 's' : ''}`
     else if (s.kind === 'st' || s.kind === 'stx') key = s.kind
-    else if (s.kind === 'atomic') key = `atomic_${s.op}`
+    // Atomic add (imm 0, like a store's) joins the stores' family: K2's memory exchange turns
+    // `*(u64 *)(r0 + 0) = r1` into `lock *(u64 *)(r0 + 0) += r1` in one move.
+    else if (s.kind === 'atomic') key = s.op === 'add' ? 'stx' : `atomic_${s.op}`
     if (key !== undefined) {
       const list = families.get(key) ?? []
       list.push(s.id)
