@@ -1,12 +1,15 @@
 /** @fileoverview `summit start`: opens the desktop app, or explains its absence and runs the main job headless. */
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { EXIT, type CliIo, type Command } from './command'
 import { findElectron } from './electron-shell'
 import { main } from './main'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const SAMPLE = fileURLToPath(new URL('../../resources/samples/xdp_udp_filter.o', import.meta.url))
+const SAMPLE = fileURLToPath(new URL('../../resources/samples/redundant_xdp.o', import.meta.url))
 
 /** Builds and launches the Electron app; resolves when it exits. */
 async function launchDesktop(binary: string, io: CliIo): Promise<number> {
@@ -20,13 +23,17 @@ async function launchDesktop(binary: string, io: CliIo): Promise<number> {
   })
 }
 
-/** The headless main job on the bundled sample program. */
+/** The headless main job on the bundled sample program: inspect, optimize, show the result. */
 async function headlessJob(io: CliIo): Promise<number> {
+  const out = join(mkdtempSync(join(tmpdir(), 'summit-start-')), 'redundant_xdp.opt.o')
   io.out(`Running Summit headless on the bundled sample ${SAMPLE}:\n\n`)
-  for (const argv of [
+  const steps = [
     ['info', SAMPLE],
-    ['disasm', SAMPLE, '--syntax', 'llvm']
-  ]) {
+    ['disasm', SAMPLE],
+    ['optimize', SAMPLE, '--time', '5', '--out', out],
+    ['disasm', out]
+  ]
+  for (const argv of steps) {
     io.out(`$ summit ${argv.join(' ')}\n`)
     const code = await main(argv, io)
     if (code !== EXIT.ok) return code

@@ -47,7 +47,9 @@ if (invokedDirectly) {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t)
   }
+  // Exit explicitly once stdout is flushed: a worker or helper process still winding down must
+  // not keep a finished command alive.
   void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code
+    process.stdout.write('', () => process.exit(code))
   })
 }
