@@ -39,6 +39,10 @@ export interface EquivalenceQuery {
   /** The ways the outputs can differ, by name (exit, maps, effects, pkt, ctx): for explanations. */
   readonly differences: readonly { readonly what: string; readonly cond: BoolTerm }[]
   readonly layout: SharedLayout
+  /** Satisfiable when some input runs a loop past the unroll bound (FALSE without loops). */
+  readonly loopEscape: BoolTerm
+  /** The input constraints alone (layout and shared-input consistency). */
+  readonly base: readonly BoolTerm[]
   readonly a: ProgramEncoding
   readonly b: ProgramEncoding
 }
@@ -179,8 +183,13 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
         differences.push({ what: rid, cond: regionDiffers(ea, eb, rid) })
     }
     const differ = or(...differences.map((d) => d.cond))
-    const assertions = [...constraints(), ...layout.inputs.constraints(), differ]
-    return { kind: 'query', query: { assertions, differences, layout, a: ea, b: eb } }
+    const base = [...constraints(), ...layout.inputs.constraints()]
+    const loopEscape = or(...ea.exhausted, ...eb.exhausted)
+    const assertions = [...base, differ]
+    return {
+      kind: 'query',
+      query: { assertions, differences, layout, loopEscape, base, a: ea, b: eb }
+    }
   } catch (e) {
     if (e instanceof Unsupported) return { kind: 'unsupported', reason: e.message }
     throw e

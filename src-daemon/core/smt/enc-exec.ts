@@ -50,7 +50,14 @@ export interface ExecContext {
   program?: readonly Decoded[]
   /** States returning from the bpf-to-bpf call being executed, innermost last. */
   readonly returns: FlowState[][]
+  /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */
+  unroll: number
+  /** Path conditions under which a loop ran past the unroll bound (then no answer is sound). */
+  readonly exhausted: BoolTerm[]
 }
+
+/** How many back edges one path may take before the prover gives up on it. */
+export const MAX_UNROLL = 32
 
 /** A fresh private variable of this program (different in the other program). */
 export function privateVar(cx: ExecContext, what: string): BvTerm {
@@ -160,7 +167,9 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     effects: [],
     tag,
     fresh: 0,
-    returns: []
+    returns: [],
+    unroll: 0,
+    exhausted: []
   }
 }
 
@@ -190,14 +199,20 @@ export function runInstructions(
 ): FlowState | undefined {
   cx.program ??= insns
   const pending = new Map<number, FlowState[]>()
+  let at = -1
   const push = (slot: number, st: FlowState): void => {
     if (st.pc === FALSE) return
+    if (slot <= at) {
+      backEdge(cx, insns, slot, st, stopAt)
+      return
+    }
     const list = pending.get(slot)
     if (list === undefined) pending.set(slot, [st])
     else list.push(st)
   }
   let cur: FlowState | undefined = start ?? entryState(cx)
   for (const d of insns) {
+    at = d.index
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
     if (cur !== undefined) incoming.push(cur)
@@ -212,6 +227,34 @@ export function runInstructions(
   if (cur !== undefined || pending.size > 0)
     throw new Unsupported('control falls off the end of the program')
   return undefined
+}
+
+/**
+ * A taken back edge (a loop): the path is unrolled by running the rest of the current
+ * instruction list again from the jump target with this state. Paths that take more than
+ * {@link MAX_UNROLL} back edges are recorded as exhausted instead, so that no answer that
+ * depends on them is given.
+ */
+function backEdge(
+  cx: ExecContext,
+  insns: readonly Decoded[],
+  slot: number,
+  st: FlowState,
+  stopAt: number | undefined
+): void {
+  if (stopAt !== undefined) throw new Unsupported('a loop before the window')
+  if (cx.unroll >= MAX_UNROLL) {
+    cx.exhausted.push(st.pc)
+    return
+  }
+  const from = insns.findIndex((x) => x.index === slot)
+  if (from < 0) throw new Unsupported(`back edge to slot ${slot} outside the function`)
+  cx.unroll++
+  try {
+    runInstructions(cx, insns.slice(from), undefined, st)
+  } finally {
+    cx.unroll--
+  }
 }
 
 /** Runs straight-line `insns` from `st` (no jumps, calls or exits): the state after them. */
@@ -239,7 +282,13 @@ export function encodeExecution(
 ): ProgramEncoding {
   const cx = newContext(model, layout, tag)
   runInstructions(cx, program.insns)
-  return { exits: cx.exits, effects: cx.effects, mem: cx.mem, maps: cx.maps }
+  return {
+    exhausted: cx.exhausted,
+    exits: cx.exits,
+    effects: cx.effects,
+    mem: cx.mem,
+    maps: cx.maps
+  }
 }
 
 /** Executes one instruction; returns the fall-through state (undefined when control leaves). */
@@ -282,7 +331,6 @@ function step(
     case 'jmp': {
       const c = branchCondition(d, regs)
       const target = jumpTarget(d) as number
-      if (target <= d.index) throw new Unsupported('backward jump (loop)')
       push(target, { ...st, pc: and(st.pc, c), regs })
       return { ...st, pc: and(st.pc, not(c)), regs }
     }

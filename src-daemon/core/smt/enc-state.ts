@@ -64,6 +64,8 @@ export interface SharedLayout {
 
 /** The encoding of one program. */
 export interface ProgramEncoding {
+  /** Path conditions of loops unrolled past the bound (no answer is sound where one holds). */
+  readonly exhausted: readonly BoolTerm[]
   readonly exits: readonly ExitPoint[]
   readonly effects: readonly EffectPoint[]
   readonly mem: SymMemory

@@ -13,6 +13,8 @@ import { createMachine, resultEquals } from '../interp/api'
 import type { RunInput, RunResult } from '../interp/types'
 import type { TermSolver, CheckOptions } from './term-solver'
 import { buildEquivalence } from './enc-equiv'
+import { MAX_UNROLL } from './enc-exec'
+import { FALSE } from './terms'
 import { buildWindowEquivalence } from './enc-window'
 import { counterexampleInput } from './enc-cex'
 import type { EncodeModel } from './enc-state'
@@ -59,10 +61,17 @@ export async function checkEquivalence(
   const built = buildEquivalence(pa.value, pb.value, model)
   if (built.kind === 'unsupported')
     return { kind: 'unknown', reason: `unsupported: ${built.reason}` }
-  const r = await solver.check(built.query.assertions, options)
+  const q = built.query
+  if (q.loopEscape !== FALSE) {
+    // Loops were unrolled to a bound: an answer is sound only if no input runs past it.
+    const escape = await solver.check([...q.base, q.loopEscape], options)
+    if (escape.kind !== 'unsat')
+      return { kind: 'unknown', reason: `a loop may run more than ${MAX_UNROLL} iterations` }
+  }
+  const r = await solver.check(q.assertions, options)
   if (r.kind === 'unsat') return { kind: 'equal' }
   if (r.kind === 'unknown') return { kind: 'unknown', reason: r.reason }
-  const input = counterexampleInput(built.query, r.model, model)
+  const input = counterexampleInput(q, r.model, model)
   const resultA = runProgram(a, model, input)
   const resultB = runProgram(b, model, input)
   if (resultEquals(resultA, resultB)) {
