@@ -143,6 +143,45 @@ describe('optimize command (ELF in, ELF out)', () => {
   }, 60_000)
 })
 
+describe('optimize a program K2 rejects', () => {
+  it('shrinks the compiled bounded-loop fixture (a backward jump) to a proven, kernel-accepted object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summit-opt-loop-'))
+    const out = join(dir, 'loop.o')
+    const fixture = fileURLToPath(new URL('../fixtures/obj/bounded_loop.o', import.meta.url))
+    const text: string[] = []
+    const io = { out: (t: string) => text.push(t), err: () => undefined }
+    const code = await optimizeCommand.run(
+      [fixture, '--iterations', '60000', '--chains', '1', '--seed', '1', '--out', out, '--json'],
+      io
+    )
+    expect(code).toBe(0)
+    const report = JSON.parse(text.join('')) as { originalSlots: number; bestSlots: number }
+    expect(report.bestSlots).toBeLessThan(report.originalSlots)
+    const input = loadInput(out)
+    const prog = selectPrograms(input, undefined)[0]!
+    const r = runnable(input, prog)
+    const orig = runnable(loadInput(fixture), selectPrograms(loadInput(fixture), undefined)[0]!)
+    expect(orig.slots.some((s) => (s.code & 7) === 5 && s.off < 0)).toBe(true)
+    const z3 = await Z3Instance.create()
+    try {
+      const proof = await checkEquivalence(orig.slots, r.slots, orig.model, z3, {
+        timeoutMs: 60_000
+      })
+      expect(proof.kind).toBe('equal')
+    } finally {
+      await z3.dispose()
+    }
+    const oracle = new KernelOracle()
+    const a = await oracle.availability()
+    await oracle.dispose()
+    if (!a.available) {
+      console.log(`skipping the kernel load: ${a.reason}`)
+      return
+    }
+    expect(await kernelVerify(input, prog, r.slots)).toMatch(/^accepted/)
+  }, 120_000)
+})
+
 describe('optimize (worker chains)', () => {
   it('runs two chains in worker threads, shares the best and returns checkpoints', async () => {
     const job = prepareJob(
