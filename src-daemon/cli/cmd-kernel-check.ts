@@ -3,6 +3,7 @@
  * verifier, test-runs it once and times it with BPF_PROG_TEST_RUN. Exit 0 accepted, 1 verifier
  * rejection (the log tail is printed), 2 bad input or BPF unavailable.
  */
+import { k2MapFdsToIndices } from '../core/formats/k2'
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { loadInput, selectPrograms, type LoadedInput, type LoadedProgram } from './load'
@@ -52,19 +53,6 @@ function typeName(t: number): string {
   return Object.entries(TYPE_BY_NAME).find(([, v]) => v === t)?.[0] ?? `type ${t}`
 }
 
-/** Rewrites K2's `fd =` values in ld_imm64 map loads to map indices. */
-function k2FdsToIndices(slots: readonly Insn[], fds: readonly number[]): Insn[] {
-  const out = slots.map((s) => ({ ...s }))
-  for (let i = 0; i < out.length; i++) {
-    const s = out[i]!
-    if (s.code !== 0x18) continue
-    const index = fds.indexOf(s.imm)
-    if (s.src === 1 && index >= 0) s.imm = index
-    i++
-  }
-  return out
-}
-
 /** How the kernel loads `program` of `input`; `typeOverride` is a program type name. */
 export function kernelPlan(
   input: LoadedInput,
@@ -97,7 +85,7 @@ export function kernelPlan(
       maxEntries: m.maxEntries
     }))
     return {
-      insns: k2FdsToIndices(
+      insns: k2MapFdsToIndices(
         k2.slots,
         k2.maps.map((m) => m.fd)
       ),

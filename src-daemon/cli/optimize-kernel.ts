@@ -1,22 +1,10 @@
 /** @fileoverview `optimize --kernel-check`: loads the result through the kernel verifier (skipped when BPF is unavailable). */
+import { k2MapFdsToIndices } from '../core/formats/k2'
 import type { Insn } from '../core/isa/insn'
 import { KernelOracle } from '../engine/kernel/oracle'
 import type { MapHandle } from '../engine/kernel/oracle-types'
 import { kernelPlan } from './cmd-kernel-check'
 import type { LoadedInput, LoadedProgram } from './load'
-
-/** K2 map references carry fds; the kernel plan wants map indices. */
-function fdsToIndices(slots: readonly Insn[], fds: readonly number[]): Insn[] {
-  const out = slots.map((s) => ({ ...s }))
-  for (let i = 0; i < out.length; i++) {
-    const s = out[i]!
-    if (s.code !== 0x18) continue
-    const index = fds.indexOf(s.imm)
-    if (s.src === 1 && index >= 0) s.imm = index
-    i++
-  }
-  return out
-}
 
 /** Loads `slots` (in the search's form) as `program` of `input`; a one-line verdict. */
 export async function kernelVerify(
@@ -32,7 +20,7 @@ export async function kernelVerify(
   }
   const insns =
     input.k2 !== undefined
-      ? fdsToIndices(
+      ? k2MapFdsToIndices(
           slots,
           input.k2.maps.map((m) => m.fd)
         )

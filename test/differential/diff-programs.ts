@@ -3,6 +3,7 @@
  * (run in the kernel as `k2KernelRun` says) and the compiled C fixtures (linked like a loader
  * would), each with its interpreter context kind and its kernel program type.
  */
+import { k2MapFdsToIndices } from '../../src-daemon/core/formats/k2'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { readBpfObject } from '../../src-daemon/core/formats/bpf-object-read'
@@ -71,19 +72,6 @@ export function jumpConstants(insns: readonly Insn[]): number[] {
   return [...out].sort((a, b) => a - b)
 }
 
-/** Rewrites ld_imm64 map references from K2 `fd =` values to indices. */
-function fdsToIndices(slots: readonly Insn[], fds: readonly number[]): Insn[] {
-  const out = slots.map((s) => ({ ...s }))
-  for (let i = 0; i < out.length; i++) {
-    const s = out[i]!
-    if (s.code !== 0x18) continue
-    const index = fds.indexOf(s.imm)
-    if (s.src === 1 && index >= 0) s.imm = index
-    i++
-  }
-  return out
-}
-
 function specOf(m: MapDef): MapSpec {
   return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }
 }
@@ -115,7 +103,7 @@ export function k2Program(name: string): DiffProgram {
         : 'rawtp'
   return {
     label: `k2/${name}`,
-    insns: fdsToIndices(
+    insns: k2MapFdsToIndices(
       k2.slots,
       k2.maps.map((m) => m.fd)
     ),

@@ -38,6 +38,7 @@ export type { RemapJumpsOptions, RemappedCode } from './slot-map'
 
 /** K2 triples (`.insns`, `.maps`, `.desc`). */
 export {
+  k2MapFdsToIndices,
   parseK2Desc,
   parseK2Insns,
   parseK2Maps,

@@ -157,3 +157,19 @@ export function parseK2Program(
   if (!d.ok) return d
   return ok({ slots: s.value, maps: m.value, desc: d.value })
 }
+
+/**
+ * Rewrites ld_imm64 map references (src = 1) from K2's `fd =` values to map indices (the
+ * position of the fd in `fds`), as the kernel oracle and the interpreter's index form expect.
+ */
+export function k2MapFdsToIndices(slots: readonly Insn[], fds: readonly number[]): Insn[] {
+  const out = slots.map((s) => ({ ...s }))
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!
+    if (s.code !== 0x18) continue
+    const index = fds.indexOf(s.imm)
+    if (s.src === 1 && index >= 0) s.imm = index
+    i++
+  }
+  return out
+}

@@ -49,15 +49,22 @@ export class SharedInputs {
     return r
   }
 
-  /** The initial byte of region `rid` at `place` (offset, or key parts then offset). */
-  byte(rid: string, place: readonly BvTerm[]): BvTerm {
-    const r = this.region(this.bytes, rid)
+  /**
+   * The input variable of `place` in region `r`: named after a constant place (the same name in
+   * both programs), or fresh for a symbolic place (shared by reads of the identical place terms).
+   */
+  private read<T>(
+    r: RegionReads<T>,
+    prefix: string,
+    place: readonly BvTerm[],
+    make: (name: string) => T
+  ): T {
     const key = placeKey(place)
     if (key !== undefined) {
-      const name = `in_${rid}${key}`
+      const name = `${prefix}${key}`
       let v = r.byName.get(name)
       if (v === undefined) {
-        v = bvVar(name, 8)
+        v = make(name)
         r.byName.set(name, v)
         r.constPlaces.push({ place, value: v })
       }
@@ -66,33 +73,20 @@ export class SharedInputs {
     const ids = place.map((p) => p.id).join(',')
     const seen = r.byPlaceIds.get(ids)
     if (seen !== undefined) return seen
-    const v = bvVar(`in_${rid}_s${this.fresh++}`, 8)
+    const v = make(`${prefix}_s${this.fresh++}`)
     r.byPlaceIds.set(ids, v)
     r.symbolic.push({ place, value: v })
     return v
   }
 
+  /** The initial byte of region `rid` at `place` (offset, or key parts then offset). */
+  byte(rid: string, place: readonly BvTerm[]): BvTerm {
+    return this.read(this.region(this.bytes, rid), `in_${rid}`, place, (name) => bvVar(name, 8))
+  }
+
   /** The initial presence of key `place` in map region `rid`. */
   present(rid: string, place: readonly BvTerm[]): BoolTerm {
-    const r = this.region(this.flags, rid)
-    const key = placeKey(place)
-    if (key !== undefined) {
-      const name = `pres_${rid}${key}`
-      let v = r.byName.get(name)
-      if (v === undefined) {
-        v = boolVar(name)
-        r.byName.set(name, v)
-        r.constPlaces.push({ place, value: v })
-      }
-      return v
-    }
-    const ids = place.map((p) => p.id).join(',')
-    const seen = r.byPlaceIds.get(ids)
-    if (seen !== undefined) return seen
-    const v = boolVar(`pres_${rid}_s${this.fresh++}`)
-    r.byPlaceIds.set(ids, v)
-    r.symbolic.push({ place, value: v })
-    return v
+    return this.read(this.region(this.flags, rid), `pres_${rid}`, place, boolVar)
   }
 
   /** Element `index` (a small bit-vector) of the named helper-result sequence, 64 bits wide. */
