@@ -3,14 +3,17 @@
  * budget per program next to K2's published and natively measured results, time to reach K2's
  * count, candidates/s per core, prover calls and cache hit rate, and the cost of the hot parts
  * (interpreter per candidate, proposals, prover). `npm run bench -- search [--time SEC]
- * [--programs a,b] [--chains N] [--auto-windows]`. Uses K2's error settings (no averaging) and,
- * unless --auto-windows, K2's hand-picked windows.
+ * [--programs a,b] [--chains N] [--k2-windows] [--out DIR]`. Uses K2's error settings (no
+ * averaging) and Summit's automatic windows; --k2-windows uses K2's hand-picked ones instead.
+ * --out writes each best program as DIR/<name>.insns beside copies of its .maps and .desc, so
+ * `summit verify` and `summit kernel-check` can re-check every result.
  */
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { loadInput, selectPrograms } from '../src-daemon/cli/load'
 import { runnable } from '../src-daemon/cli/program-model'
+import { bytesFromSlots } from '../src-daemon/core/isa/insn'
 import { Candidate } from '../src-daemon/core/search/candidate'
 import { InterpEvaluator } from '../src-daemon/core/search/evaluator'
 import { Proposer } from '../src-daemon/core/search/proposals'
@@ -47,7 +50,11 @@ const manifest = JSON.parse(readFileSync(`${DIR}manifest.json`, 'utf8')) as {
 const timeSeconds = Number(arg('time') ?? 60)
 const chains = Number(arg('chains') ?? availableParallelism())
 const wanted = arg('programs')?.split(',')
-const autoWindows = process.argv.includes('--auto-windows')
+const autoWindows = !process.argv.includes('--k2-windows')
+const outDir = arg('out')
+if (outDir !== undefined) mkdirSync(outDir, { recursive: true })
+let reachedAll = 0
+let sumToK2 = 0
 const programs = manifest.programs.filter((p) => wanted === undefined || wanted.includes(p.name))
 
 /** Microseconds per call of `f`, over about `ms` milliseconds. */
@@ -109,6 +116,15 @@ for (const p of programs) {
   const out = await runSearch(job.value, { chains, timeSeconds })
   const pr = out.progress
   const reach = out.improvements.find((m) => m.slots <= p.k2_published)
+  if (reach !== undefined || out.bestSlots <= p.k2_published) {
+    reachedAll++
+    sumToK2 += reach !== undefined ? reach.ms / 1000 : 0
+  }
+  if (outDir !== undefined) {
+    writeFileSync(`${outDir}/${p.name}.insns`, bytesFromSlots(out.best))
+    for (const ext of ['maps', 'desc'])
+      copyFileSync(`${DIR}${p.name}.${ext}`, `${outDir}/${p.name}.${ext}`)
+  }
   const proverMs = pr.chains.reduce((a, c) => a + c.prover.ms, 0)
   const calls = pr.proverCalls
   const lookups = calls + pr.proofCacheHits
@@ -134,4 +150,7 @@ const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').l
 for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '))
 console.log(
   `time budget ${timeSeconds}s per program, ${chains} chain(s), ${autoWindows ? 'automatic windows' : "K2's windows"}`
+)
+console.log(
+  `at or below K2's published count: ${reachedAll}/${programs.length}; summed time to reach it: ${sumToK2.toFixed(1)} s (K2 native: ${programs.reduce((a, p) => a + p.k2_native.time_to_best_s, 0).toFixed(1)} s)`
 )

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { Candidate } from '../core/search/candidate'
 import { runSearch, type SearchProgress } from '../engine/search/engine'
 import { finalCheck, prepareJob } from '../engine/search/prepare'
+import { JOB_DEFAULTS } from '../engine/search/job'
 import { Z3Instance } from '../engine/z3/z3-instance'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
@@ -42,11 +43,11 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--out OUT] [--json] [--kernel-check]',
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
-      valued: ['section', 'time', 'iterations', 'chains', 'seed', 'cost', 'out'],
+      valued: ['section', 'time', 'iterations', 'chains', 'seed', 'cost', 'out', 'proof-timeout'],
       aliases: { o: 'out' }
     })
     const [file] = args.positionals
@@ -70,11 +71,17 @@ export const optimizeCommand: Command = {
       })
     const program = progs[0]!
     const r = runnable(input, program)
-    const job = prepareJob(r, {
-      seed: flagInt(args, 'seed', 1),
-      iterations,
-      perfModel: cost === 'latency' ? 'latency' : 'count'
-    })
+    const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
+    if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
+    const job = prepareJob(
+      r,
+      {
+        seed: flagInt(args, 'seed', 1),
+        iterations,
+        perfModel: cost === 'latency' ? 'latency' : 'count'
+      },
+      { proofTimeoutMs }
+    )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
     let last = 0
     const outcome = await runSearch(job.value, {

@@ -55,7 +55,7 @@ describe('Chain', () => {
       [77777n, 3n]
     ]
     const ev = new ToyEvaluator(prog, small)
-    const chain = new Chain(prog, opts({ seed: 2 }), { evaluator: ev })
+    const chain = new Chain(prog, opts({ seed: 2, restartEvery: 0 }), { evaluator: ev })
     driveSync(chain, toyProver(prog), 100_000)
     expect(chain.counters.proofsNotEqual).toBeGreaterThanOrEqual(1)
     expect(chain.addedTests.length).toBe(chain.counters.proofsNotEqual)

@@ -32,7 +32,16 @@ describe('SearchConfig', () => {
       { beta: 'x' },
       { perfModel: 'speed' },
       { allowIsaV4: 1 },
-      { pOperand: 0, pReplace: 0, pNop: 0, pReplace2: 0, pMemWidth: 0, pSwap: 0, pRemove: 0 }
+      {
+        pOperand: 0,
+        pReplace: 0,
+        pNop: 0,
+        pReplace2: 0,
+        pMemWidth: 0,
+        pSwap: 0,
+        pRemove: 0,
+        pIdiom: 0
+      }
     ]
     for (const c of cases) {
       const res = resolveSearchOptions(c)

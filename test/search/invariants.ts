@@ -24,8 +24,14 @@ export function violation(
     const inWin = i >= win[0] && i <= win[1]
     if (!ok || !inWin) {
       const same = snapshot(c).every((arr, f) => arr[i] === snapO[f]![i])
-      if (!same && !(orig.kind[i] === SlotKind.nop)) return `slot ${i} must not change`
-      continue
+      if (same || orig.kind[i] === SlotKind.nop) continue
+      // Only the unreachable-code idiom removes non-editable slots (idiom-moves.test.ts checks
+      // that it picks unreachable ones); the gap is then an ordinary NOP slot that later moves
+      // may fill, so it is checked like any other slot below.
+      if (!inWin || c.kind[i] === SlotKind.lddwTail) return `slot ${i} must not change`
+      const row = c.row[i]!
+      if (c.kind[i] === SlotKind.live && (row === NO_ROW || !isEditable(OPS[row]!)))
+        return `slot ${i} must not change`
     }
     if (c.kind[i] === SlotKind.lddwTail) return `slot ${i} became a tail`
     if (c.kind[i] !== SlotKind.live) continue

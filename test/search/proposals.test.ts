@@ -6,6 +6,7 @@ import { defaultSearchOptions } from '../../src-daemon/core/search/config'
 import {
   Move,
   MOVE_COUNT,
+  MOVE_NAMES,
   Proposer,
   type ProposerOptions
 } from '../../src-daemon/core/search/proposals'
@@ -84,7 +85,9 @@ describe('Proposer', () => {
       expect(firstFailure).toBeUndefined()
       expect(failures).toBe(0)
       expect(undoMismatch).toBe(0)
-      for (let m = 0; m < MOVE_COUNT; m++) expect(applied[m]).toBeGreaterThan(30)
+      // This program holds no idiom to fold; test/search/idiom-moves.test.ts covers that move.
+      for (let m = 0; m < MOVE_COUNT; m++)
+        if (m !== Move.idiom) expect(applied[m], MOVE_NAMES[m]).toBeGreaterThan(30)
     })
   }
 
@@ -171,7 +174,8 @@ describe('Proposer', () => {
       pReplace2: 0,
       pMemWidth: 0,
       pSwap: 0,
-      pRemove: 0
+      pRemove: 0,
+      pIdiom: 0
     }
     const p = new Proposer(orig, options({ ...zero, pRemove: 1 }))
     const rng = new Rng(5)
@@ -179,7 +183,7 @@ describe('Proposer', () => {
     for (let i = 0; i < 200; i++) {
       const c = orig.clone()
       moves.add(p.propose(c, rng))
-      expect(c.liveSlots()).toBe(orig.liveSlots() - 1)
+      expect([1, 2]).toContain(orig.liveSlots() - c.liveSlots())
     }
     expect([...moves]).toEqual([Move.remove])
     const q = new Proposer(orig, options({ ...zero, pMemWidth: 1 }))

@@ -125,6 +125,13 @@ export const SearchConfig = {
     'Relative probability: swap two adjacent independent instructions.'
   ),
   pRemove: num('number', 0.15, 0, 1, 'Relative probability: remove one live instruction.'),
+  pIdiom: num(
+    'number',
+    0.05,
+    0,
+    1,
+    'Relative probability: fold an idiom (load/op/store to atomic, constant store, store pair).'
+  ),
   immRadius: num(
     'integer',
     16,
@@ -140,10 +147,10 @@ export const SearchConfig = {
   allowIsaV4: bool(false, 'Let proposals create ISA v4 rows (sdiv/smod, movsx, ldxs*, bswap).'),
   restartEvery: num(
     'integer',
-    0,
+    5000,
     0,
     1e12,
-    'Restart the current program from the best every N iterations (0 = never).'
+    'Restart the current program from the best every N iterations (0 = never). K2 used 5000.'
   ),
   windowIterations: num(
     'integer',
@@ -211,7 +218,10 @@ export function resolveSearchOptions(
     out[k] = v
   }
   const o = out as SearchOptions
-  if (o.pOperand + o.pReplace + o.pNop + o.pReplace2 + o.pMemWidth + o.pSwap + o.pRemove <= 0) {
+  if (
+    o.pOperand + o.pReplace + o.pNop + o.pReplace2 + o.pMemWidth + o.pSwap + o.pRemove + o.pIdiom <=
+    0
+  ) {
     return fail({ code: 'CONFIG_INVALID', message: 'move probabilities sum to zero' })
   }
   return ok(o)

@@ -6,6 +6,7 @@ import { OPS } from '../isa/opcodes'
 import { NO_ROW, SlotKind, type Candidate } from './candidate'
 import { independent } from './defuse'
 import { UndoLog } from './undo-log'
+import { proposeIdiom } from './idiom-moves'
 import { OperandSampler } from './operand-sampler'
 import { buildPool, buildProposalTable, MAX_OPERANDS, type ProposalTable } from './proposal-table'
 import type { Rng } from './rng'
@@ -18,7 +19,8 @@ export const Move = {
   replace2: 3,
   memWidth: 4,
   swap: 5,
-  remove: 6
+  remove: 6,
+  idiom: 7
 } as const
 
 /** Move names indexed by move id. */
@@ -29,7 +31,8 @@ export const MOVE_NAMES = [
   'replace2',
   'memWidth',
   'swap',
-  'remove'
+  'remove',
+  'idiom'
 ] as const
 
 /** Number of moves. */
@@ -44,6 +47,7 @@ export interface MoveWeights {
   readonly pMemWidth: number
   readonly pSwap: number
   readonly pRemove: number
+  readonly pIdiom: number
 }
 
 /** Settings of a {@link Proposer}. */
@@ -72,7 +76,7 @@ export class Proposer {
   private readonly n: number
   private winStart = 0
   private winEnd: number
-  private readonly log = new UndoLog(2)
+  private readonly log = new UndoLog(4)
 
   /** Prepares tables and pools from the original program. */
   constructor(original: Candidate, opts: ProposerOptions) {
@@ -102,7 +106,8 @@ export class Proposer {
       opts.pReplace2,
       opts.pMemWidth,
       opts.pSwap,
-      opts.pRemove
+      opts.pRemove,
+      opts.pIdiom
     ]
     const total = w.reduce((a, b) => a + b, 0)
     let acc = 0
@@ -158,6 +163,9 @@ export class Proposer {
         break
       case Move.remove:
         done = this.moveRemove(c, rng)
+        break
+      case Move.idiom:
+        done = proposeIdiom(c, this.log, this.winStart, this.winEnd, rng)
         break
     }
     if (!done) {
@@ -291,12 +299,24 @@ export class Proposer {
     return false
   }
 
+  /**
+   * Removes one live instruction or, half of the time, it and the next live one: pairs such as
+   * `r0 <<= 32; r0 >>= 32` are dead together but costly one at a time.
+   */
   private moveRemove(c: Candidate, rng: Rng): boolean {
     for (let t = 0; t < TRIES; t++) {
       const i = this.slotInWindow(rng)
       if (!this.isEditableLive(c, i)) continue
       this.log.save(c, i)
       c.kind[i] = SlotKind.nop
+      if (rng.int(2) === 0) {
+        let j = i + 1
+        while (j <= this.winEnd && c.kind[j] === SlotKind.nop) j++
+        if (j <= this.winEnd && this.isEditableLive(c, j)) {
+          this.log.save(c, j)
+          c.kind[j] = SlotKind.nop
+        }
+      }
       return true
     }
     return false
