@@ -1,10 +1,16 @@
 /**
- * @fileoverview Canonical key of a candidate for the proof cache: the compacted program with the
- * callee-saved registers r6..r9 renamed in order of first use. Permuting r6..r9 consistently
- * preserves behaviour (they start uninitialised, calls preserve them, only r0 is observed), so
- * programs with equal keys have equal proof answers.
+ * @fileoverview Canonical key of a candidate for the proof cache: the compacted program with dead
+ * code removed (unreachable instructions, `goto +0`, and side-effect-free instructions whose
+ * result no path reads) and the callee-saved registers r6..r9 renamed in order of first use.
+ * Both preserve behaviour (only r0, memory, maps and effects are observed; r6..r9 start
+ * uninitialised and calls preserve them; candidates reach the prover only after the safety
+ * analysis accepted them, so a dead load cannot fault), so equal keys have equal proof answers.
  */
 import type { Insn } from '../isa/insn'
+import { jumpTarget } from '../isa/jump'
+import { lookupSpec } from '../isa/lookup'
+import type { OpSpec } from '../isa/opcodes'
+import { clobberMask, readMask, regWritten } from '../isa/regs'
 
 const CLS_LD = 0
 const CLS_LDX = 1
@@ -42,8 +48,147 @@ function registerFields(s: Insn, prevWasLddw: boolean): number {
   }
 }
 
+/** One decoded instruction of the program being keyed. */
+interface KeyInsn {
+  readonly index: number
+  readonly spec: OpSpec
+  readonly insn: Insn
+  /** Its ld_imm64 second slot, if any. */
+  readonly tail?: Insn
+}
+
+function decodeForKey(slots: readonly Insn[]): KeyInsn[] | undefined {
+  const out: KeyInsn[] = []
+  for (let i = 0; i < slots.length; i++) {
+    const spec = lookupSpec(slots[i]!)
+    if (spec === undefined) return undefined
+    if (spec.kind === 'lddw') {
+      const tail = slots[i + 1]
+      if (tail === undefined) return undefined
+      out.push({ index: i, spec, insn: slots[i]!, tail })
+      i++
+    } else out.push({ index: i, spec, insn: slots[i]! })
+  }
+  return out
+}
+
+/** Successor instruction positions (in `prog`) of instruction k. */
+function successors(prog: readonly KeyInsn[], at: Map<number, number>, k: number): number[] {
+  const d = prog[k]!
+  const s = d.spec
+  if (s.kind === 'exit') return []
+  const next = k + 1 < prog.length ? [k + 1] : []
+  const t = jumpTarget(d)
+  if (t === undefined || s.kind === 'call') return next
+  const tk = at.get(t)
+  const jumped = tk === undefined ? [] : [tk]
+  return s.kind === 'ja' ? jumped : [...next, ...jumped]
+}
+
+const PURE = new Set(['alu', 'end', 'ldx', 'lddw'])
+
+/**
+ * Positions of the instructions that matter: reachable ones, minus `goto +0` and pure
+ * instructions whose result is dead, repeated until nothing more falls away. Programs with
+ * bpf-to-bpf calls keep every reachable instruction (liveness across frames is not modelled).
+ */
+function keptInstructions(prog: readonly KeyInsn[]): boolean[] {
+  const n = prog.length
+  const at = new Map(prog.map((d, k) => [d.index, k]))
+  const keep = new Array<boolean>(n).fill(false)
+  const stack = [0]
+  while (stack.length > 0) {
+    const k = stack.pop()!
+    if (k >= n || keep[k]) continue
+    keep[k] = true
+    stack.push(...successors(prog, at, k))
+  }
+  const localCalls = prog.some((d) => d.spec.kind === 'call' && d.spec.target === 'local')
+  for (let k = 0; k < n; k++) {
+    const d = prog[k]!
+    if (d.spec.kind === 'ja' && !d.spec.long && d.insn.off === 0) keep[k] = false
+  }
+  if (localCalls) return keep
+  const succ = prog.map((_, k) => successors(prog, at, k))
+  for (let round = 0; round < n; round++) {
+    const liveIn = new Array<number>(n).fill(0)
+    for (let changed = true; changed;) {
+      changed = false
+      for (let k = n - 1; k >= 0; k--) {
+        let out = 0
+        for (const s of succ[k]!) out |= liveIn[s]!
+        let inn = out
+        if (keep[k]) {
+          const d = prog[k]!
+          const w = regWritten(d)
+          if (w !== undefined) inn &= ~(1 << w)
+          inn = (inn & ~clobberMask(d)) | readMask(d)
+        }
+        if (inn !== liveIn[k]) {
+          liveIn[k] = inn
+          changed = true
+        }
+      }
+    }
+    let removed = false
+    for (let k = 0; k < n; k++) {
+      const d = prog[k]!
+      if (!keep[k] || !PURE.has(d.spec.kind)) continue
+      let out = 0
+      for (const s of succ[k]!) out |= liveIn[s]!
+      if ((out & (1 << d.insn.dst)) === 0) {
+        keep[k] = false
+        removed = true
+      }
+    }
+    if (!removed) break
+  }
+  return keep
+}
+
+/**
+ * The program with dropped instructions removed and every jump re-targeted to the first kept
+ * instruction at or after its old target. Undefined when the slots do not decode.
+ */
+export function withoutDeadCode(slots: readonly Insn[]): Insn[] | undefined {
+  const prog = decodeForKey(slots)
+  if (prog === undefined || prog.length === 0) return undefined
+  const keep = keptInstructions(prog)
+  // newSlot[k] = slot index of instruction k in the output (or of the next kept one).
+  const newSlot = new Array<number>(prog.length + 1)
+  let slot = 0
+  for (let k = 0; k < prog.length; k++) {
+    newSlot[k] = slot
+    if (keep[k]) slot += prog[k]!.tail !== undefined ? 2 : 1
+  }
+  newSlot[prog.length] = slot
+  const at = new Map(prog.map((d, k) => [d.index, k]))
+  const out: Insn[] = []
+  for (let k = 0; k < prog.length; k++) {
+    if (!keep[k]) continue
+    const d = prog[k]!
+    const ins = { ...d.insn }
+    const t = jumpTarget(d)
+    if (t !== undefined) {
+      const tk = at.get(t) ?? (t >= slots.length ? prog.length : undefined)
+      if (tk === undefined) return undefined
+      const rel = newSlot[tk]! - newSlot[k]! - 1
+      if ((d.spec.kind === 'ja' && d.spec.long) || d.spec.kind === 'call') ins.imm = rel
+      else ins.off = rel
+    }
+    out.push(ins)
+    if (d.tail !== undefined) out.push({ ...d.tail })
+  }
+  return out
+}
+
 /** Canonical key of compacted `slots` (see the file overview). */
 export function canonicalProofKey(slots: readonly Insn[]): string {
+  return renamedKey(withoutDeadCode(slots) ?? slots)
+}
+
+/** The key text of `slots` with r6..r9 renamed in order of first use. */
+function renamedKey(slots: readonly Insn[]): string {
   const rename = [0, 1, 2, 3, 4, 5, -1, -1, -1, -1, 10, 11, 12, 13, 14, 15]
   let next = 6
   const map = (r: number): number => {
