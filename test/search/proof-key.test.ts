@@ -35,7 +35,10 @@ function randomProgram(rng: Rng): Insn[] {
     if (pick < 4) {
       const code = ALU_IMM[rng.int(ALU_IMM.length)]!
       const shift = code === 0x67 || code === 0x77
-      out.push(I(code, reg(), 0, 0, shift ? rng.int(32) : rng.int(50) - 10))
+      const divides = code === 0x37 || code === 0x97
+      out.push(
+        I(code, reg(), 0, 0, shift ? rng.int(32) : divides ? 1 + rng.int(9) : rng.int(50) - 10)
+      )
     } else if (pick < 6) out.push(I(ALU_REG[rng.int(ALU_REG.length)]!, reg(), reg()))
     else if (pick === 6) out.push(I(0x61, reg(), 1, 4 * rng.int(16)))
     else if (pick === 7) out.push(I(0x63, 1, reg(), 4 * rng.int(16)))

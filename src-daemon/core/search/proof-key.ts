@@ -6,11 +6,11 @@
  * uninitialised and calls preserve them; candidates reach the prover only after the safety
  * analysis accepted them, so a dead load cannot fault), so equal keys have equal proof answers.
  */
+import { decodeProgram } from '../isa/decode'
 import type { Insn } from '../isa/insn'
-import { jumpTarget } from '../isa/jump'
-import { lookupSpec } from '../isa/lookup'
-import type { OpSpec } from '../isa/opcodes'
-import { clobberMask, readMask, regWritten } from '../isa/regs'
+import { liveAfter } from '../smt/liveness'
+import { Candidate, SlotKind } from './candidate'
+import { reachableSlots } from './idiom-moves'
 
 const CLS_LD = 0
 const CLS_LDX = 1
@@ -48,138 +48,40 @@ function registerFields(s: Insn, prevWasLddw: boolean): number {
   }
 }
 
-/** One decoded instruction of the program being keyed. */
-interface KeyInsn {
-  readonly index: number
-  readonly spec: OpSpec
-  readonly insn: Insn
-  /** Its ld_imm64 second slot, if any. */
-  readonly tail?: Insn
-}
-
-function decodeForKey(slots: readonly Insn[]): KeyInsn[] | undefined {
-  const out: KeyInsn[] = []
-  for (let i = 0; i < slots.length; i++) {
-    const spec = lookupSpec(slots[i]!)
-    if (spec === undefined) return undefined
-    if (spec.kind === 'lddw') {
-      const tail = slots[i + 1]
-      if (tail === undefined) return undefined
-      out.push({ index: i, spec, insn: slots[i]!, tail })
-      i++
-    } else out.push({ index: i, spec, insn: slots[i]! })
-  }
-  return out
-}
-
-/** Successor instruction positions (in `prog`) of instruction k. */
-function successors(prog: readonly KeyInsn[], at: Map<number, number>, k: number): number[] {
-  const d = prog[k]!
-  const s = d.spec
-  if (s.kind === 'exit') return []
-  const next = k + 1 < prog.length ? [k + 1] : []
-  const t = jumpTarget(d)
-  if (t === undefined || s.kind === 'call') return next
-  const tk = at.get(t)
-  const jumped = tk === undefined ? [] : [tk]
-  return s.kind === 'ja' ? jumped : [...next, ...jumped]
-}
-
 const PURE = new Set(['alu', 'end', 'ldx', 'lddw'])
 
 /**
- * Positions of the instructions that matter: reachable ones, minus `goto +0` and pure
- * instructions whose result is dead, repeated until nothing more falls away. Programs with
- * bpf-to-bpf calls keep every reachable instruction (liveness across frames is not modelled).
- */
-function keptInstructions(prog: readonly KeyInsn[]): boolean[] {
-  const n = prog.length
-  const at = new Map(prog.map((d, k) => [d.index, k]))
-  const keep = new Array<boolean>(n).fill(false)
-  const stack = [0]
-  while (stack.length > 0) {
-    const k = stack.pop()!
-    if (k >= n || keep[k]) continue
-    keep[k] = true
-    stack.push(...successors(prog, at, k))
-  }
-  const localCalls = prog.some((d) => d.spec.kind === 'call' && d.spec.target === 'local')
-  for (let k = 0; k < n; k++) {
-    const d = prog[k]!
-    if (d.spec.kind === 'ja' && !d.spec.long && d.insn.off === 0) keep[k] = false
-  }
-  if (localCalls) return keep
-  const succ = prog.map((_, k) => successors(prog, at, k))
-  for (let round = 0; round < n; round++) {
-    const liveIn = new Array<number>(n).fill(0)
-    for (let changed = true; changed;) {
-      changed = false
-      for (let k = n - 1; k >= 0; k--) {
-        let out = 0
-        for (const s of succ[k]!) out |= liveIn[s]!
-        let inn = out
-        if (keep[k]) {
-          const d = prog[k]!
-          const w = regWritten(d)
-          if (w !== undefined) inn &= ~(1 << w)
-          inn = (inn & ~clobberMask(d)) | readMask(d)
-        }
-        if (inn !== liveIn[k]) {
-          liveIn[k] = inn
-          changed = true
-        }
-      }
-    }
-    let removed = false
-    for (let k = 0; k < n; k++) {
-      const d = prog[k]!
-      if (!keep[k] || !PURE.has(d.spec.kind)) continue
-      let out = 0
-      for (const s of succ[k]!) out |= liveIn[s]!
-      if ((out & (1 << d.insn.dst)) === 0) {
-        keep[k] = false
-        removed = true
-      }
-    }
-    if (!removed) break
-  }
-  return keep
-}
-
-/**
- * The program with dropped instructions removed and every jump re-targeted to the first kept
- * instruction at or after its old target. Undefined when the slots do not decode.
+ * The program without unreachable instructions, `goto +0`, and pure instructions whose result
+ * no path reads, repeated until nothing more falls away; jumps are re-targeted as by
+ * {@link Candidate.compact}. Programs with bpf-to-bpf calls only lose unreachable code and
+ * `goto +0` (liveness across frames is not modelled). Undefined when the slots do not decode.
  */
 export function withoutDeadCode(slots: readonly Insn[]): Insn[] | undefined {
-  const prog = decodeForKey(slots)
-  if (prog === undefined || prog.length === 0) return undefined
-  const keep = keptInstructions(prog)
-  // newSlot[k] = slot index of instruction k in the output (or of the next kept one).
-  const newSlot = new Array<number>(prog.length + 1)
-  let slot = 0
-  for (let k = 0; k < prog.length; k++) {
-    newSlot[k] = slot
-    if (keep[k]) slot += prog[k]!.tail !== undefined ? 2 : 1
+  let cur: readonly Insn[] = slots
+  for (let round = 0; round <= slots.length; round++) {
+    const p = decodeProgram(cur)
+    if (!p.ok) return round === 0 ? undefined : [...cur]
+    const insns = p.value.insns
+    const localCalls = insns.some((d) => d.spec.kind === 'call' && d.spec.target === 'local')
+    const c = Candidate.fromSlots(cur)
+    const reach = reachableSlots(c)
+    const live = liveAfter(p.value)
+    let removed = false
+    insns.forEach((d, k) => {
+      const s = d.spec
+      const dead =
+        reach[d.index] === 0 ||
+        (s.kind === 'ja' && !s.long && d.insn.off === 0) ||
+        (!localCalls && PURE.has(s.kind) && (live[k]! & (1 << d.insn.dst)) === 0)
+      if (!dead) return
+      c.kind[d.index] = SlotKind.nop
+      if (s.kind === 'lddw') c.kind[d.index + 1] = SlotKind.nop
+      removed = true
+    })
+    if (!removed) return [...cur]
+    cur = c.compact()
   }
-  newSlot[prog.length] = slot
-  const at = new Map(prog.map((d, k) => [d.index, k]))
-  const out: Insn[] = []
-  for (let k = 0; k < prog.length; k++) {
-    if (!keep[k]) continue
-    const d = prog[k]!
-    const ins = { ...d.insn }
-    const t = jumpTarget(d)
-    if (t !== undefined) {
-      const tk = at.get(t) ?? (t >= slots.length ? prog.length : undefined)
-      if (tk === undefined) return undefined
-      const rel = newSlot[tk]! - newSlot[k]! - 1
-      if ((d.spec.kind === 'ja' && d.spec.long) || d.spec.kind === 'call') ins.imm = rel
-      else ins.off = rel
-    }
-    out.push(ins)
-    if (d.tail !== undefined) out.push({ ...d.tail })
-  }
-  return out
+  return [...cur]
 }
 
 /** Canonical key of compacted `slots` (see the file overview). */
