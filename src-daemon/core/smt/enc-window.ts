@@ -2,11 +2,12 @@
  * @fileoverview Window equivalence: the prefix before the window is encoded once (the exact
  * state reaching the window, pointer provenance included), then the original window and its
  * replacement run from that state; they must leave the same registers live after the window and
- * the same bytes in every place either of them wrote. This implies whole-program equivalence
- * because everything after the window is the same code.
+ * the same bytes in every place either of them wrote that later code may read (main-frame stack
+ * bytes nothing reads again are exempt). This implies whole-program equivalence because
+ * everything after the window is the same code.
  */
 import type { Decoded, Program } from '../isa/decode'
-import type { BoolTerm } from './term'
+import type { BoolTerm, BvTerm } from './term'
 import { makeLayout } from './enc-equiv'
 import {
   forkContext,
@@ -19,6 +20,7 @@ import {
 import type { EncodeModel, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { liveAfter } from './liveness'
+import { stackReadAfter } from './stack-liveness'
 import { jumpTarget } from '../isa/jump'
 import { add, bvVar, ne, or, TRUE } from './terms'
 
@@ -107,8 +109,17 @@ export function buildWindowEquivalence(
         differences.push({ what: `r${r}`, cond: ne(sa.regs[r]!.v, sb.regs[r]!.v) })
     }
     const regions = new Set([...a.mem.regions(), ...b.mem.regions()])
+    // Main-frame bytes that no later instruction can read need not agree.
+    const stackLive = stackReadAfter(program, end, model.maps)
+    const readLater = (rid: string, p: readonly BvTerm[]): boolean => {
+      if (rid !== 'stack0' || stackLive.kind === 'all' || p.length !== 1) return true
+      const off = p[0]!
+      return off.op !== 'bvconst' || stackLive.offsets.has(Number(BigInt.asIntN(64, off.value)))
+    }
     for (const rid of regions) {
-      const places = [...a.mem.placesSince(mark, rid), ...b.mem.placesSince(mark, rid)]
+      const places = [...a.mem.placesSince(mark, rid), ...b.mem.placesSince(mark, rid)].filter(
+        (p) => readLater(rid, p)
+      )
       const cases = places.map((p) => ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p)))
       differences.push({ what: rid, cond: or(...cases) })
     }

@@ -2,6 +2,7 @@
 import type { Decoded, Program } from '../isa/decode'
 import { jumpTarget } from '../isa/jump'
 import { clobberMask, readMask, regWritten } from '../isa/regs'
+import { helperArgCount } from '../analysis/helpers'
 
 /** Successor slot indices of instruction `k` of `insns`. */
 function successors(
@@ -26,7 +27,8 @@ function successors(
 
 /**
  * For each instruction, the bit mask of registers live just after it: read on some path before
- * being written. Exits read r0. Computed by backward fixpoint iteration.
+ * being written. Exits read r0; a helper call reads r1..rN for its prototype's N arguments (all
+ * five when the helper is unknown). Computed by backward fixpoint iteration.
  */
 export function liveAfter(program: Program): Uint16Array {
   const insns = program.insns
@@ -42,7 +44,12 @@ export function liveAfter(program: Program): Uint16Array {
       for (const s of succ[k] as number[]) out |= liveIn[s] as number
       const w = regWritten(d)
       const kills = (w === undefined ? 0 : 1 << w) | clobberMask(d)
-      const reads = d.spec.kind === 'exit' ? 1 : readMask(d)
+      const reads =
+        d.spec.kind === 'exit'
+          ? 1
+          : d.spec.kind === 'call' && d.spec.target === 'helper'
+            ? ((1 << (helperArgCount(d.insn.imm) + 1)) - 2) & 0x3e
+            : readMask(d)
       const inn = (out & ~kills) | reads
       if (out !== liveOut[k] || inn !== liveIn[k]) {
         liveOut[k] = out
