@@ -147,8 +147,9 @@ export class ChainHost {
 
   /**
    * Decides `c` against the original: first only the slots where they differ (a window proof,
-   * cheap when the difference is straight-line code), then, if that does not settle it, the
-   * whole program. A window counterexample is used only when it also separates the programs.
+   * cheap when the difference is straight-line code), then the whole program, which alone can
+   * make the answer `equal`. A window counterexample is used only when it also separates the
+   * programs; a window `equal` that the whole-program proof refutes is reported as an error.
    */
   private async decide(c: Candidate, slots: readonly Insn[]): Promise<EquivResult> {
     const options = { timeoutMs: this.job.proofTimeoutMs }
@@ -181,7 +182,18 @@ export class ChainHost {
         this.solver,
         options
       )
-      if (w.kind === 'equal' || (w.kind === 'notEqual' && w.scope === undefined)) return w
+      if (w.kind === 'notEqual' && w.scope === undefined) return w
+      if (w.kind === 'equal') {
+        // Every reported improvement is proven as a whole program too; a disagreement is an
+        // encoder bug and surfaces as an error, never as a result.
+        const whole = await checkEquivalence(orig, slots, this.job.model, this.solver, options)
+        if (whole.kind === 'notEqual')
+          return {
+            kind: 'error',
+            reason: `window proof says equal, whole-program proof refutes it (slots ${lo}..${hi})`
+          }
+        return whole
+      }
     }
     return await checkEquivalence(orig, slots, this.job.model, this.solver, options)
   }
