@@ -21,6 +21,34 @@ function opts(over: Partial<SearchOptions> = {}): SearchOptions {
 }
 
 describe('Chain', () => {
+  it('anneals beta over each restart period when betaEnd is set, and stays reproducible', () => {
+    const prog = Candidate.fromSlots([
+      asm.movReg(0, 1),
+      asm.addImm(0, 0),
+      asm.mulImm(0, 1),
+      asm.movReg(0, 0),
+      asm.exit()
+    ])
+    const o = opts({ seed: 9, beta: 0.1, betaEnd: 10, restartEvery: 1000 })
+    const make = (): Chain => new Chain(prog, o, { evaluator: new ToyEvaluator(prog, INPUTS) })
+    const a = make()
+    expect(a.betaAt(0)).toBeCloseTo(0.1)
+    expect(a.betaAt(500)).toBeCloseTo(1) // geometric midpoint of 0.1 and 10
+    expect(a.betaAt(999)).toBeGreaterThan(9.9)
+    expect(a.betaAt(1000)).toBeCloseTo(0.1) // reheated at the restart
+    expect(
+      new Chain(prog, opts({ beta: 0.5 }), { evaluator: new ToyEvaluator(prog, INPUTS) }).betaAt(
+        700
+      )
+    ).toBe(0.5)
+    driveSync(a, toyProver(prog), 6000)
+    const b = make()
+    driveSync(b, toyProver(prog), 6000)
+    expect(a.bestPerf).toBe(2)
+    expect(b.current.equals(a.current)).toBe(true)
+    expect(b.counters).toEqual(a.counters)
+  })
+
   it('shrinks r0 = r1; r0 += 0; r0 *= 1; r0 = r0 to one instruction + exit', () => {
     const prog = Candidate.fromSlots([
       asm.movReg(0, 1),

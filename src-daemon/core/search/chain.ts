@@ -204,7 +204,7 @@ export class Chain {
     }
     // Draw u first: the candidate is accepted iff cost <= curCost + slack.
     const u = (this.rng.int(UNIT) + 1) / UNIT // in (0, 1]; int() keeps the hot path unboxed
-    const slack = -Math.log(u) / o.beta
+    const slack = -Math.log(u) / this.betaAt(it)
     const maxCost = this.curCost + slack
     const move = this.proposer.propose(this.current, this.rng)
     if (move < 0) {
@@ -250,6 +250,16 @@ export class Chain {
     }
     c.iterations++
     return false
+  }
+
+  /**
+   * Inverse temperature at iteration `it`: constant, or with `betaEnd` > 0 moving geometrically
+   * from `beta` to `betaEnd` over each restart period (annealing that reheats at every restart).
+   */
+  betaAt(it: number): number {
+    const o = this.options
+    if (o.betaEnd <= 0 || o.restartEvery <= 0) return o.beta
+    return o.beta * Math.pow(o.betaEnd / o.beta, (it % o.restartEvery) / o.restartEvery)
   }
 
   private applyWindow(): void {

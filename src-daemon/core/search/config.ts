@@ -77,6 +77,13 @@ export const SearchConfig = {
     1e3,
     'Inverse temperature: a move raising cost by d is accepted with probability exp(-beta*d). K2 used ln 2 (base-2 acceptance).'
   ),
+  betaEnd: num(
+    'number',
+    0,
+    0,
+    1e3,
+    'Annealing: when > 0, beta moves geometrically from beta to betaEnd over each restart period (restartEvery iterations) and reheats at every restart. 0 keeps beta constant.'
+  ),
   wErr: num('number', 0.5, 0, 1e6, 'Weight of the error term in the cost.'),
   wPerf: num('number', 1.5, 0, 1e6, 'Weight of the performance term in the cost.'),
   perfModel: enumOf(
