@@ -157,7 +157,9 @@ function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): 
       const meet = and(x.cond, y.cond, eq(pa.pos[i] as BvTerm, pb.pos[j] as BvTerm))
       if (meet === FALSE) return
       const same =
-        x.kind === y.kind && x.args.length === y.args.length
+        x.kind === y.kind &&
+        x.args.length === y.args.length &&
+        x.args.every((t, k) => t.width === (y.args[k] as BvTerm).width)
           ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)))
           : FALSE
       cases.push(and(meet, not(same)))

@@ -1,6 +1,7 @@
 /**
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
- * shared input sequences, redirects and tail calls as observable effects. Each mirrors the
+ * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
+ * messages as observable effects. Each mirrors the
  * interpreter's helper of the same id; r1-r5 are clobbered after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
@@ -107,6 +108,12 @@ export function callHelper(
     case 51:
       r0 = redirectMap(cx, st, regs)
       break
+    case 6:
+      r0 = tracePrintk(cx, st, regs)
+      break
+    case 25:
+      r0 = perfEventOutput(cx, st, regs)
+      break
     default:
       throw new Unsupported(`helper ${id} is not modelled by the prover`)
   }
@@ -126,6 +133,63 @@ function tailCall(cx: ExecContext, st: FlowState, regs: SymVal[]): FlowState {
   const out = [...regs]
   for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
   return { ...st, pc: and(st.pc, not(populated)), regs: out }
+}
+
+/** The value of a constant argument, or Unsupported naming `what`. */
+function constArg(v: SymVal, what: string): bigint {
+  if (v.v.op !== 'bvconst') throw new Unsupported(`${what} must be a constant here`)
+  return v.v.value
+}
+
+/** Largest record or format the prover reads in one piece (bytes). */
+const MAX_RECORD = 512
+
+/**
+ * trace_printk(fmt, size, a, b, c): the format bytes and r3..r5 as an effect (the interpreter
+ * compares all three arguments too). Its result, the formatted length, is a private unknown:
+ * a program that branches on it is never proven equal to one that does not.
+ */
+function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
+  const R = (i: number): SymVal => regs[i] as SymVal
+  const size = Number(BigInt.asIntN(32, constArg(R(2), 'trace_printk: the format size')))
+  if (size <= 0 || size > MAX_RECORD)
+    throw new Unsupported(`trace_printk: format size ${size} is outside 1..${MAX_RECORD}`)
+  const fmt = readArg(cx, memPtr(R(1), 'trace_printk'), size)
+  cx.effects.push({
+    cond: st.pc,
+    kind: 'trace_printk',
+    args: [bv(size, 64), fmt, R(3).v, R(4).v, R(5).v]
+  })
+  return { v: privateVar(cx, 'printk_len') }
+}
+
+const EINVAL = 22n
+const E2BIG = 7n
+const NEG = (e: bigint): bigint => (1n << 64n) - e
+
+/**
+ * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes) as an effect,
+ * with the interpreter's flag checks. Flags and size must be constants.
+ */
+function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
+  const R = (i: number): SymVal => regs[i] as SymVal
+  const map = mapOf(R(2), 'perf_event_output')
+  const def = cx.maps.def(map)
+  if (def.type !== 4) throw new Unsupported('perf_event_output: map is not a perf event array')
+  const flags = constArg(R(3), 'perf_event_output: flags')
+  const size = constArg(R(5), 'perf_event_output: size')
+  if (size > BigInt(MAX_RECORD))
+    throw new Unsupported(`perf_event_output: record size ${size} is above ${MAX_RECORD}`)
+  const index = flags & 0xffffffffn
+  const high = flags >> 32n
+  if ((high & ~0xfffffn) !== 0n) return { v: bv(NEG(EINVAL), 64) }
+  if (index !== 0xffffffffn && index >= BigInt(def.maxEntries)) return { v: bv(NEG(E2BIG), 64) }
+  if ((high & 0xfffffn) !== 0n)
+    throw new Unsupported('perf_event_output: BPF_F_CTXLEN_MASK is not modelled')
+  const args = [bv(map, 64), bv(flags, 64), bv(size, 64)]
+  if (size > 0n) args.push(readArg(cx, memPtr(R(4), 'perf_event_output'), Number(size)))
+  cx.effects.push({ cond: st.pc, kind: 'perf_output', args })
+  return { v: bv(0, 64) }
 }
 
 function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
