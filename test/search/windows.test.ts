@@ -84,3 +84,22 @@ describe('windows', () => {
     expect(windowSchedule(c, [])).toEqual([[0, 12]])
   })
 })
+
+describe('window ranking by idioms', () => {
+  it('puts a block holding a load/add/store counter ahead of plain arithmetic', () => {
+    const c = Candidate.fromSlots([
+      asm.movReg(6, 1), // 0: plain block
+      asm.addImm(6, 4),
+      asm.mulImm(6, 3),
+      asm.jeqImm(1, 0, 4), // 3
+      { code: 0x79, dst: 2, src: 1, off: 8, imm: 0 }, // 4: r2 = *(u64 *)(r1 + 8)
+      asm.addImm(2, 1), // 5: r2 += 1
+      { code: 0x7b, dst: 1, src: 2, off: 8, imm: 0 }, // 6: *(u64 *)(r1 + 8) = r2
+      asm.movImm(0, 0),
+      asm.exit()
+    ])
+    const wins = selectWindows(c, { windowMaxSlots: 6, wholeProgramMaxSlots: 0 })
+    expect(wins[0]).toMatchObject({ start: 4, end: 7 })
+    expect(wins[0]!.score).toBeGreaterThan(wins[1]!.score)
+  })
+})

@@ -9,7 +9,7 @@ import { OPS } from '../isa/opcodes'
 import { lookupSpec } from '../isa/lookup'
 import { NO_ROW, SlotKind, type Candidate } from './candidate'
 import { BARRIER, MEM_READ, MEM_WRITE, slotFlags, slotReads, slotWrites } from './defuse'
-import type { UndoLog } from './undo-log'
+import { UndoLog } from './undo-log'
 import type { Rng } from './rng'
 
 /** Row ids the idiom moves write, looked up once. */
@@ -371,6 +371,39 @@ function pruneUnreachable(c: Candidate, log: UndoLog, lo: number, hi: number, rn
   return false
 }
 
+/** Tries the slot-anchored idiom `kind` (0..3) at slot `i` of window [lo, hi]. */
+function applyIdiomAt(
+  kind: number,
+  c: Candidate,
+  log: UndoLog,
+  i: number,
+  lo: number,
+  hi: number
+): boolean {
+  if (kind === 0) return fuseAtomicAt(c, log, i, lo)
+  if (kind === 1) return foldConstStoreAt(c, log, i, lo)
+  if (kind === 2) return mergeStoresAt(c, log, i, hi)
+  return widenLoadPairAt(c, log, i, lo)
+}
+
+/**
+ * Number of (slot, idiom) pairs of window [lo, hi] where an idiom applies to `c` (left
+ * unchanged): a window ranking signal, since each is a shrink one move away.
+ */
+export function countIdiomSites(c: Candidate, lo: number, hi: number): number {
+  const log = new UndoLog(4)
+  let n = 0
+  for (let i = lo; i <= hi; i++) {
+    for (let kind = 0; kind < 4; kind++) {
+      log.count = 0
+      if (!applyIdiomAt(kind, c, log, i, lo, hi)) continue
+      log.undoTo(c, 0)
+      n++
+    }
+  }
+  return n
+}
+
 /** Idiom kinds tried by {@link proposeIdiom}. */
 const IDIOMS = 5
 
@@ -397,14 +430,7 @@ export function proposeIdiom(
     }
     for (let d = 0; d < span; d++) {
       const i = lo + ((start + d) % span)
-      const done =
-        kind === 0
-          ? fuseAtomicAt(c, log, i, lo)
-          : kind === 1
-            ? foldConstStoreAt(c, log, i, lo)
-            : kind === 2
-              ? mergeStoresAt(c, log, i, hi)
-              : widenLoadPairAt(c, log, i, lo)
+      const done = applyIdiomAt(kind, c, log, i, lo, hi)
       if (done) return true
     }
   }

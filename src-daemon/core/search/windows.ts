@@ -1,12 +1,17 @@
 /**
  * @fileoverview Window selection: straight-line stretches of basic blocks, cut to at most K
- * slots, ranked by a cheap heuristic of how likely they are to shrink.
+ * slots, ranked by a cheap heuristic of how likely they are to shrink (dead writes, identities,
+ * constant stores, and places where an idiom move applies).
  */
 import { OPS } from '../isa/opcodes'
 import { NO_ROW, SlotKind, type Candidate } from './candidate'
 import type { Window } from './chain-types'
 import { BARRIER, slotFlags, slotReads, slotWrites } from './defuse'
 import { isEditable } from './proposal-table'
+import { countIdiomSites } from './idiom-moves'
+
+/** Score of one place where an idiom move applies (a shrink one move away). */
+const IDIOM_SCORE = 3
 
 /** A ranked window. */
 export interface WindowChoice {
@@ -159,7 +164,11 @@ export function selectWindows(c: Candidate, opts: WindowOptions): WindowChoice[]
       for (let s = i; s <= e; s += k) {
         const ws = Math.min(s, Math.max(i, e - k + 1))
         const we = Math.min(e, ws + k - 1)
-        out.push({ start: ws, end: we, score: sum(ws, we) })
+        out.push({
+          start: ws,
+          end: we,
+          score: sum(ws, we) + IDIOM_SCORE * countIdiomSites(c, ws, we)
+        })
         if (we === e) break
       }
     } else if (scores[i]! >= 3) {
