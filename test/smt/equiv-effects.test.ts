@@ -82,7 +82,10 @@ describe('trace_printk messages', () => {
     const a = printk('r3 -= r2')
     const b = printk('r2 = -r2\nr3 += r2')
     const same = await checkEquivalence(a, b, model, z3, OPTS)
-    expect(same.kind, JSON.stringify(same, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe('equal')
+    expect(
+      same.kind,
+      JSON.stringify(same, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
+    ).toBe('equal')
     const c = printk('r3 -= r2\nr3 += 1')
     const r = await checkEquivalence(a, c, model, z3, OPTS)
     expect(r.kind).toBe('notEqual')
