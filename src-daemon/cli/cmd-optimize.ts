@@ -84,11 +84,18 @@ export const optimizeCommand: Command = {
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
     let last = 0
+    let announced = false
     const outcome = await runSearch(job.value, {
       chains,
       timeSeconds,
       iterations,
       onProgress: (p) => {
+        if (p.iterations === 0) {
+          if (!announced)
+            io.err(`starting ${chains} chain(s): the workers load the interpreter and Z3\n`)
+          announced = true
+          return
+        }
         const now = performance.now()
         if (now - last < 300) return
         last = now
