@@ -14,8 +14,8 @@ import type { Rng } from './rng'
 
 /** Row ids the idiom moves write, looked up once. */
 interface IdiomRows {
-  /** Atomic rows by op name and width: `add4`, `or8`, … */
-  readonly atomic: ReadonlyMap<string, number>
+  /** Atomic rows by op name, then width (4 or 8). */
+  readonly atomic: Readonly<Record<string, Readonly<Record<number, number>>>>
   /** Immediate store rows by width 1, 2, 4, 8. */
   readonly st: readonly number[]
   /** Unsigned load rows by width 1, 2, 4, 8. */
@@ -34,9 +34,9 @@ const SIZE_BITS: Readonly<Record<number, number>> = { 1: 0x10, 2: 0x08, 4: 0x00,
 const ATOMIC_IMM: Readonly<Record<string, number>> = { add: 0x00, or: 0x40, and: 0x50, xor: 0xa0 }
 
 function buildRows(): IdiomRows {
-  const atomic = new Map<string, number>()
+  const atomic: Record<string, Record<number, number>> = {}
   for (const op of Object.keys(ATOMIC_IMM))
-    for (const b of [4, 8]) atomic.set(`${op}${b}`, rowOf(0xc3 | SIZE_BITS[b]!, ATOMIC_IMM[op]))
+    atomic[op] = { 4: rowOf(0xc3, ATOMIC_IMM[op]), 8: rowOf(0xdb, ATOMIC_IMM[op]) }
   return {
     atomic,
     st: [0, 1, 2, 0, 4, 0, 0, 0, 8].map((b) => (b === 0 ? NO_ROW : rowOf(0x62 | SIZE_BITS[b]!))),
@@ -142,7 +142,7 @@ function fuseAtomicAt(c: Candidate, log: UndoLog, i: number, lo: number): boolea
     y = registerHolding(c, k, lo, c.imm[j]!, base)
     if (y >= 0 && !unwrittenBetween(c, k, i, 1 << y)) y = -1
   }
-  const atomicRow = IDIOM_ROWS.atomic.get(`${alu.op}${store.bytes}`)
+  const atomicRow = IDIOM_ROWS.atomic[alu.op]?.[store.bytes]
   if (atomicRow === undefined) return false
   log.save(c, k)
   log.save(c, j)
