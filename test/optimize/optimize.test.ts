@@ -103,11 +103,43 @@ describe('search helpers', () => {
   })
 })
 
+/**
+ * Asserts that the first program of `out` is proven equal to that of `original` and, where BPF
+ * is available, that the kernel verifier accepts it (printing why when it is not available).
+ */
+async function expectProvenAndLoadable(
+  original: string,
+  out: string,
+  timeoutMs: number
+): Promise<void> {
+  const input = loadInput(out)
+  const prog = selectPrograms(input, undefined)[0]!
+  const r = runnable(input, prog)
+  const orig = runnable(loadInput(original), selectPrograms(loadInput(original), undefined)[0]!)
+  const z3 = await Z3Instance.create()
+  try {
+    const proof = await checkEquivalence(orig.slots, r.slots, orig.model, z3, { timeoutMs })
+    expect(proof.kind).toBe('equal')
+  } finally {
+    await z3.dispose()
+  }
+  const oracle = new KernelOracle()
+  const a = await oracle.availability()
+  await oracle.dispose()
+  if (!a.available) {
+    console.log(`skipping the kernel load: ${a.reason}`)
+    return
+  }
+  expect(await kernelVerify(input, prog, r.slots)).toMatch(/^accepted/)
+}
+
 describe('optimize command (ELF in, ELF out)', () => {
   it('writes a shorter object that re-reads, re-proves and loads in the kernel', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'summit-opt-'))
     const out = join(dir, 'out.o')
-    const fixture = fileURLToPath(new URL('./fixtures/redundant_xdp.o', import.meta.url))
+    const fixture = fileURLToPath(
+      new URL('../../resources/samples/redundant_xdp.o', import.meta.url)
+    )
     const text: string[] = []
     const io = { out: (t: string) => text.push(t), err: () => undefined }
     const code = await optimizeCommand.run(
@@ -118,28 +150,8 @@ describe('optimize command (ELF in, ELF out)', () => {
     const report = JSON.parse(text.join('')) as { originalSlots: number; bestSlots: number }
     expect(report.originalSlots).toBe(6)
     expect(report.bestSlots).toBe(2)
-    const input = loadInput(out)
-    const prog = selectPrograms(input, undefined)[0]!
-    expect(prog.slots.length).toBe(2)
-    const r = runnable(input, prog)
-    const orig = runnable(loadInput(fixture), selectPrograms(loadInput(fixture), undefined)[0]!)
-    const z3 = await Z3Instance.create()
-    try {
-      const proof = await checkEquivalence(orig.slots, r.slots, orig.model, z3, {
-        timeoutMs: 30_000
-      })
-      expect(proof.kind).toBe('equal')
-    } finally {
-      await z3.dispose()
-    }
-    const oracle = new KernelOracle()
-    const a = await oracle.availability()
-    await oracle.dispose()
-    if (!a.available) {
-      console.log(`skipping the kernel load: ${a.reason}`)
-      return
-    }
-    expect(await kernelVerify(input, prog, r.slots)).toMatch(/^accepted/)
+    expect(selectPrograms(loadInput(out), undefined)[0]!.slots.length).toBe(2)
+    await expectProvenAndLoadable(fixture, out, 30_000)
   }, 60_000)
 })
 
@@ -171,28 +183,9 @@ describe('optimize a program K2 rejects', () => {
     expect(code).toBe(0)
     const report = JSON.parse(text.join('')) as { originalSlots: number; bestSlots: number }
     expect(report.bestSlots).toBeLessThan(report.originalSlots)
-    const input = loadInput(out)
-    const prog = selectPrograms(input, undefined)[0]!
-    const r = runnable(input, prog)
-    const orig = runnable(loadInput(fixture), selectPrograms(loadInput(fixture), undefined)[0]!)
+    const orig = selectPrograms(loadInput(fixture), undefined)[0]!
     expect(orig.slots.some((s) => (s.code & 7) === 5 && s.off < 0)).toBe(true)
-    const z3 = await Z3Instance.create()
-    try {
-      const proof = await checkEquivalence(orig.slots, r.slots, orig.model, z3, {
-        timeoutMs: 60_000
-      })
-      expect(proof.kind).toBe('equal')
-    } finally {
-      await z3.dispose()
-    }
-    const oracle = new KernelOracle()
-    const a = await oracle.availability()
-    await oracle.dispose()
-    if (!a.available) {
-      console.log(`skipping the kernel load: ${a.reason}`)
-      return
-    }
-    expect(await kernelVerify(input, prog, r.slots)).toMatch(/^accepted/)
+    await expectProvenAndLoadable(fixture, out, 60_000)
   }, 180_000)
 })
 

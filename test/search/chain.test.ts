@@ -16,19 +16,22 @@ const INPUTS: ToyInput[] = [
   [42n, 0x8000000000000000n]
 ]
 
+/** r0 = r1 written four ways; the best is one instruction plus exit. */
+const REDUNDANT = Candidate.fromSlots([
+  asm.movReg(0, 1),
+  asm.addImm(0, 0),
+  asm.mulImm(0, 1),
+  asm.movReg(0, 0),
+  asm.exit()
+])
+
 function opts(over: Partial<SearchOptions> = {}): SearchOptions {
   return { ...defaultSearchOptions(), ...over }
 }
 
 describe('Chain', () => {
   it('anneals beta over each restart period when betaEnd is set, and stays reproducible', () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const o = opts({ seed: 9, beta: 0.1, betaEnd: 10, restartEvery: 1000 })
     const make = (): Chain => new Chain(prog, o, { evaluator: new ToyEvaluator(prog, INPUTS) })
     const a = make()
@@ -50,13 +53,7 @@ describe('Chain', () => {
   })
 
   it('shrinks r0 = r1; r0 += 0; r0 *= 1; r0 = r0 to one instruction + exit', () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const chain = new Chain(prog, opts({ seed: 5 }), { evaluator: new ToyEvaluator(prog, INPUTS) })
     driveSync(chain, toyProver(prog), 5000)
     expect(chain.bestPerf).toBe(2)
@@ -119,13 +116,7 @@ describe('Chain', () => {
   })
 
   it('gives identical results for sync and async drivers with any slicing', async () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const mk = (): Chain =>
       new Chain(prog, opts({ seed: 13 }), { evaluator: new ToyEvaluator(prog, INPUTS) })
     const a = mk()
@@ -142,13 +133,7 @@ describe('Chain', () => {
   })
 
   it('restarts from the best and rotates windows on schedule', () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const chain = new Chain(
       prog,
       opts({ seed: 1, restartEvery: 300, windowIterations: 500 }),
@@ -170,13 +155,7 @@ describe('Chain', () => {
   })
 
   it('never records unproven programs as best and does not re-ask about undecided ones', () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const chain = new Chain(prog, opts({ seed: 5 }), { evaluator: new ToyEvaluator(prog, INPUTS) })
     const asked = new Set<number>()
     let repeats = 0
@@ -198,13 +177,7 @@ describe('Chain', () => {
   })
 
   it('applies the injected safety check: rejected programs are never accepted as best', () => {
-    const prog = Candidate.fromSlots([
-      asm.movReg(0, 1),
-      asm.addImm(0, 0),
-      asm.mulImm(0, 1),
-      asm.movReg(0, 0),
-      asm.exit()
-    ])
+    const prog = REDUNDANT
     const safety = (c: Candidate): boolean => c.liveSlots() >= 3
     const chain = new Chain(prog, opts({ seed: 5 }), {
       evaluator: new ToyEvaluator(prog, INPUTS),

@@ -4,8 +4,8 @@ import { jumpTarget } from '../isa/jump'
 import { clobberMask, readMask, regWritten } from '../isa/regs'
 import { helperArgCount } from '../analysis/helpers'
 
-/** Successor slot indices of instruction `k` of `insns`. */
-function successors(
+/** Successor positions (indices into `insns`) of instruction `k`. */
+export function successors(
   insns: readonly Decoded[],
   k: number,
   slotToIndex: Map<number, number>

@@ -9,6 +9,7 @@
 import type { Decoded, Program } from '../isa/decode'
 import { jumpTarget } from '../isa/jump'
 import { regWritten } from '../isa/regs'
+import { successors } from './liveness'
 
 /** Register fact: not a stack pointer, `r10 + off`, or possibly a stack pointer of unknown offset. */
 type StackFact =
@@ -103,15 +104,7 @@ export function stackReadAfter(
     if (d.spec.kind === 'call' && d.spec.target === 'local') return { kind: 'all' }
     if (t !== undefined && t <= d.index) return { kind: 'all' }
   }
-  const succ = (k: number): number[] => {
-    const s = insns[k]!.spec
-    const out: number[] = []
-    const t = s.kind === 'call' ? undefined : jumpTarget(insns[k]!)
-    const tk = t === undefined ? undefined : at.get(t)
-    if (tk !== undefined) out.push(tk)
-    if (s.kind !== 'exit' && s.kind !== 'ja' && k + 1 < insns.length) out.push(k + 1)
-    return out
-  }
+  const succ = insns.map((_, k) => successors(insns, k, at))
   // Forward: register facts before each instruction (no backward edges: one pass suffices).
   const before: (StackFact[] | undefined)[] = new Array<StackFact[] | undefined>(insns.length)
   before[0] = Array.from({ length: 11 }, (_, r): StackFact =>
@@ -122,7 +115,7 @@ export function stackReadAfter(
     if (regs === undefined) continue
     const out = [...regs]
     transfer(insns[k]!, out)
-    for (const n of succ(k)) {
+    for (const n of succ[k]!) {
       const cur = before[n]
       before[n] = cur === undefined ? [...out] : cur.map((f, r) => join(f, out[r]!))
     }
@@ -137,7 +130,7 @@ export function stackReadAfter(
   const liveIn: ByteSet[] = new Array<ByteSet>(insns.length)
   for (let k = insns.length - 1; k >= 0; k--) {
     const set: ByteSet = { all: false, bytes: new Uint8Array(FRAME) }
-    for (const n of succ(k)) {
+    for (const n of succ[k]!) {
       const l = liveIn[n]!
       set.all ||= l.all
       for (let i = 0; i < FRAME; i++) set.bytes[i] ||= l.bytes[i]!
