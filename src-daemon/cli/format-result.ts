@@ -18,6 +18,10 @@ export function describeInput(input: RunInput): string {
   const lines: string[] = []
   if (input.packet !== undefined)
     lines.push(`  packet (${input.packet.length} bytes): ${hex(input.packet)}`)
+  if (input.headroom !== undefined && input.headroom.some((b) => b !== 0))
+    lines.push(
+      `  headroom (last ${input.headroom.length} bytes before the packet): ${hex(input.headroom)}`
+    )
   if (input.ctx instanceof Uint8Array)
     lines.push(`  context (${input.ctx.length} bytes): ${hex(input.ctx)}`)
   if (input.mem !== undefined) lines.push(`  memory (${input.mem.length} bytes): ${hex(input.mem)}`)
@@ -41,6 +45,8 @@ export function describeResult(r: RunResult): string {
   const lines = [
     `  ${r.via === 'tail_call' ? 'tail call' : 'exit'}, r0 = ${r.r0} (0x${r.r0.toString(16)})`
   ]
+  if (r.dataOffset !== 0) lines.push(`  packet start moved by ${r.dataOffset} bytes`)
+  if (r.meta.length > 0) lines.push(`  metadata: ${hex(r.meta)}`)
   if (r.packet.length > 0) lines.push(`  packet: ${hex(r.packet)}`)
   if (r.ctx.length > 0) lines.push(`  context: ${hex(r.ctx)}`)
   for (const [i, m] of r.maps.entries()) {
@@ -62,6 +68,8 @@ export function differingParts(a: RunResult, b: RunResult): string[] {
   const out: string[] = []
   if (a.via !== b.via) out.push('exit kind')
   if (a.r0 !== b.r0) out.push('r0')
+  if (a.dataOffset !== b.dataOffset) out.push('packet start')
+  if (hex(a.meta) !== hex(b.meta)) out.push('metadata')
   if (hex(a.packet) !== hex(b.packet)) out.push('packet')
   if (hex(a.ctx) !== hex(b.ctx)) out.push('context')
   a.maps.forEach((m, i) => {

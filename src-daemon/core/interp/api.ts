@@ -10,6 +10,7 @@ import * as $exec from './exec'
 import * as $int64 from './int64'
 import * as $machine from './machine'
 import * as $map_store from './map-store'
+import { XDP_HEADROOM } from './layout'
 import type { CtxKind, MachineOptions, MapDef, MapSnapshot, RunInput, RunResult } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
@@ -53,6 +54,8 @@ export class BpfMachine extends Machine {
       via: this.status === Status.tailCall ? 'tail_call' : 'exit',
       r0: pairToBigInt(this.r0lo, this.r0hi),
       packet: this.heap.slice(pb + this.pktData, pb + this.pktEnd),
+      meta: this.heap.slice(pb + this.pktMeta, pb + this.pktData),
+      dataOffset: k === 'xdp' ? this.pktData - XDP_HEADROOM : 0,
       ctx: this.heap.slice(cb, cb + ctxLen),
       maps: this.maps.map((m, i): MapSnapshot => {
         const entries = m.entries()
@@ -107,7 +110,9 @@ export function resultEquals(a: RunResult, b: RunResult): boolean {
   if (
     a.via !== b.via ||
     a.r0 !== b.r0 ||
+    a.dataOffset !== b.dataOffset ||
     !bytesEqual(a.packet, b.packet) ||
+    !bytesEqual(a.meta, b.meta) ||
     !bytesEqual(a.ctx, b.ctx)
   )
     return false

@@ -339,6 +339,11 @@ export class Machine {
     // Bytes past the packet are unreachable until adjust_tail grows it (which zero-fills), so
     // only the headroom (reachable through adjust_head/meta) and the context need clearing.
     this.heap.fill(0, pbase, pbase + XDP_HEADROOM)
+    const head = input.headroom
+    if (head !== undefined && kind === 'xdp') {
+      const n = Math.min(head.length, XDP_HEADROOM)
+      this.heap.set(head.subarray(head.length - n), pbase + XDP_HEADROOM - n)
+    }
     this.heap.set(len === pkt.length ? pkt : pkt.subarray(0, len), pbase + XDP_HEADROOM)
     const ctxBase = this.regionBase[Region.ctx]!
     this.heap.fill(0, ctxBase, ctxBase + this.ctxSize)

@@ -37,6 +37,8 @@ export interface Outcome {
   readonly r0hi: number
   readonly faultPc: number
   readonly metaLen: number
+  /** Where the metadata starts in the packet region (moves with xdp_adjust_head/meta). */
+  readonly metaAt: number
   readonly packet: Uint8Array
   readonly ctx: Uint8Array
   readonly maps: readonly MapCapture[]
@@ -112,6 +114,7 @@ export function captureOutcome(m: Machine): Outcome {
     r0hi: m.r0hi,
     faultPc: m.faultPc,
     metaLen: m.pktData - m.pktMeta,
+    metaAt: m.pktMeta,
     packet: m.heap.slice(pb + m.pktMeta, pb + m.pktEnd),
     ctx: m.heap.slice(c0, c1),
     maps: m.maps.map(captureMap),
@@ -190,7 +193,7 @@ export function outcomeDistance(m: Machine, o: Outcome, limit = Infinity): numbe
   const pb = m.regionBase[Region.packet]!
   const plen = m.pktEnd - m.pktMeta
   const metaLen = m.pktData - m.pktMeta
-  if (plen !== o.packet.length || metaLen !== o.metaLen)
+  if (plen !== o.packet.length || metaLen !== o.metaLen || m.pktMeta !== o.metaAt)
     d += 8 * (Math.abs(plen - o.packet.length) + 1)
   else d += bytesDistance(m.heap, pb + m.pktMeta, o.packet, 0, plen)
   const [c0, c1] = outputCtxBytes(m)

@@ -41,6 +41,11 @@ export type CtxFields = Readonly<Record<string, number>>
 export interface RunInput {
   /** Packet bytes (xdp, skb, socket). */
   readonly packet?: Uint8Array
+  /**
+   * XDP: what the frame holds just before the packet (the last byte is right before it), which
+   * xdp_adjust_head/meta can uncover; zeros where not given.
+   */
+  readonly headroom?: Uint8Array
   /** Context: raw bytes (tracepoint, flat) or named field values (xdp, skb, socket). */
   readonly ctx?: Uint8Array | CtxFields
   /** Memory block of plain mode. */
@@ -104,6 +109,10 @@ export interface ExitResult {
   readonly r0: bigint
   /** Packet bytes from data to data_end after the run (empty when the context has no packet). */
   readonly packet: Uint8Array
+  /** XDP metadata bytes (data_meta to data) after the run. */
+  readonly meta: Uint8Array
+  /** How far xdp_adjust_head moved the packet's start (negative: it grew at the front). */
+  readonly dataOffset: number
   /** Context bytes after the run (writable contexts: skb, socket, flat; plain mode: the memory block). */
   readonly ctx: Uint8Array
   /** Final map contents, by map index. */

@@ -205,6 +205,8 @@ function unhex(s: unknown): Uint8Array | undefined {
 export function runInputToJson(input: RunInput): JsonValue {
   const o: Record<string, JsonValue> = {}
   if (input.packet !== undefined) o.packet = hex(input.packet)
+  if (input.headroom !== undefined) o.headroom = hex(input.headroom)
+  if (input.stack !== undefined) o.stack = hex(input.stack)
   if (input.ctx !== undefined)
     o.ctx = input.ctx instanceof Uint8Array ? hex(input.ctx) : { ...input.ctx }
   if (input.mem !== undefined) o.mem = hex(input.mem)
@@ -230,6 +232,8 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   const o = j as Readonly<Record<string, JsonValue>>
   const out: {
     packet?: Uint8Array
+    headroom?: Uint8Array
+    stack?: Uint8Array
     ctx?: Uint8Array | CtxFields
     mem?: Uint8Array
     r1?: bigint
@@ -243,7 +247,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     if (o[k] === undefined) return undefined
     return unhex(o[k]) ?? false
   }
-  for (const k of ['packet', 'mem'] as const) {
+  for (const k of ['packet', 'headroom', 'stack', 'mem'] as const) {
     const b = bytes(k)
     if (b === false) return undefined
     if (b !== undefined) out[k] = b

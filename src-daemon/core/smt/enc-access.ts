@@ -7,7 +7,7 @@ import type { Decoded } from '../isa/decode'
 import type { AtomicSpec, LdPktSpec } from '../isa/opcodes'
 import { SK_BUFF, XDP_MD } from '../interp/layout'
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState } from './enc-exec'
+import type { ExecContext, FlowState, PktBounds } from './enc-exec'
 import { privateVar } from './enc-exec'
 import type { EncodeModel, Ptr, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
@@ -35,19 +35,13 @@ import {
 const SKB_KINDS = new Set(['skb', 'socket'])
 
 /** Context offsets (constant) whose 4-byte loads give packet pointers, with the offset they give. */
-function ctxPointerField(
-  model: EncodeModel,
-  layout: SharedLayout,
-  off: bigint
-): BvTerm | undefined {
+function ctxPointerField(model: EncodeModel, pkt: PktBounds, off: bigint): BvTerm | undefined {
   const k = model.ctx
-  if (k === 'xdp') {
-    if (off === BigInt(XDP_MD.data) || off === BigInt(XDP_MD.data_meta)) return bv(0, 64)
-    if (off === BigInt(XDP_MD.data_end)) return layout.pktLen
-  } else if (SKB_KINDS.has(k)) {
-    if (off === BigInt(SK_BUFF.data) || off === BigInt(SK_BUFF.data_meta)) return bv(0, 64)
-    if (off === BigInt(SK_BUFF.data_end)) return layout.pktLen
-  }
+  const fields = k === 'xdp' ? XDP_MD : SKB_KINDS.has(k) ? SK_BUFF : undefined
+  if (fields === undefined) return undefined
+  if (off === BigInt(fields.data)) return pkt.data
+  if (off === BigInt(fields.data_meta)) return pkt.meta
+  if (off === BigInt(fields.data_end)) return pkt.end
   return undefined
 }
 
@@ -94,7 +88,7 @@ function checkedPtr(base: SymVal, what: string): Ptr {
 /** Loads `size` bytes at `base + off`; context pointer fields give packet pointers. */
 export function loadFrom(
   cx: ExecContext,
-  _st: FlowState,
+  st: FlowState,
   base: SymVal,
   off: number,
   size: number,
@@ -105,7 +99,7 @@ export function loadFrom(
   if (ptr.rid === 'ctx') {
     const at = place[0] as BvTerm
     if (at.op === 'bvconst') {
-      const pktOff = ctxPointerField(cx.model, cx.layout, at.value)
+      const pktOff = ctxPointerField(cx.model, st.pkt, at.value)
       if (pktOff !== undefined) {
         if (size !== 4) throw new Unsupported('narrow load of a context pointer field')
         return { v: add(cx.layout.base('pkt'), pktOff), ptr: { rid: 'pkt', off: pktOff } }
@@ -185,8 +179,9 @@ export function ldPacket(
   let rid: string
   let len: BvTerm
   if (SKB_KINDS.has(k)) {
+    // Socket and tc packets never move: their bounds are the initial ones.
     rid = 'pkt'
-    len = cx.layout.pktLen
+    len = st.pkt.end
   } else if (k === 'flat' || k === 'plain') {
     rid = 'ctx'
     len = bv(cx.model.ctxSize, 64)
@@ -195,7 +190,7 @@ export function ldPacket(
   const off32 = add(bv(BigInt.asUintN(32, BigInt(d.insn.imm)), 32), index)
   const off = signExt(off32, 32)
   const outOfBounds: BoolTerm = or(slt(off, bv(0, 64)), sgt(add(off, bv(s.bytes, 64)), len))
-  cx.exits.push({ cond: and(st.pc, outOfBounds), via: 'exit', r0: bv(0, 64) })
+  cx.exits.push({ cond: and(st.pc, outOfBounds), via: 'exit', r0: bv(0, 64), pkt: st.pkt })
   let v: BvTerm | undefined
   for (let i = 0; i < s.bytes; i++) {
     const byte = cx.mem.readByte(rid, [add(off, bv(i, 64))])

@@ -29,20 +29,29 @@ function bytesOfKey(value: bigint, size: number): Uint8Array {
   return out
 }
 
-/** Fills `out` with the model's values of region `rid`'s initial bytes at constant offsets. */
+/**
+ * Fills `out` with the model's values of region `rid`'s initial bytes at offsets 0.., and
+ * `before` (when given) with those at negative offsets (the last byte is at offset -1).
+ */
 function regionBytes(
   q: WithLayout,
   env: Map<string, TermValue>,
   rid: string,
-  out: Uint8Array
+  out: Uint8Array,
+  before?: Uint8Array
 ): void {
   for (const r of q.layout.inputs.namedBytes(rid)) {
     const place = r.place[r.place.length - 1] as Term
     const off = Number(BigInt.asIntN(64, evalTerm(place, completeEnv(env, [place])) as bigint))
-    if (off >= 0 && off < out.length)
-      out[off] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
+    const value = (): number => Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
+    if (off >= 0 && off < out.length) out[off] = value()
+    else if (before !== undefined && off < 0 && off >= -before.length)
+      before[before.length + off] = value()
   }
 }
+
+/** Bytes of XDP headroom a counterexample can set (the interpreter's and kernel's headroom). */
+const HEADROOM_BYTES = 256
 
 /** Initial entries of map `i` that the model makes present (hash-like) or gives values (arrays). */
 function mapEntries(
@@ -138,6 +147,7 @@ export function counterexampleInput(
   const k = em.ctx
   const input: {
     packet?: Uint8Array
+    headroom?: Uint8Array
     ctx?: Uint8Array
     mem?: Uint8Array
     stack?: Uint8Array
@@ -149,8 +159,10 @@ export function counterexampleInput(
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
     const pkt = new Uint8Array(Math.min(len, em.maxPacket))
-    regionBytes(q, env, 'pkt', pkt)
+    const head = new Uint8Array(k === 'xdp' ? HEADROOM_BYTES : 0)
+    regionBytes(q, env, 'pkt', pkt, head)
     input.packet = pkt
+    if (head.some((b) => b !== 0)) input.headroom = head
     const ctx = new Uint8Array(k === 'xdp' ? 24 : 192)
     regionBytes(q, env, 'ctx', ctx)
     input.ctx = ctx

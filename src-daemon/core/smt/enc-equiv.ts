@@ -6,7 +6,7 @@
 import type { Program } from '../isa/decode'
 import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
-import { encodeExecution } from './enc-exec'
+import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
 import type {
   EffectPoint,
   EncodeModel,
@@ -27,6 +27,8 @@ import {
   ne,
   not,
   or,
+  sle,
+  slt,
   TRUE,
   ugt,
   ule,
@@ -99,7 +101,13 @@ function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTe
   return or(...cases)
 }
 
-function regionDiffers(a: ProgramEncoding, b: ProgramEncoding, rid: string): BoolTerm {
+/** Bytes either program wrote in `rid` that differ at the end (where `visible` holds). */
+function regionDiffers(
+  a: ProgramEncoding,
+  b: ProgramEncoding,
+  rid: string,
+  visible: (place: readonly BvTerm[]) => BoolTerm = () => TRUE
+): BoolTerm {
   const places = [...a.mem.writtenPlaces(rid), ...b.mem.writtenPlaces(rid)]
   const seen = new Set<string>()
   const cases: BoolTerm[] = []
@@ -107,9 +115,47 @@ function regionDiffers(a: ProgramEncoding, b: ProgramEncoding, rid: string): Boo
     const k = p.map((t) => t.id).join(',')
     if (seen.has(k)) continue
     seen.add(k)
-    cases.push(ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p)))
+    cases.push(and(visible(p), ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p))))
   }
   return or(...cases)
+}
+
+/** The packet bounds a program ends with: its exits' bounds, chosen by their path conditions. */
+function finalBounds(exits: readonly ExitPoint[], initial: PktBounds): PktBounds {
+  const last = exits[exits.length - 1]
+  if (last === undefined) return initial
+  let out = last.pkt
+  for (let i = exits.length - 2; i >= 0; i--) {
+    const e = exits[i] as ExitPoint
+    out = {
+      meta: ite(e.cond, e.pkt.meta, out.meta),
+      data: ite(e.cond, e.pkt.data, out.data),
+      end: ite(e.cond, e.pkt.end, out.end)
+    }
+  }
+  return out
+}
+
+function sameBounds(x: PktBounds, y: PktBounds): boolean {
+  return x.meta === y.meta && x.data === y.data && x.end === y.end
+}
+
+/**
+ * The packet differs: its metadata, data or end moved differently (the same bytes at another
+ * place in the frame count as different), or a byte either program wrote differs between the
+ * metadata start and the end.
+ */
+function packetDiffers(a: ProgramEncoding, b: ProgramEncoding, layout: SharedLayout): BoolTerm {
+  const initial = initialBounds(layout)
+  const fa = finalBounds(a.exits, initial)
+  const fb = finalBounds(b.exits, initial)
+  const moved = !sameBounds(fa, initial) || !sameBounds(fb, initial)
+  const bounds = or(ne(fa.meta, fb.meta), ne(fa.data, fb.data), ne(fa.end, fb.end))
+  const visible = (p: readonly BvTerm[]): BoolTerm => {
+    const at = p[p.length - 1] as BvTerm
+    return moved ? and(sle(fa.meta, at), slt(at, fa.end)) : TRUE
+  }
+  return or(bounds, regionDiffers(a, b, 'pkt', visible))
 }
 
 function mapsDiffer(a: ProgramEncoding, b: ProgramEncoding, model: EncodeModel): BoolTerm {
@@ -180,10 +226,9 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
       { what: 'maps', cond: mapsDiffer(ea, eb, model) },
       { what: 'effects', cond: effectsDiffer(ea.effects, eb.effects) }
     ]
-    for (const rid of regions) {
-      if (rid === 'pkt' || rid === 'ctx')
-        differences.push({ what: rid, cond: regionDiffers(ea, eb, rid) })
-    }
+    if (regions.has('ctx')) differences.push({ what: 'ctx', cond: regionDiffers(ea, eb, 'ctx') })
+    if (regions.has('pkt') || model.ctx === 'xdp')
+      differences.push({ what: 'pkt', cond: packetDiffers(ea, eb, layout) })
     const differ = or(...differences.map((d) => d.cond))
     const base = [...constraints(), ...layout.inputs.constraints()]
     const loopEscape = or(...ea.exhausted, ...eb.exhausted)

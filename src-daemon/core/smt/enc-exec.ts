@@ -24,10 +24,21 @@ import type {
 import { Unsupported } from './enc-state'
 import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
 
+/**
+ * Where the packet's metadata, data and end are, as offsets from where the packet started (the
+ * start is 0 and the end the packet length until an xdp_adjust_* helper moves them).
+ */
+export interface PktBounds {
+  readonly meta: BvTerm
+  readonly data: BvTerm
+  readonly end: BvTerm
+}
+
 /** Execution state flowing along one edge. */
 export interface FlowState {
   readonly pc: BoolTerm
   readonly regs: readonly SymVal[]
+  readonly pkt: PktBounds
   /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
   readonly nrand: BvTerm
   readonly ntime: BvTerm
@@ -97,6 +108,11 @@ function merge(ins: readonly FlowState[]): FlowState {
   return {
     pc: or(...ins.map((s) => s.pc)),
     regs,
+    pkt: {
+      meta: counter((s) => s.pkt.meta),
+      data: counter((s) => s.pkt.data),
+      end: counter((s) => s.pkt.end)
+    },
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
     depth: (ins[0] as FlowState).depth
@@ -112,7 +128,13 @@ function entryState(cx: ExecContext): FlowState {
   else regs[1] = { v: cx.layout.base('ctx'), ptr: { rid: 'ctx', off: bv(0, 64) } }
   if (k === 'plain') regs[2] = { v: bv(cx.model.ctxSize, 64) }
   regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
-  return { pc: TRUE, regs, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
+  const pkt = initialBounds(cx.layout)
+  return { pc: TRUE, regs, pkt, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
+}
+
+/** The packet's bounds before any adjustment: [0, packet length), no metadata. */
+export function initialBounds(layout: SharedLayout): PktBounds {
+  return { meta: bv(0, 64), data: bv(0, 64), end: layout.pktLen }
 }
 
 /** Pointer arithmetic and ALU for one instruction. */
@@ -340,7 +362,7 @@ function step(
       return callHelper(cx, st, regs, d.insn.imm)
     case 'exit':
       if (st.depth > 0) cx.returns[cx.returns.length - 1]?.push({ ...st, regs })
-      else cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v })
+      else cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v, pkt: st.pkt })
       return undefined
     default:
       return assertNever(s)

@@ -2,7 +2,8 @@
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
  * messages as observable effects. Each mirrors the
- * interpreter's helper of the same id; r1-r5 are clobbered after every call.
+ * interpreter's helper of the same id; XDP packet resizing (enc-packet); r1-r5 are clobbered
+ * after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
@@ -10,6 +11,7 @@ import { privateVar } from './enc-exec'
 import type { Ptr, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
+import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { add, and, bv, bvAnd, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
 
 const XDP_ABORTED = 0
@@ -114,6 +116,15 @@ export function callHelper(
     case 25:
       r0 = perfEventOutput(cx, st, regs)
       break
+    case 44:
+    case 54:
+    case 65: {
+      const adjust = id === 44 ? adjustHead : id === 54 ? adjustMeta : adjustTail
+      const moved = adjust(cx, st, regs)
+      r0 = { v: moved.r0 }
+      next = { ...next, pkt: moved.pkt }
+      break
+    }
     default:
       throw new Unsupported(`helper ${id} is not modelled by the prover`)
   }
@@ -129,7 +140,7 @@ function tailCall(cx: ExecContext, st: FlowState, regs: SymVal[]): FlowState {
   const populated = cx.maps.present(map, index)
   const taken: BoolTerm = and(st.pc, populated)
   cx.effects.push({ cond: taken, kind: 'tail_call', args: [bv(map, 64), zeroExt(index, 32)] })
-  cx.exits.push({ cond: taken, via: 'tail_call', r0: bv(0, 64) })
+  cx.exits.push({ cond: taken, via: 'tail_call', r0: bv(0, 64), pkt: st.pkt })
   const out = [...regs]
   for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
   return { ...st, pc: and(st.pc, not(populated)), regs: out }

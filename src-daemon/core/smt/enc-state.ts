@@ -7,6 +7,7 @@ import type { BoolTerm, BvTerm } from './term'
 import type { SharedInputs } from './enc-inputs'
 import type { SymMemory } from './enc-memory'
 import type { SymMaps } from './enc-maps'
+import type { PktBounds } from './enc-exec'
 
 /** What both programs of a query run on. */
 export interface EncodeModel {
@@ -44,6 +45,8 @@ export interface ExitPoint {
   readonly via: 'exit' | 'tail_call'
   /** r0 (meaningless after a tail call). */
   readonly r0: BvTerm
+  /** The packet's bounds at the exit. */
+  readonly pkt: PktBounds
 }
 
 /** An observable helper effect (redirect, tail call, ...), in program order. */

@@ -11,6 +11,7 @@ import type { BoolTerm, BvTerm } from './term'
 import { makeLayout } from './enc-equiv'
 import {
   forkContext,
+  initialBounds,
   newContext,
   runInstructions,
   runStraight,
@@ -46,7 +47,12 @@ function abstractState(cx: ExecContext, st: FlowState): FlowState {
     }
     return r.v.op === 'bvconst' ? r : { v: bvVar(`W_r${i}`, 64) }
   })
-  return { pc: TRUE, regs, nrand: bvVar('W_nrand', 8), ntime: bvVar('W_ntime', 8), depth: 0 }
+  const init = initialBounds(cx.layout)
+  const moved = st.pkt.meta !== init.meta || st.pkt.data !== init.data || st.pkt.end !== init.end
+  const pkt = moved
+    ? { meta: bvVar('W_meta', 64), data: bvVar('W_data', 64), end: bvVar('W_end', 64) }
+    : init
+  return { pc: TRUE, regs, pkt, nrand: bvVar('W_nrand', 8), ntime: bvVar('W_ntime', 8), depth: 0 }
 }
 
 /** A window query: satisfiable exactly when the two windows can leave different live state. */
