@@ -143,7 +143,7 @@ describe('answers that are not proofs', () => {
     const r = await checkEquivalence(call.value, call.value, modelOf(p), z3, OPTIONS)
     expect(r).toMatchObject({
       kind: 'unknown',
-      reason: 'unsupported: helper 14 is not modelled by the prover'
+      reason: 'unsupported: slot 0 (call 14): helper 14 is not modelled by the prover'
     })
   })
   it('refuses a window that a jump enters in the middle', async () => {

@@ -201,6 +201,36 @@ describe('xdp_adjust_tail', () => {
     if (r.kind === 'notEqual')
       expect(r.resultA.kind === 'exit' && r.resultA.r0).toBe(-22n & ((1n << 64n) - 1n))
   })
+  /** Moves the tail by a delta computed from the packet length by `compute` (r3 = length). */
+  const computedTail = (compute: string): Insn[] =>
+    asm(`
+      r6 = r1
+      r2 = *(u32 *)(r1 + 0)
+      r3 = *(u32 *)(r1 + 4)
+      r3 -= r2
+      ${compute}
+      r1 = r6
+      call 65
+      r0 = 2
+      exit`)
+
+  it('proves two ways of computing a trim to 32 bytes equal', async () => {
+    const a = computedTail('r2 = 32\nr2 -= r3')
+    const b = computedTail('r2 = r3\nr2 = -r2\nr2 += 32')
+    expect(await checkEquivalence(a, b, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    await refuted(a, computedTail('r2 = 33\nr2 -= r3'))
+  })
+
+  it('models a computed growth of up to 64 bytes and answers unknown beyond', async () => {
+    const small = computedTail('r2 = r3\nr2 &= 63')
+    expect(await checkEquivalence(small, small, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    await refuted(small, computedTail('r2 = r3\nr2 &= 31'))
+    const large = computedTail('r2 = r3\nr2 += 60')
+    expect(await checkEquivalence(large, large, model, z3, OPTS)).toEqual({
+      kind: 'unknown',
+      reason: 'unsupported: xdp_adjust_tail may grow the packet by more than 64 bytes'
+    })
+  })
 })
 
 describe('xdp_adjust_meta', () => {
@@ -312,19 +342,48 @@ describe('counterexamples in the kernel', () => {
     ['a shrunk tail', () => asm('r2 = -4\ncall 65\nr0 = 2\nexit'), nothing],
     ['a grown tail', () => asm('r2 = 4\ncall 65\nr0 = 2\nexit'), nothing]
   ]
-  it.each(pairs)('the kernel confirms the counterexample for %s', async (_name, ma, mb, ctx) => {
-    if (unavailable !== undefined) ctx.skip()
-    const a = kernelSized(ma())
-    const b = kernelSized(mb())
-    const r = await refuted(a, b)
-    if (r.kind !== 'notEqual') return
-    const data = r.input.packet ?? new Uint8Array(0)
-    expect(data.length).toBeGreaterThanOrEqual(14)
-    const run = async (p: Insn[]): Promise<string> => {
-      const out = await oracle.runOnce(p, [], { progType: ProgType.xdp, data })
-      if (!out.ok) throw new Error(out.error.message)
-      return `${out.value.run.retval}:${Buffer.from(out.value.run.data ?? []).toString('hex')}`
-    }
-    expect(await run(a)).not.toBe(await run(b))
+  for (const [name, ma, mb] of pairs)
+    it(`the kernel confirms the counterexample for ${name}`, async (ctx) => {
+      if (unavailable !== undefined) ctx.skip()
+      const a = kernelSized(ma())
+      const b = kernelSized(mb())
+      const r = await refuted(a, b)
+      if (r.kind !== 'notEqual') return
+      const data = r.input.packet ?? new Uint8Array(0)
+      expect(data.length).toBeGreaterThanOrEqual(14)
+      const run = async (p: Insn[]): Promise<string> => {
+        const out = await oracle.runOnce(p, [], { progType: ProgType.xdp, data })
+        if (!out.ok) throw new Error(out.error.message)
+        return `${out.value.run.retval}:${Buffer.from(out.value.run.data ?? []).toString('hex')}`
+      }
+      expect(await run(a)).not.toBe(await run(b))
+    })
+})
+
+describe('constructs outside the model on paths no input takes', () => {
+  /** Calls get_current_pid_tgid (not modelled) only for packets longer than `over` bytes. */
+  const guardedCall = (over: number): Insn[] =>
+    asm(`
+      r2 = *(u32 *)(r1 + 0)
+      r3 = *(u32 *)(r1 + 4)
+      r3 -= r2
+      if r3 <= ${over} goto out
+      call 14
+    out:
+      r0 = 2
+      exit`)
+
+  it('proves programs equal when no packet reaches the unmodelled helper', async () => {
+    // Packets are at most 64 bytes here, so the call is dead and the programs are equal.
+    const r = await checkEquivalence(guardedCall(100), nothing(), model, z3, OPTS)
+    expect(r).toEqual({ kind: 'equal' })
+  })
+
+  it('answers unknown, naming the instruction, when some packet reaches it', async () => {
+    const r = await checkEquivalence(guardedCall(40), nothing(), model, z3, OPTS)
+    expect(r).toEqual({
+      kind: 'unknown',
+      reason: 'unsupported: slot 4 (call 14): helper 14 is not modelled by the prover'
+    })
   })
 })

@@ -8,6 +8,7 @@ import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
 import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
 import type {
+  Beyond,
   EffectPoint,
   EncodeModel,
   ExitPoint,
@@ -41,8 +42,11 @@ export interface EquivalenceQuery {
   /** The ways the outputs can differ, by name (exit, maps, effects, pkt, ctx): for explanations. */
   readonly differences: readonly { readonly what: string; readonly cond: BoolTerm }[]
   readonly layout: SharedLayout
-  /** Satisfiable when some input runs a loop past the unroll bound (FALSE without loops). */
-  readonly loopEscape: BoolTerm
+  /**
+   * Paths either encoding does not follow to the end (loops past the unroll bound, constructs
+   * outside the model): an answer is sound only when no input satisfies any of them.
+   */
+  readonly beyond: readonly Beyond[]
   /** The input constraints alone (layout and shared-input consistency). */
   readonly base: readonly BoolTerm[]
   readonly a: ProgramEncoding
@@ -231,11 +235,11 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
       differences.push({ what: 'pkt', cond: packetDiffers(ea, eb, layout) })
     const differ = or(...differences.map((d) => d.cond))
     const base = [...constraints(), ...layout.inputs.constraints()]
-    const loopEscape = or(...ea.exhausted, ...eb.exhausted)
+    const beyond = [...ea.beyond, ...eb.beyond]
     const assertions = [...base, differ]
     return {
       kind: 'query',
-      query: { assertions, differences, layout, loopEscape, base, a: ea, b: eb }
+      query: { assertions, differences, layout, beyond, base, a: ea, b: eb }
     }
   } catch (e) {
     if (e instanceof Unsupported) return { kind: 'unsupported', reason: e.message }

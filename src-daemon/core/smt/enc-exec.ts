@@ -6,6 +6,7 @@
  */
 import type { Decoded, Program } from '../isa/decode'
 import { jumpTarget } from '../isa/jump'
+import { llvmText } from '../isa/disasm-llvm'
 import { assertNever } from '../util/result'
 import type { BoolTerm, BvTerm } from './term'
 import { aluResult, endResult, immOperand, jumpCondition, low32 } from './enc-alu'
@@ -14,6 +15,7 @@ import { atomicOp, initialByte, ldPacket, loadFrom, storeTo } from './enc-access
 import { SymMemory } from './enc-memory'
 import { SymMaps } from './enc-maps'
 import type {
+  Beyond,
   EffectPoint,
   EncodeModel,
   ExitPoint,
@@ -63,8 +65,17 @@ export interface ExecContext {
   readonly returns: FlowState[][]
   /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */
   unroll: number
-  /** Path conditions under which a loop ran past the unroll bound (then no answer is sound). */
-  readonly exhausted: BoolTerm[]
+  /**
+   * Paths the encoding does not follow to the end (a loop past the unroll bound, or, when
+   * {@link ExecContext.lenient}, a construct outside the model): no answer is sound for an input
+   * that takes one of them.
+   */
+  readonly beyond: Beyond[]
+  /**
+   * Whether a construct outside the model ends its path (recorded in `beyond`) instead of
+   * failing the whole encoding: for whole programs, where `beyond` is checked before any answer.
+   */
+  lenient: boolean
 }
 
 /** How many back edges one path may take before the prover gives up on it. */
@@ -191,7 +202,8 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     fresh: 0,
     returns: [],
     unroll: 0,
-    exhausted: []
+    beyond: [],
+    lenient: false
   }
 }
 
@@ -243,7 +255,7 @@ export function runInstructions(
       cur = undefined
       continue
     }
-    cur = step(cx, d, merge(incoming), push)
+    cur = cx.lenient ? stepOrStop(cx, d, merge(incoming), push) : step(cx, d, merge(incoming), push)
   }
   if (stopAt !== undefined) throw new Unsupported(`no instruction at slot ${stopAt}`)
   if (cur !== undefined || pending.size > 0)
@@ -254,7 +266,7 @@ export function runInstructions(
 /**
  * A taken back edge (a loop): the path is unrolled by running the rest of the current
  * instruction list again from the jump target with this state. Paths that take more than
- * {@link MAX_UNROLL} back edges are recorded as exhausted instead, so that no answer that
+ * {@link MAX_UNROLL} back edges are recorded as beyond the encoding instead, so that no answer that
  * depends on them is given.
  */
 function backEdge(
@@ -266,7 +278,7 @@ function backEdge(
 ): void {
   if (stopAt !== undefined) throw new Unsupported('a loop before the window')
   if (cx.unroll >= MAX_UNROLL) {
-    cx.exhausted.push(st.pc)
+    cx.beyond.push({ cond: st.pc, reason: `a loop may run more than ${MAX_UNROLL} iterations` })
     return
   }
   const from = insns.findIndex((x) => x.index === slot)
@@ -303,13 +315,35 @@ export function encodeExecution(
   tag: string
 ): ProgramEncoding {
   const cx = newContext(model, layout, tag)
+  cx.lenient = true
   runInstructions(cx, program.insns)
   return {
-    exhausted: cx.exhausted,
+    beyond: cx.beyond,
     exits: cx.exits,
     effects: cx.effects,
     mem: cx.mem,
     maps: cx.maps
+  }
+}
+
+/**
+ * {@link step}, except that a construct outside the model ends the path: its condition is
+ * recorded in `beyond` with the reason (an input that reaches it gets no answer) and the other
+ * paths go on. Writes and effects the instruction recorded before giving up are guarded by the
+ * same path condition, so they matter only for inputs that already get no answer.
+ */
+function stepOrStop(
+  cx: ExecContext,
+  d: Decoded,
+  st: FlowState,
+  push: (slot: number, st: FlowState) => void
+): FlowState | undefined {
+  try {
+    return step(cx, d, st, push)
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e
+    cx.beyond.push({ cond: st.pc, reason: `slot ${d.index} (${llvmText(d)}): ${e.message}` })
+    return undefined
   }
 }
 

@@ -94,6 +94,9 @@ export function adjustMeta(cx: ExecContext, st: FlowState, regs: readonly SymVal
 /** Largest constant growth the tail move zero-fills byte by byte. */
 const MAX_GROWTH = 512
 
+/** Growth by a computed delta modelled exactly (larger growth gives no answer). */
+const MAX_COMPUTED_GROWTH = 64
+
 /** xdp_adjust_tail(xdp, delta): moves the end; grown bytes read as zeros. */
 export function adjustTail(cx: ExecContext, st: FlowState, regs: readonly SymVal[]): AdjustResult {
   needXdp(cx, 'xdp_adjust_tail')
@@ -105,12 +108,24 @@ export function adjustTail(cx: ExecContext, st: FlowState, regs: readonly SymVal
   const hardEnd = ite(ugt(cx.layout.pktLen, frame), cx.layout.pktLen, frame)
   const bad = or(sgt(end, hardEnd), slt(end, add(p.data, bv(ETH_HLEN, 64))))
   const ok = and(st.pc, not(bad))
-  if (delta.op !== 'bvconst')
-    throw new Unsupported('xdp_adjust_tail with a delta that is not a constant')
-  const grow = BigInt.asIntN(64, delta.value)
-  if (grow > BigInt(MAX_GROWTH))
-    throw new Unsupported(`xdp_adjust_tail grows by ${grow} bytes (at most ${MAX_GROWTH} modelled)`)
-  for (let i = 0; i < Number(grow); i++)
-    cx.mem.write('pkt', ok, [add(p.end, bv(i, 64))], 1, bv(0, 8))
+  if (delta.op === 'bvconst') {
+    const grow = BigInt.asIntN(64, delta.value)
+    if (grow > BigInt(MAX_GROWTH))
+      throw new Unsupported(
+        `xdp_adjust_tail grows by ${grow} bytes (at most ${MAX_GROWTH} modelled)`
+      )
+    for (let i = 0; i < Number(grow); i++)
+      cx.mem.write('pkt', ok, [add(p.end, bv(i, 64))], 1, bv(0, 8))
+  } else {
+    // A computed delta: the first bytes of any growth are zero-filled; a larger growth is a
+    // path the encoding does not follow (whole programs only, where such paths are checked).
+    if (!cx.lenient) throw new Unsupported('xdp_adjust_tail with a computed delta')
+    for (let i = 0; i < MAX_COMPUTED_GROWTH; i++)
+      cx.mem.write('pkt', and(ok, sgt(delta, bv(i, 64))), [add(p.end, bv(i, 64))], 1, bv(0, 8))
+    cx.beyond.push({
+      cond: and(ok, sgt(delta, bv(MAX_COMPUTED_GROWTH, 64))),
+      reason: `xdp_adjust_tail may grow the packet by more than ${MAX_COMPUTED_GROWTH} bytes`
+    })
+  }
   return { r0: ite(bad, bv(NEG(EINVAL), 64), bv(0, 64)), pkt: choose(ok, { ...p, end }, p) }
 }

@@ -65,10 +65,16 @@ export interface SharedLayout {
   readonly pktLen: BvTerm
 }
 
+/** A path the encoding does not follow to its end, and why. */
+export interface Beyond {
+  readonly cond: BoolTerm
+  readonly reason: string
+}
+
 /** The encoding of one program. */
 export interface ProgramEncoding {
-  /** Path conditions of loops unrolled past the bound (no answer is sound where one holds). */
-  readonly exhausted: readonly BoolTerm[]
+  /** Paths not followed to the end (no answer is sound for an input that takes one). */
+  readonly beyond: readonly Beyond[]
   readonly exits: readonly ExitPoint[]
   readonly effects: readonly EffectPoint[]
   readonly mem: SymMemory

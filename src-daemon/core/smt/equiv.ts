@@ -12,12 +12,11 @@ import { compileProgram } from '../interp/compile'
 import { createMachine, resultEquals } from '../interp/api'
 import type { RunInput, RunResult } from '../interp/types'
 import type { TermSolver, CheckOptions } from './term-solver'
-import { buildEquivalence } from './enc-equiv'
-import { MAX_UNROLL } from './enc-exec'
-import { FALSE } from './terms'
+import { buildEquivalence, type EquivalenceQuery } from './enc-equiv'
+import { evalTerm, freeVars, or, TRUE } from './terms'
 import { buildWindowEquivalence } from './enc-window'
 import { counterexampleInput } from './enc-cex'
-import type { EncodeModel } from './enc-state'
+import type { Beyond, EncodeModel } from './enc-state'
 
 /** The answer to "are these two programs equivalent?". */
 export type EquivResult =
@@ -62,12 +61,8 @@ export async function checkEquivalence(
   if (built.kind === 'unsupported')
     return { kind: 'unknown', reason: `unsupported: ${built.reason}` }
   const q = built.query
-  if (q.loopEscape !== FALSE) {
-    // Loops were unrolled to a bound: an answer is sound only if no input runs past it.
-    const escape = await solver.check([...q.base, q.loopEscape], options)
-    if (escape.kind !== 'unsat')
-      return { kind: 'unknown', reason: `a loop may run more than ${MAX_UNROLL} iterations` }
-  }
+  const beyond = await beyondModel(q, solver, options)
+  if (beyond !== undefined) return { kind: 'unknown', reason: beyond }
   const r = await solver.check(q.assertions, options)
   if (r.kind === 'unsat') return { kind: 'equal' }
   if (r.kind === 'unknown') return { kind: 'unknown', reason: r.reason }
@@ -81,6 +76,31 @@ export async function checkEquivalence(
     }
   }
   return { kind: 'notEqual', input, resultA, resultB }
+}
+
+/**
+ * Why no answer can be given, when some input takes a path the encoding did not follow (a loop
+ * past the unroll bound, a construct outside the model); undefined when no input does. A path
+ * that is always taken is reported without asking the solver.
+ */
+async function beyondModel(
+  q: EquivalenceQuery,
+  solver: TermSolver,
+  options: CheckOptions
+): Promise<string | undefined> {
+  if (q.beyond.length === 0) return undefined
+  const certain = q.beyond.find((b) => b.cond === TRUE)
+  if (certain !== undefined) return `unsupported: ${certain.reason}`
+  const r = await solver.check([...q.base, or(...q.beyond.map((b) => b.cond))], options)
+  if (r.kind === 'unsat') return undefined
+  if (r.kind === 'unknown') return `${r.reason} (deciding whether unmodelled paths are reachable)`
+  const env = new Map(r.model)
+  for (const b of q.beyond) {
+    for (const v of freeVars([b.cond]))
+      if (!env.has(v.name)) env.set(v.name, v.sort === 'bool' ? false : 0n)
+    if (evalTerm(b.cond, env) === true) return `unsupported: ${b.reason}`
+  }
+  return `unsupported: ${(q.beyond[0] as Beyond).reason}`
 }
 
 /**
