@@ -32,6 +32,8 @@ export function describeInput(input: RunInput): string {
     const more = entries.length > 8 ? ` (+${entries.length - 8} more)` : ''
     lines.push(`  map ${i}: ${shown.join(' ')}${more}`)
   })
+  if (input.ringUsed !== undefined)
+    lines.push(`  ring buffer bytes in use at start: ${input.ringUsed.join(' ')}`)
   if (input.randoms !== undefined && input.randoms.length > 0)
     lines.push(`  get_prandom_u32: ${input.randoms.join(' ')}`)
   if (input.times !== undefined && input.times.length > 0)
@@ -59,6 +61,8 @@ export function describeResult(r: RunResult): string {
     )
   }
   for (const e of r.outputs) lines.push(`  effect: ${JSON.stringify(e, jsonReplacer)}`)
+  if (r.ringUsed.some((u) => u !== 0))
+    lines.push(`  ring buffer bytes in use: ${r.ringUsed.join(' ')}`)
   return lines.join('\n')
 }
 
@@ -82,5 +86,6 @@ export function differingParts(a: RunResult, b: RunResult): string[] {
   })
   if (JSON.stringify(a.outputs, jsonReplacer) !== JSON.stringify(b.outputs, jsonReplacer))
     out.push('effects')
+  if (a.ringUsed.join() !== b.ringUsed.join()) out.push('ring buffer space')
   return out
 }

@@ -56,6 +56,7 @@ export class BpfMachine extends Machine {
       packet: this.heap.slice(pb + this.pktData, pb + this.pktEnd),
       meta: this.heap.slice(pb + this.pktMeta, pb + this.pktData),
       dataOffset: k === 'xdp' ? this.pktData - XDP_HEADROOM : 0,
+      ringUsed: Array.from(this.ringUsed),
       ctx: this.heap.slice(cb, cb + ctxLen),
       maps: this.maps.map((m, i): MapSnapshot => {
         const entries = m.entries()
@@ -111,6 +112,7 @@ export function resultEquals(a: RunResult, b: RunResult): boolean {
     a.via !== b.via ||
     a.r0 !== b.r0 ||
     a.dataOffset !== b.dataOffset ||
+    a.ringUsed.some((u, i) => u !== b.ringUsed[i]) ||
     !bytesEqual(a.packet, b.packet) ||
     !bytesEqual(a.meta, b.meta) ||
     !bytesEqual(a.ctx, b.ctx)

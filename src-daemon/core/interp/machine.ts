@@ -264,6 +264,10 @@ export class Machine {
       this.maps[this.directValueMaps[i]!]!.allDirty = true
     this.effects.reset()
     this.ringUsed.fill(0)
+    const used = input.ringUsed
+    if (used !== undefined)
+      for (let i = 0; i < used.length && i < this.ringUsed.length; i++)
+        this.ringUsed[i] = Math.max(0, Math.min(used[i] ?? 0, this.maps[i]!.def.maxEntries))
     this.reservationCount = 0
     this.regionHigh[this.reserveRegion] = 0
     this.randoms = input.randoms ?? NO_VALUES

@@ -40,6 +40,8 @@ export interface Outcome {
   /** Where the metadata starts in the packet region (moves with xdp_adjust_head/meta). */
   readonly metaAt: number
   readonly packet: Uint8Array
+  /** Bytes in use in each ring buffer (by map index). */
+  readonly ringUsed: Int32Array
   readonly ctx: Uint8Array
   readonly maps: readonly MapCapture[]
   readonly effects: EffectLog
@@ -115,6 +117,7 @@ export function captureOutcome(m: Machine): Outcome {
     faultPc: m.faultPc,
     metaLen: m.pktData - m.pktMeta,
     metaAt: m.pktMeta,
+    ringUsed: m.ringUsed.slice(),
     packet: m.heap.slice(pb + m.pktMeta, pb + m.pktEnd),
     ctx: m.heap.slice(c0, c1),
     maps: m.maps.map(captureMap),
@@ -202,6 +205,7 @@ export function outcomeDistance(m: Machine, o: Outcome, limit = Infinity): numbe
   for (let i = 0; i < m.maps.length && d <= limit; i++)
     d += mapDistance(m.maps[i]!, o.maps[i]!, limit)
   d += 64 * m.effects.distance(o.effects)
+  for (let i = 0; i < m.ringUsed.length; i++) if (m.ringUsed[i] !== o.ringUsed[i]) d += 8
   return d
 }
 

@@ -54,6 +54,11 @@ export interface RunInput {
   readonly r1?: bigint
   /** Initial map contents by map index. */
   readonly maps?: readonly (readonly MapEntryInput[] | undefined)[]
+  /**
+   * Bytes already in use in each ring buffer when the program starts, by map index (a consumer
+   * that lags); 0 where not given.
+   */
+  readonly ringUsed?: readonly number[]
   /** Values returned by successive get_prandom_u32 calls (cycled; empty → 0). */
   readonly randoms?: readonly number[]
   /** Values (ns) returned by successive ktime_get_ns calls (cycled; empty → 1e9 + 1000·i). */
@@ -113,6 +118,8 @@ export interface ExitResult {
   readonly meta: Uint8Array
   /** How far xdp_adjust_head moved the packet's start (negative: it grew at the front). */
   readonly dataOffset: number
+  /** Bytes in use in each ring buffer after the run, by map index (0 for other maps). */
+  readonly ringUsed: readonly number[]
   /** Context bytes after the run (writable contexts: skb, socket, flat; plain mode: the memory block). */
   readonly ctx: Uint8Array
   /** Final map contents, by map index. */

@@ -8,6 +8,7 @@ import type { CtxFields, MapDef, MapEntryInput, RunInput } from '../interp/types
 import type { EncodeModel } from '../smt/enc-state'
 import type { JsonValue } from './cost'
 import { Rng } from './rng'
+import { MapType } from '../interp/layout'
 
 /** Options of {@link generateTestInputs}. */
 export interface TestInputOptions {
@@ -141,7 +142,8 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
   const maps = model.maps.map((m) => mapEntries(rng, m, i % 3 !== 2))
   const randoms = [rng.nextU32(), rng.nextU32(), rng.nextU32()]
   const times = [1e9 + rng.int(1e6) * 1000, 2e9 + rng.int(1e6) * 1000]
-  const base = { maps, randoms, times, stackSeed: rng.nextU32() }
+  const ringUsed = ringFill(model, rng, i)
+  const base = { maps, randoms, times, stackSeed: rng.nextU32(), ...(ringUsed ? { ringUsed } : {}) }
   const lens = packetLengths(model.maxPacket)
   switch (model.ctx) {
     case 'xdp':
@@ -169,6 +171,17 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
       return { ...base, r1 }
     }
   }
+}
+
+/**
+ * Ring buffer space in use at the start: every fourth input finds each ring buffer nearly full
+ * (so that outputs and reservations fail there); undefined without ring buffers.
+ */
+function ringFill(model: EncodeModel, rng: Rng, i: number): number[] | undefined {
+  if (!model.maps.some((m) => m.type === MapType.RINGBUF)) return undefined
+  return model.maps.map((m) =>
+    m.type === MapType.RINGBUF && i % 4 === 3 ? Math.max(0, m.maxEntries - 8 * rng.int(4)) : 0
+  )
 }
 
 /** Bytes of a raw buffer: zeros, all-ones, small integers, or random. */
@@ -216,6 +229,7 @@ export function runInputToJson(input: RunInput): JsonValue {
       es === undefined ? null : es.map((e) => ({ key: hex(e.key), value: hex(e.value) }))
     )
   if (input.randoms !== undefined) o.randoms = [...input.randoms]
+  if (input.ringUsed !== undefined) o.ringUsed = [...input.ringUsed]
   if (input.times !== undefined) o.times = [...input.times]
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
@@ -240,6 +254,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     maps?: (MapEntryInput[] | undefined)[]
     randoms?: number[]
     times?: number[]
+    ringUsed?: number[]
     regs?: (bigint | undefined)[]
     stackSeed?: number
   } = {}
@@ -296,6 +311,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   }
   if (isNumArray(o.randoms)) out.randoms = o.randoms
   if (isNumArray(o.times)) out.times = o.times
+  if (isNumArray(o.ringUsed)) out.ringUsed = o.ringUsed
   if (typeof o.stackSeed === 'number') out.stackSeed = o.stackSeed
   return out
 }

@@ -57,6 +57,8 @@ export function initialByte(
   place: readonly BvTerm[]
 ): BvTerm {
   const off = place[place.length - 1] as BvTerm
+  // A reserved ring buffer record starts zeroed.
+  if (rid.startsWith('ringrec')) return bv(0, 8)
   if (rid === 'ctx' && SKB_KINDS.has(model.ctx) && off.op === 'bvconst') {
     const o = Number(off.value)
     const lenByte = (base: number): BvTerm | undefined =>
@@ -190,7 +192,13 @@ export function ldPacket(
   const off32 = add(bv(BigInt.asUintN(32, BigInt(d.insn.imm)), 32), index)
   const off = signExt(off32, 32)
   const outOfBounds: BoolTerm = or(slt(off, bv(0, 64)), sgt(add(off, bv(s.bytes, 64)), len))
-  cx.exits.push({ cond: and(st.pc, outOfBounds), via: 'exit', r0: bv(0, 64), pkt: st.pkt })
+  cx.exits.push({
+    cond: and(st.pc, outOfBounds),
+    via: 'exit',
+    r0: bv(0, 64),
+    pkt: st.pkt,
+    rings: st.rings
+  })
   let v: BvTerm | undefined
   for (let i = 0; i < s.bytes; i++) {
     const byte = cx.mem.readByte(rid, [add(off, bv(i, 64))])

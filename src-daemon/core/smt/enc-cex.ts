@@ -11,6 +11,7 @@ interface WithLayout {
   readonly layout: SharedLayout
 }
 import { evalTerm, freeVars } from './terms'
+import { ringUsedName } from './enc-ringbuf'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
 function completeEnv(
@@ -155,6 +156,7 @@ export function counterexampleInput(
     maps?: MapEntryInput[][]
     randoms?: number[]
     times?: number[]
+    ringUsed?: number[]
   } = {}
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
@@ -190,6 +192,10 @@ export function counterexampleInput(
   })
   const stack = stackBytes(q, env)
   if (stack !== undefined) input.stack = stack
+  const rings = em.maps.map((_, i) =>
+    Number((env.get(ringUsedName(i)) as bigint | undefined) ?? 0n)
+  )
+  if (rings.some((u) => u !== 0)) input.ringUsed = rings
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times

@@ -6,6 +6,7 @@
 import type { Program } from '../isa/decode'
 import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
+import { initialRings, ringConstraints } from './enc-ringbuf'
 import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
 import type {
   Beyond,
@@ -79,7 +80,7 @@ export function makeLayout(model: EncodeModel): {
     }
   }
   const constraints = (): BoolTerm[] => {
-    const out: BoolTerm[] = [ule(pktLen, bv(model.maxPacket, 64))]
+    const out: BoolTerm[] = [ule(pktLen, bv(model.maxPacket, 64)), ...ringConstraints(model)]
     for (const b of bases.values()) {
       out.push(
         ugt(b, bv(1n << 32n, 64)),
@@ -138,6 +139,20 @@ function finalBounds(exits: readonly ExitPoint[], initial: PktBounds): PktBounds
     }
   }
   return out
+}
+
+/** Ring buffer space in use at the end differs (a reserved record takes space even if discarded). */
+function ringsDiffer(a: ProgramEncoding, b: ProgramEncoding, model: EncodeModel): BoolTerm {
+  const initial = initialRings(model)
+  const final = (exits: readonly ExitPoint[], i: number): BvTerm => {
+    let out = (exits[exits.length - 1]?.rings[i] ?? initial[i]) as BvTerm
+    for (let k = exits.length - 2; k >= 0; k--) {
+      const e = exits[k] as ExitPoint
+      out = ite(e.cond, e.rings[i] as BvTerm, out)
+    }
+    return out
+  }
+  return or(...initial.map((_, i) => ne(final(a.exits, i), final(b.exits, i))))
 }
 
 function sameBounds(x: PktBounds, y: PktBounds): boolean {
@@ -228,7 +243,8 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
     const differences = [
       { what: 'exit', cond: exitsDiffer(ea.exits, eb.exits) },
       { what: 'maps', cond: mapsDiffer(ea, eb, model) },
-      { what: 'effects', cond: effectsDiffer(ea.effects, eb.effects) }
+      { what: 'effects', cond: effectsDiffer(ea.effects, eb.effects) },
+      { what: 'ring buffer space', cond: ringsDiffer(ea, eb, model) }
     ]
     if (regions.has('ctx')) differences.push({ what: 'ctx', cond: regionDiffers(ea, eb, 'ctx') })
     if (regions.has('pkt') || model.ctx === 'xdp')

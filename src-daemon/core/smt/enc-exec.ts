@@ -14,6 +14,7 @@ import { callHelper } from './enc-helpers'
 import { atomicOp, initialByte, ldPacket, loadFrom, storeTo } from './enc-access'
 import { SymMemory } from './enc-memory'
 import { SymMaps } from './enc-maps'
+import { initialRings } from './enc-ringbuf'
 import type {
   Beyond,
   EffectPoint,
@@ -41,6 +42,8 @@ export interface FlowState {
   readonly pc: BoolTerm
   readonly regs: readonly SymVal[]
   readonly pkt: PktBounds
+  /** Bytes in use in each ring buffer, by map index (0 for other maps). */
+  readonly rings: readonly BvTerm[]
   /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
   readonly nrand: BvTerm
   readonly ntime: BvTerm
@@ -56,6 +59,8 @@ export interface ExecContext {
   readonly maps: SymMaps
   readonly exits: ExitPoint[]
   readonly effects: EffectPoint[]
+  /** Ring buffer records reserved so far: region id, ring buffer map, size. */
+  readonly reservations: { readonly rid: string; readonly map: number; readonly size: number }[]
   /** Prefix for this program's private variables (uninitialised and clobbered registers). */
   readonly tag: string
   fresh: number
@@ -124,6 +129,7 @@ function merge(ins: readonly FlowState[]): FlowState {
       data: counter((s) => s.pkt.data),
       end: counter((s) => s.pkt.end)
     },
+    rings: (ins[0] as FlowState).rings.map((_, i) => counter((s) => s.rings[i] as BvTerm)),
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
     depth: (ins[0] as FlowState).depth
@@ -140,7 +146,8 @@ function entryState(cx: ExecContext): FlowState {
   if (k === 'plain') regs[2] = { v: bv(cx.model.ctxSize, 64) }
   regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
   const pkt = initialBounds(cx.layout)
-  return { pc: TRUE, regs, pkt, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
+  const rings = initialRings(cx.model)
+  return { pc: TRUE, regs, pkt, rings, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
 }
 
 /** The packet's bounds before any adjustment: [0, packet length), no metadata. */
@@ -198,6 +205,7 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     maps: new SymMaps(model.maps, layout.inputs, mem),
     exits: [],
     effects: [],
+    reservations: [],
     tag,
     fresh: 0,
     returns: [],
@@ -216,6 +224,7 @@ export function forkContext(cx: ExecContext, tag: string): ExecContext {
     maps: cx.maps.clone(mem),
     exits: [...cx.exits],
     effects: [...cx.effects],
+    reservations: [...cx.reservations],
     tag
   }
 }
@@ -396,7 +405,14 @@ function step(
       return callHelper(cx, st, regs, d.insn.imm)
     case 'exit':
       if (st.depth > 0) cx.returns[cx.returns.length - 1]?.push({ ...st, regs })
-      else cx.exits.push({ cond: st.pc, via: 'exit', r0: (regs[0] as SymVal).v, pkt: st.pkt })
+      else
+        cx.exits.push({
+          cond: st.pc,
+          via: 'exit',
+          r0: (regs[0] as SymVal).v,
+          pkt: st.pkt,
+          rings: st.rings
+        })
       return undefined
     default:
       return assertNever(s)

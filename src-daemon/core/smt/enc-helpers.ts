@@ -2,8 +2,8 @@
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
  * messages as observable effects. Each mirrors the
- * interpreter's helper of the same id; XDP packet resizing (enc-packet); r1-r5 are clobbered
- * after every call.
+ * interpreter's helper of the same id; XDP packet resizing (enc-packet) and ring buffers
+ * (enc-ringbuf); r1-r5 are clobbered after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
@@ -12,6 +12,7 @@ import type { Ptr, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
+import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { add, and, bv, bvAnd, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
 
 const XDP_ABORTED = 0
@@ -116,6 +117,18 @@ export function callHelper(
     case 25:
       r0 = perfEventOutput(cx, st, regs)
       break
+    case 130:
+    case 131: {
+      const ring = id === 130 ? ringbufOutput(cx, st, regs) : ringbufReserve(cx, st, regs)
+      r0 = ring.r0
+      next = { ...next, rings: ring.rings }
+      break
+    }
+    case 132:
+    case 133:
+      ringbufCommit(cx, st, regs, id === 132)
+      r0 = { v: bv(0, 64) }
+      break
     case 44:
     case 54:
     case 65: {
@@ -140,7 +153,7 @@ function tailCall(cx: ExecContext, st: FlowState, regs: SymVal[]): FlowState {
   const populated = cx.maps.present(map, index)
   const taken: BoolTerm = and(st.pc, populated)
   cx.effects.push({ cond: taken, kind: 'tail_call', args: [bv(map, 64), zeroExt(index, 32)] })
-  cx.exits.push({ cond: taken, via: 'tail_call', r0: bv(0, 64), pkt: st.pkt })
+  cx.exits.push({ cond: taken, via: 'tail_call', r0: bv(0, 64), pkt: st.pkt, rings: st.rings })
   const out = [...regs]
   for (let r = 1; r <= 5; r++) out[r] = { v: privateVar(cx, `clobber_r${r}`) }
   return { ...st, pc: and(st.pc, not(populated)), regs: out }

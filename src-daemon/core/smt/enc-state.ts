@@ -47,6 +47,8 @@ export interface ExitPoint {
   readonly r0: BvTerm
   /** The packet's bounds at the exit. */
   readonly pkt: PktBounds
+  /** Bytes in use in each ring buffer at the exit, by map index. */
+  readonly rings: readonly BvTerm[]
 }
 
 /** An observable helper effect (redirect, tail call, ...), in program order. */

@@ -52,7 +52,18 @@ function abstractState(cx: ExecContext, st: FlowState): FlowState {
   const pkt = moved
     ? { meta: bvVar('W_meta', 64), data: bvVar('W_data', 64), end: bvVar('W_end', 64) }
     : init
-  return { pc: TRUE, regs, pkt, nrand: bvVar('W_nrand', 8), ntime: bvVar('W_ntime', 8), depth: 0 }
+  const rings = st.rings.map((r, i) =>
+    r.op === 'bvvar' || r.op === 'bvconst' ? r : bvVar(`W_ring${i}`, 64)
+  )
+  return {
+    pc: TRUE,
+    regs,
+    pkt,
+    rings,
+    nrand: bvVar('W_nrand', 8),
+    ntime: bvVar('W_ntime', 8),
+    depth: 0
+  }
 }
 
 /** A window query: satisfiable exactly when the two windows can leave different live state. */
