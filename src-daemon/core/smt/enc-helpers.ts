@@ -2,8 +2,9 @@
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
  * messages as observable effects. Each mirrors the
- * interpreter's helper of the same id; XDP packet resizing (enc-packet) and ring buffers
- * (enc-ringbuf); r1-r5 are clobbered after every call.
+ * interpreter's helper of the same id; XDP packet resizing (enc-packet), ring buffers
+ * (enc-ringbuf) and socket-buffer copies and checksums (enc-skb); r1-r5 are clobbered after
+ * every call.
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
@@ -13,6 +14,7 @@ import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
+import { callSkbHelper, isSkbHelper } from './enc-skb'
 import { add, and, bv, bvAnd, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
 
 const XDP_ABORTED = 0
@@ -139,7 +141,8 @@ export function callHelper(
       break
     }
     default:
-      throw new Unsupported(`helper ${id} is not modelled by the prover`)
+      if (!isSkbHelper(id)) throw new Unsupported(`helper ${id} is not modelled by the prover`)
+      r0 = { v: callSkbHelper(cx, st, regs, id) }
   }
   const out = [...regs]
   out[0] = r0
