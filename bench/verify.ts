@@ -4,7 +4,8 @@
  * For each program: whole-program queries (K2's output, the hand-optimized pairs and their near
  * misses from test/fixtures/equiv) and window queries (the pairs' window forms and single-slot
  * mutations inside those windows), each timed over several rounds; median and 95th percentile
- * per kind; then RSS after all queries. Options: --rounds N (default 3), --programs a,b.
+ * per kind; then RSS after all queries. Options: --rounds N (default 3), --programs a,b, --why
+ * (print the reason of every answer that is neither equal nor notEqual).
  */
 import { Z3Instance } from '../src-daemon/engine/z3/z3-instance'
 import {
@@ -14,6 +15,7 @@ import {
 } from '../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../src-daemon/core/smt/enc-state'
 import type { Insn } from '../src-daemon/core/isa/insn'
+import { validateInsn } from '../src-daemon/core/isa/validate'
 import {
   BENCH_NAMES,
   loadK2Output,
@@ -69,7 +71,12 @@ function queriesFor(name: string): Query[] {
     replacement.forEach((s, i) => {
       if (s.code === 0x18 || (i > 0 && replacement[i - 1]?.code === 0x18)) return
       const bumped = replacement.map((x, j) => (j === i ? { ...x, imm: x.imm + 1, off: x.off } : x))
-      out.push(windowQuery(bumped))
+      // Instructions without an immediate get their offset nudged instead.
+      const nudged =
+        validateInsn(bumped, i) === undefined
+          ? bumped
+          : replacement.map((x, j) => (j === i ? { ...x, off: x.off + 1 } : x))
+      if (validateInsn(nudged, i) === undefined) out.push(windowQuery(nudged))
     })
   }
   return out
@@ -81,6 +88,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const pick = argv.includes('--programs')
     ? (argv[argv.indexOf('--programs') + 1] ?? '').split(',')
     : [...BENCH_NAMES]
+  const why = argv.includes('--why')
   const z3 = await Z3Instance.create()
   const rssStart = process.memoryUsage().rss
   let total = 0
@@ -98,6 +106,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
           const res = await q.run(z3)
           times[q.kind].push(performance.now() - t0)
           total++
+          if (r === 0 && why && (res.kind === 'unknown' || res.kind === 'error'))
+            console.log(`${name} ${q.kind}: ${res.kind}: ${res.reason}`)
           if (r === 0)
             verdicts[
               res.kind === 'equal' ? 'equal' : res.kind === 'notEqual' ? 'notEqual' : 'other'

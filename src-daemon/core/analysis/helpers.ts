@@ -59,6 +59,8 @@ const LIST: readonly HelperSpec[] = [
   { id: 6, name: 'trace_printk', args: ['mem', 'size'], ret: 'int' },
   { id: 7, name: 'get_prandom_u32', args: [], ret: 'int' },
   { id: 8, name: 'get_smp_processor_id', args: [], ret: 'int' },
+  { id: 14, name: 'get_current_pid_tgid', args: [], ret: 'int', progs: TRACING },
+  { id: 15, name: 'get_current_uid_gid', args: [], ret: 'int', progs: TRACING },
   {
     id: 9,
     name: 'skb_store_bytes',

@@ -73,9 +73,16 @@ export function callHelper(m: Machine, id: number): number {
       R[1] = 0
       return HelperStatus.ok
     case Helper.get_smp_processor_id:
-      R[0] = 0
+      R[0] = m.cpu
       R[1] = 0
       return HelperStatus.ok
+    case Helper.get_current_pid_tgid:
+    case Helper.get_current_uid_gid: {
+      const at = id === Helper.get_current_pid_tgid ? 0 : 2
+      R[0] = m.task[at]!
+      R[1] = m.task[at + 1]!
+      return HelperStatus.ok
+    }
     case Helper.trace_printk:
       return tracePrintk(m)
     case Helper.tail_call:

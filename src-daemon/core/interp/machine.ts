@@ -91,6 +91,9 @@ export class Machine {
   /** Length of the plain-mode memory block / flat context of the current run. */
   memLen = 0
   randoms: readonly number[] = []
+  /** The run's CPU, and the current task's pid_tgid and uid_gid as [low, high] int32 halves. */
+  cpu = 0
+  readonly task = new Int32Array(4)
   randIdx = 0
   times: readonly number[] = []
   timeIdx = 0
@@ -271,6 +274,13 @@ export class Machine {
     this.reservationCount = 0
     this.regionHigh[this.reserveRegion] = 0
     this.randoms = input.randoms ?? NO_VALUES
+    this.cpu = input.cpu ?? 0
+    const pid = BigInt.asUintN(64, input.pidTgid ?? 0n)
+    const uid = BigInt.asUintN(64, input.uidGid ?? 0n)
+    this.task[0] = Number(pid & 0xffffffffn) | 0
+    this.task[1] = Number(pid >> 32n) | 0
+    this.task[2] = Number(uid & 0xffffffffn) | 0
+    this.task[3] = Number(uid >> 32n) | 0
     this.times = input.times ?? NO_VALUES
     this.randIdx = 0
     this.timeIdx = 0

@@ -59,6 +59,12 @@ export interface RunInput {
    * that lags); 0 where not given.
    */
   readonly ringUsed?: readonly number[]
+  /** The CPU the run happens on (get_smp_processor_id); 0 where not given. */
+  readonly cpu?: number
+  /** The current task's tgid << 32 | pid (get_current_pid_tgid); 0 where not given. */
+  readonly pidTgid?: bigint
+  /** The current task's gid << 32 | uid (get_current_uid_gid); 0 where not given. */
+  readonly uidGid?: bigint
   /** Values returned by successive get_prandom_u32 calls (cycled; empty → 0). */
   readonly randoms?: readonly number[]
   /** Values (ns) returned by successive ktime_get_ns calls (cycled; empty → 1e9 + 1000·i). */

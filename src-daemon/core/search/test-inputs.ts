@@ -143,7 +143,14 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
   const randoms = [rng.nextU32(), rng.nextU32(), rng.nextU32()]
   const times = [1e9 + rng.int(1e6) * 1000, 2e9 + rng.int(1e6) * 1000]
   const ringUsed = ringFill(model, rng, i)
-  const base = { maps, randoms, times, stackSeed: rng.nextU32(), ...(ringUsed ? { ringUsed } : {}) }
+  const base = {
+    maps,
+    randoms,
+    times,
+    stackSeed: rng.nextU32(),
+    ...(ringUsed ? { ringUsed } : {}),
+    ...taskOf(i)
+  }
   const lens = packetLengths(model.maxPacket)
   switch (model.ctx) {
     case 'xdp':
@@ -171,6 +178,13 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
       return { ...base, r1 }
     }
   }
+}
+
+/** The CPU and task an input runs as: varied by index without drawing from the generator. */
+function taskOf(i: number): { cpu: number; pidTgid: bigint; uidGid: bigint } {
+  const pid = BigInt(1000 + 37 * i)
+  const uid = BigInt(i % 3 === 0 ? 0 : 1000 + i)
+  return { cpu: i % 4, pidTgid: ((pid - BigInt(i % 2)) << 32n) | pid, uidGid: (uid << 32n) | uid }
 }
 
 /**
@@ -230,6 +244,9 @@ export function runInputToJson(input: RunInput): JsonValue {
     )
   if (input.randoms !== undefined) o.randoms = [...input.randoms]
   if (input.ringUsed !== undefined) o.ringUsed = [...input.ringUsed]
+  if (input.cpu !== undefined) o.cpu = input.cpu
+  if (input.pidTgid !== undefined) o.pidTgid = input.pidTgid.toString()
+  if (input.uidGid !== undefined) o.uidGid = input.uidGid.toString()
   if (input.times !== undefined) o.times = [...input.times]
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
@@ -255,6 +272,9 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     randoms?: number[]
     times?: number[]
     ringUsed?: number[]
+    cpu?: number
+    pidTgid?: bigint
+    uidGid?: bigint
     regs?: (bigint | undefined)[]
     stackSeed?: number
   } = {}
@@ -283,6 +303,8 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   }
   try {
     if (typeof o.r1 === 'string') out.r1 = BigInt(o.r1)
+    if (typeof o.pidTgid === 'string') out.pidTgid = BigInt(o.pidTgid)
+    if (typeof o.uidGid === 'string') out.uidGid = BigInt(o.uidGid)
     if (Array.isArray(o.regs))
       out.regs = o.regs.map((r) => (typeof r === 'string' ? BigInt(r) : undefined))
   } catch {
@@ -312,6 +334,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   if (isNumArray(o.randoms)) out.randoms = o.randoms
   if (isNumArray(o.times)) out.times = o.times
   if (isNumArray(o.ringUsed)) out.ringUsed = o.ringUsed
+  if (typeof o.cpu === 'number') out.cpu = o.cpu
   if (typeof o.stackSeed === 'number') out.stackSeed = o.stackSeed
   return out
 }

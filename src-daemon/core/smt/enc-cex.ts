@@ -12,6 +12,7 @@ interface WithLayout {
 }
 import { evalTerm, freeVars } from './terms'
 import { ringUsedName } from './enc-ringbuf'
+import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID } from './enc-helpers'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
 function completeEnv(
@@ -157,6 +158,9 @@ export function counterexampleInput(
     randoms?: number[]
     times?: number[]
     ringUsed?: number[]
+    cpu?: number
+    pidTgid?: bigint
+    uidGid?: bigint
   } = {}
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
@@ -192,6 +196,12 @@ export function counterexampleInput(
   })
   const stack = stackBytes(q, env)
   if (stack !== undefined) input.stack = stack
+  const cpu = env.get(ENV_CPU)
+  if (typeof cpu === 'bigint') input.cpu = Number(cpu)
+  const pid = env.get(ENV_PID_TGID)
+  if (typeof pid === 'bigint') input.pidTgid = pid
+  const uid = env.get(ENV_UID_GID)
+  if (typeof uid === 'bigint') input.uidGid = uid
   const rings = em.maps.map((_, i) =>
     Number((env.get(ringUsedName(i)) as bigint | undefined) ?? 0n)
   )

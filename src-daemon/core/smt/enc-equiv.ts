@@ -7,6 +7,7 @@ import type { Program } from '../isa/decode'
 import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
 import { initialRings, ringConstraints } from './enc-ringbuf'
+import { ENV_CPU, MAX_CPUS } from './enc-helpers'
 import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
 import type {
   Beyond,
@@ -80,7 +81,11 @@ export function makeLayout(model: EncodeModel): {
     }
   }
   const constraints = (): BoolTerm[] => {
-    const out: BoolTerm[] = [ule(pktLen, bv(model.maxPacket, 64)), ...ringConstraints(model)]
+    const out: BoolTerm[] = [
+      ule(pktLen, bv(model.maxPacket, 64)),
+      ult(bvVar(ENV_CPU, 32), bv(MAX_CPUS, 32)),
+      ...ringConstraints(model)
+    ]
     for (const b of bases.values()) {
       out.push(
         ugt(b, bv(1n << 32n, 64)),

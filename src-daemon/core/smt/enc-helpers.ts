@@ -15,7 +15,17 @@ import { low32 } from './enc-alu'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
-import { add, and, bv, bvAnd, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
+import { add, and, bv, bvAnd, bvVar, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
+
+/** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
+export const ENV_CPU = 'env_cpu'
+/** See {@link ENV_CPU}. */
+export const ENV_PID_TGID = 'env_pid_tgid'
+/** See {@link ENV_CPU}. */
+export const ENV_UID_GID = 'env_uid_gid'
+
+/** CPUs a kernel can have (NR_CPUS at its largest): get_smp_processor_id stays below. */
+export const MAX_CPUS = 8192
 
 const XDP_ABORTED = 0
 const XDP_REDIRECT = 4
@@ -103,7 +113,13 @@ export function callHelper(
       next = { ...next, nrand: add(st.nrand, bv(1, 8)) }
       break
     case 8:
-      r0 = { v: bv(0, 64) }
+      r0 = { v: zeroExt(bvVar(ENV_CPU, 32), 32) }
+      break
+    case 14:
+      r0 = { v: bvVar(ENV_PID_TGID, 64) }
+      break
+    case 15:
+      r0 = { v: bvVar(ENV_UID_GID, 64) }
       break
     case 12:
       return tailCall(cx, st, regs)
