@@ -235,12 +235,23 @@ describe('special maps', () => {
       call 130
       add %r0, %r6
       exit`
-    const r = exited(run(asmMaps(prog), {}, 'plain', [PERF, RB]))
+    // A perf event is installed in the slot of CPU 1, where the run happens.
+    const slot1 = { maps: [[{ key: u32le(1), value: u32le(7) }], undefined], cpu: 1 }
+    const r = exited(run(asmMaps(prog), slot1, 'plain', [PERF, RB]))
     expect(r.r0).toBe(0n)
     expect(r.outputs).toEqual([
       { kind: 'perf_output', map: 0, flags: 0xffffffffn, data: Uint8Array.from([1, 2, 3, 4]) },
       { kind: 'ringbuf_output', map: 1, flags: 0n, data: Uint8Array.from([1, 2]) }
     ])
+    // On CPU 0, whose slot is empty: -ENOENT and no record; on CPU 2, past the array: -E2BIG.
+    for (const [cpu, err] of [
+      [0, -2n],
+      [2, -7n]
+    ] as const) {
+      const miss = exited(run(asmMaps(prog), { ...slot1, cpu }, 'plain', [PERF, RB]))
+      expect(miss.r0).toBe(BigInt.asUintN(64, err))
+      expect(miss.outputs.map((o) => o.kind)).toEqual(['ringbuf_output'])
+    }
   })
   it('ringbuf_reserve/submit/discard: submitted records are outputs, space is limited', () => {
     const RB: MapDef = { type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 64 }

@@ -24,8 +24,8 @@ const PERF = { name: 'events', type: 4, keySize: 4, valueSize: 4, maxEntries: 4,
 const model: EncodeModel = { ctx: 'xdp', maxPacket: 64, ctxSize: 0, maps: [PERF] }
 const OPTS = { timeoutMs: 30_000 }
 
-/** Emits an 8-byte record holding the packet length (low word) and `tag` (high word). */
-function perfProgram(storeRecord: string): Insn[] {
+/** Emits the 8-byte record `storeRecord` writes at r10-8 (r3 = packet length), then `tail`. */
+function perfProgram(storeRecord: string, tail = 'r0 = 2', flags = '4294967295'): Insn[] {
   return asm(`
     r6 = r1
     r2 = *(u32 *)(r1 + 0)
@@ -34,12 +34,12 @@ function perfProgram(storeRecord: string): Insn[] {
     ${storeRecord}
     r1 = r6
     ld_pseudo r2, 1, 0
-    r3 = 4294967295 ll
+    r3 = ${flags} ll
     r4 = r10
     r4 += -8
     r5 = 8
     call 25
-    r0 = 2
+    ${tail}
     exit`)
 }
 
@@ -56,6 +56,28 @@ describe('perf_event_output records', () => {
     const r = await checkEquivalence(twoWords, wrong, model, z3, OPTS)
     expect(r.kind).toBe('notEqual')
     if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
+  })
+})
+
+describe('perf_event_output results', () => {
+  it('refutes assuming success: the current CPU may have no event or lie past the array', async () => {
+    const stored = '*(u64 *)(r10 - 8) = r3'
+    const r = await checkEquivalence(
+      perfProgram(stored, 'r0 = 0'),
+      perfProgram(stored, ''),
+      model,
+      z3,
+      OPTS
+    )
+    expect(r.kind).toBe('notEqual')
+    if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
+  })
+
+  it('refuses an explicit index: the event there may belong to another CPU', async () => {
+    const explicit = perfProgram('*(u64 *)(r10 - 8) = r3', 'r0 = 2', '0')
+    const r = await checkEquivalence(explicit, explicit, model, z3, OPTS)
+    expect(r).toMatchObject({ kind: 'unknown' })
+    if (r.kind === 'unknown') expect(r.reason).toMatch(/explicit index/)
   })
 })
 

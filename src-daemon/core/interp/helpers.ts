@@ -269,12 +269,16 @@ function output(m: Machine, kind: number): number {
   const data = size === 0 ? 0 : ptrArg(m, perf ? 4 : 2, size)
   if (data < 0) return fault(m, `${name}: invalid data pointer`)
   if (perf) {
-    const index = flo >>> 0
+    // BPF_F_CURRENT_CPU picks the slot of the CPU the run is on; an empty slot (no perf event
+    // installed there) gives -ENOENT.
+    const map = m.maps[mi]!
+    const index = flo >>> 0 === 0xffffffff ? m.cpu : flo >>> 0
     const ctxLen = fhi & 0xfffff
     if ((fhi & ~0xfffff) !== 0) return (setR0(m, -Errno.EINVAL), HelperStatus.ok)
-    if (index !== 0xffffffff && index >= m.maps[mi]!.maxEntries)
-      return (setR0(m, -Errno.E2BIG), HelperStatus.ok)
+    if (index >= map.maxEntries) return (setR0(m, -Errno.E2BIG), HelperStatus.ok)
     if (ctxLen > 0) return fault(m, 'perf_event_output: BPF_F_CTXLEN_MASK is not modelled')
+    if (index >= map.capacity || map.used[index] !== 1)
+      return (setR0(m, -Errno.ENOENT), HelperStatus.ok)
   } else {
     if ((flo & ~3) !== 0 || fhi !== 0) return (setR0(m, -Errno.EINVAL), HelperStatus.ok)
     if (!ringbufTake(m, mi, size)) return (setR0(m, -Errno.EAGAIN), HelperStatus.ok)

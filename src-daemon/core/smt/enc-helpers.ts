@@ -208,11 +208,15 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
 
 const EINVAL = 22n
 const E2BIG = 7n
+const ENOENT = 2n
 const NEG = (e: bigint): bigint => (1n << 64n) - e
 
 /**
  * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes) as an effect,
- * with the interpreter's flag checks. Flags and size must be constants.
+ * with the interpreter's checks. Flags and size must be constants, and the flags must name the
+ * current CPU's slot (BPF_F_CURRENT_CPU): an explicit index may name an event bound to another
+ * CPU, which the kernel refuses in a way the model does not follow. The slot may be empty
+ * (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
  */
 function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
   const R = (i: number): SymVal => regs[i] as SymVal
@@ -223,16 +227,19 @@ function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal
   const size = constArg(R(5), 'perf_event_output: size')
   if (size > BigInt(MAX_RECORD))
     throw new Unsupported(`perf_event_output: record size ${size} is above ${MAX_RECORD}`)
-  const index = flags & 0xffffffffn
   const high = flags >> 32n
   if ((high & ~0xfffffn) !== 0n) return { v: bv(NEG(EINVAL), 64) }
-  if (index !== 0xffffffffn && index >= BigInt(def.maxEntries)) return { v: bv(NEG(E2BIG), 64) }
+  if ((flags & 0xffffffffn) !== 0xffffffffn)
+    throw new Unsupported('perf_event_output with an explicit index (not BPF_F_CURRENT_CPU)')
   if ((high & 0xfffffn) !== 0n)
     throw new Unsupported('perf_event_output: BPF_F_CTXLEN_MASK is not modelled')
+  const cpu = bvVar(ENV_CPU, 32)
+  const tooBig = not(ult(zeroExt(cpu, 32), bv(def.maxEntries, 64)))
+  const installed = cx.maps.present(map, cpu)
   const args = [bv(map, 64), bv(flags, 64), bv(size, 64)]
   if (size > 0n) args.push(readArg(cx, memPtr(R(4), 'perf_event_output'), Number(size)))
-  cx.effects.push({ cond: st.pc, kind: 'perf_output', args })
-  return { v: bv(0, 64) }
+  cx.effects.push({ cond: and(st.pc, not(tooBig), installed), kind: 'perf_output', args })
+  return { v: ite(tooBig, bv(NEG(E2BIG), 64), ite(installed, bv(0, 64), bv(NEG(ENOENT), 64))) }
 }
 
 function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {

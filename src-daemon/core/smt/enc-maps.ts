@@ -13,6 +13,8 @@ import { and, boolVar, bv, eq, FALSE, ite, not, or, TRUE, ult, zeroExt, extract 
 
 /** Map types whose keys are u32 indexes that are always present below max_entries. */
 const ARRAY_LIKE = new Set([2, 6, 3, 4, 14, 16, 17])
+/** Array-like maps whose slots may be empty (programs, perf events, devices, CPUs). */
+const SLOTS_MAY_BE_EMPTY = new Set([3, 4, 14, 16, 17])
 /** Map types the lookup helper may return values of. */
 const HASH_LIKE = new Set([1, 5, 9, 10, 25])
 
@@ -69,7 +71,7 @@ export class SymMaps {
   /** Whether `key` is in map `map` now. */
   present(map: number, key: BvTerm): BoolTerm {
     const d = this.def(map)
-    if (this.isArrayLike(map) && d.type !== 3 && d.type !== 14 && d.type !== 16 && d.type !== 17) {
+    if (this.isArrayLike(map) && !SLOTS_MAY_BE_EMPTY.has(d.type)) {
       return ult(zeroExt(extract(key, 31, 0), 32), bv(d.maxEntries, 64))
     }
     const log = this.ops[map] as PresenceOp[]
