@@ -32,6 +32,7 @@ export function describeInput(input: RunInput): string {
     const more = entries.length > 8 ? ` (+${entries.length - 8} more)` : ''
     lines.push(`  map ${i}: ${shown.join(' ')}${more}`)
   })
+  if (input.xdpNoMeta === true) lines.push('  driver without XDP metadata support')
   if (input.cpu !== undefined && input.cpu !== 0) lines.push(`  cpu: ${input.cpu}`)
   if (input.pidTgid !== undefined) lines.push(`  pid_tgid: 0x${input.pidTgid.toString(16)}`)
   if (input.uidGid !== undefined) lines.push(`  uid_gid: 0x${input.uidGid.toString(16)}`)

@@ -153,7 +153,8 @@ export function interpObservation(p: DiffProgram, r: RunResult): Observation {
   if (r.kind === 'fault') return { r0: `fault@${r.pc}: ${r.reason}`, packet: '', ctx: '', maps: '' }
   return {
     r0: String(r.r0 & 0xffffffffn),
-    packet: p.input === 'rawtp' ? '' : hex(r.packet),
+    // The kernel's test run returns the packet from data_meta: metadata first.
+    packet: p.input === 'rawtp' ? '' : hex(r.meta) + hex(r.packet),
     ctx: p.input === 'skb' || p.input === 'socket' ? skbOut(r.ctx) : '',
     maps: mapsText(p, (i) => r.maps[i]?.entries)
   }

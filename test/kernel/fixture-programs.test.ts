@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { MapType, ProgType, XdpAction } from '../../src-daemon/engine/kernel/bpf-constants'
 import { linkedFixture, runFixture } from './fixture-support'
+import { runOnce } from '../../src-daemon/core/interp/api'
 import { ipv4Packet, openKernelOracle, readU64le, u32le, unwrap } from './kernel-test-support'
 
 const { oracle, available } = await openKernelOracle('fixture-programs')
@@ -167,6 +168,30 @@ describe.skipIf(!available)('C fixtures in the kernel', () => {
       expect(r.out.run.retval).toBe(XdpAction.pass)
       expect(readU64le(r.entries('seq_counter')[0]!.value)).toBe(1n)
       expect(r.out.maps[0]?.readable).toBe(false)
+    }
+  })
+
+  it('xdp_encap reserves metadata, pushes a VLAN tag and trims long frames, as the interpreter does', async () => {
+    const linked = linkedFixture('xdp_encap', 'xdp_encap')
+    for (const length of [64, 200]) {
+      const input = ipv4Packet({ length })
+      const r = await runFixture(oracle, 'xdp_encap', 'xdp_encap', { data: input })
+      expect(r.out.run.retval).toBe(XdpAction.tx)
+      const out = r.out.run.data!
+      // Metadata word, then the frame 4 bytes longer (at most 128 bytes): MACs, 802.1Q tag 42.
+      expect(u32(out, 0)).toBe(0x5a5a002a)
+      const frame = out.subarray(4)
+      expect(frame.length).toBe(Math.min(length + 4, 128))
+      expect([...frame.subarray(0, 12)]).toEqual([...input.subarray(0, 12)])
+      expect([...frame.subarray(12, 16)]).toEqual([0x81, 0x00, 0x00, 42])
+      expect([...frame.subarray(16, 18)]).toEqual([...input.subarray(12, 14)])
+      const interp = runOnce(linked.insns, [], 'xdp', { packet: input })
+      expect(interp.kind).toBe('exit')
+      if (interp.kind === 'exit') {
+        expect(interp.r0).toBe(BigInt(XdpAction.tx))
+        expect([...interp.meta, ...interp.packet]).toEqual([...out])
+        expect(interp.dataOffset).toBe(-4)
+      }
     }
   })
 

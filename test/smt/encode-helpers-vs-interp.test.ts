@@ -23,7 +23,7 @@ function completeEnv(env: Map<string, TermValue>, terms: readonly Term[]): void 
 }
 
 /** Encodes `text`, runs it on `packet`, and compares r0, bounds and written bytes. */
-function agrees(text: string, model: EncodeModel, packet: Uint8Array): void {
+function agrees(text: string, model: EncodeModel, packet: Uint8Array, noMeta = false): void {
   const r = assemble(text, 'llvm')
   if (!r.ok) throw new Error(r.error.message)
   const decoded = decodeProgram(r.value)
@@ -31,28 +31,36 @@ function agrees(text: string, model: EncodeModel, packet: Uint8Array): void {
   const { layout } = makeLayout(model)
   const enc = encodeExecution(decoded.value, model, layout, 'A')
   expect(enc.beyond, text).toEqual([])
-  const env = new Map<string, TermValue>([['pkt_len', BigInt(packet.length)]])
+  const env = new Map<string, TermValue>([
+    ['pkt_len', BigInt(packet.length)],
+    ['env_xdp_no_meta', noMeta]
+  ])
   packet.forEach((b, o) => env.set(`in_pkt_${o.toString(16)}`, BigInt(b)))
   // Reads at computed places have their own input variables: give them the packet's byte there
   // (what the shared-input consistency constraints force); the headroom and tailroom are zeros.
-  for (const read of layout.inputs.namedBytes('pkt')) {
-    const name = (read.value as { name?: string }).name ?? ''
-    if (env.has(name)) continue
-    const place = read.place[0]!
-    completeEnv(env, [place])
-    const o = Number(BigInt.asIntN(64, evalTerm(place, env) as bigint))
-    env.set(name, BigInt(packet[o] ?? 0))
+  // Reading a written place below can create more of them, so this runs before every evaluation.
+  const fillReads = (): void => {
+    for (const read of layout.inputs.namedBytes('pkt')) {
+      const name = (read.value as { name?: string }).name ?? ''
+      if (env.has(name)) continue
+      const place = read.place[0]!
+      completeEnv(env, [place])
+      const o = Number(BigInt.asIntN(64, evalTerm(place, env) as bigint))
+      env.set(name, BigInt(packet[o] ?? 0))
+    }
   }
-  const result = runProgram(r.value, model, { packet })
+  const result = runProgram(r.value, model, { packet, xdpNoMeta: noMeta })
   expect(result.kind, text).toBe('exit')
   if (result.kind !== 'exit') return
   const taken = enc.exits.filter((x) => {
+    fillReads()
     completeEnv(env, [x.cond])
     return evalTerm(x.cond, env) === true
   })
   expect(taken, text).toHaveLength(1)
   const exit = taken[0]!
   const at = (t: Term): bigint => {
+    fillReads()
     completeEnv(env, [t])
     return evalTerm(t, env) as bigint
   }
@@ -66,9 +74,8 @@ function agrees(text: string, model: EncodeModel, packet: Uint8Array): void {
   for (const place of enc.mem.writtenPlaces('pkt')) {
     const o = BigInt.asIntN(64, at(place[0]!))
     if (o < data || o >= end) continue
-    expect(at(enc.mem.readByte('pkt', place)), `${text}\nbyte ${o}`).toBe(
-      BigInt(result.packet[Number(o - data)]!)
-    )
+    const byte = enc.mem.readByte('pkt', place)
+    expect(at(byte), `${text}\nbyte ${o}`).toBe(BigInt(result.packet[Number(o - data)]!))
   }
 }
 
@@ -150,9 +157,19 @@ describe('helper encodings agree with the interpreter', () => {
       fc.property(
         fc.uint8Array({ minLength: 0, maxLength: 64 }),
         fc.array(fc.tuple(fc.constantFrom(44, 54, 65), delta), { minLength: 1, maxLength: 4 }),
-        (packet, calls) => {
-          const body = calls.map(([id, d]) => `r1 = r6\nr2 = ${d}\ncall ${id}\nr7 += r0`).join('\n')
-          agrees(`r6 = r1\nr7 = 0\n${body}\nr0 = r7\nexit`, xdp, packet)
+        fc.boolean(),
+        (packet, calls, noMeta) => {
+          // r7 sums the results, r8 the distances data_meta - data after each call.
+          const body = calls
+            .map(([id, d]) =>
+              [
+                `r1 = r6\nr2 = ${d}\ncall ${id}\nr7 += r0`,
+                'r1 = *(u32 *)(r6 + 8)\nr2 = *(u32 *)(r6 + 0)\nr1 -= r2\nr8 += r1'
+              ].join('\n')
+            )
+            .join('\n')
+          const text = `r6 = r1\nr7 = 0\nr8 = 0\n${body}\nr8 <<= 32\nr0 = r7\nr0 ^= r8\nexit`
+          agrees(text, xdp, packet, noMeta)
         }
       ),
       { numRuns: RUNS, seed: SEED }

@@ -309,6 +309,40 @@ function kernelSized(p: Insn[]): Insn[] {
   return [...guard, ...p]
 }
 
+describe('drivers without metadata support', () => {
+  /** Reserves metadata; `onFailure` runs when that fails (r0 holds the error), then exits. */
+  const reserveMeta = (onFailure: string): Insn[] =>
+    asm(`
+      r2 = -4
+      call 54
+      if r0 == 0 goto ok
+      ${onFailure}
+      exit
+    ok:
+      r0 = 2
+      exit`)
+
+  it('refutes dropping the error path of xdp_adjust_meta: it fails where metadata is unsupported', async () => {
+    const r = await refuted(reserveMeta('r0 = 0'), reserveMeta(''))
+    if (r.kind === 'notEqual') {
+      expect(r.input.xdpNoMeta).toBe(true)
+      expect(r.resultB.kind === 'exit' && r.resultB.r0).toBe(BigInt.asUintN(64, -524n))
+    }
+  })
+
+  it('reads data_meta as data + 1 there', async () => {
+    const metaIsData = asm(`
+      r2 = *(u32 *)(r1 + 8)
+      r3 = *(u32 *)(r1 + 0)
+      r0 = 1
+      if r2 == r3 goto +1
+      r0 = 2
+      exit`)
+    const r = await refuted(metaIsData, asm('r0 = 1\nexit'))
+    if (r.kind === 'notEqual') expect(r.input.xdpNoMeta).toBe(true)
+  })
+})
+
 describe('counterexamples in the kernel', () => {
   const oracle = new KernelOracle()
   let unavailable: string | undefined

@@ -167,6 +167,7 @@ export function xdpAdjustHead(m: Machine): number {
 /** xdp_adjust_meta(xdp, delta). */
 export function xdpAdjustMeta(m: Machine): number {
   if (!needXdp(m, 'xdp_adjust_meta')) return HelperStatus.fault
+  if (m.xdpNoMeta) return ok(m, -Errno.ENOTSUPP)
   const meta = m.pktMeta + m.regs[4]!
   const metalen = m.pktData - meta
   if (meta < XDP_FRAME_RESERVED || meta > m.pktData) return ok(m, -Errno.EINVAL)

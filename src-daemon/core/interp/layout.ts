@@ -47,7 +47,8 @@ export const Errno = {
   EAGAIN: 11,
   EACCES: 13,
   EBUSY: 16,
-  EOPNOTSUPP: 95
+  EOPNOTSUPP: 95,
+  ENOTSUPP: 524
 } as const
 
 /** Map update flags. */

@@ -91,6 +91,8 @@ export class Machine {
   /** Length of the plain-mode memory block / flat context of the current run. */
   memLen = 0
   randoms: readonly number[] = []
+  /** XDP: the driver has no metadata support (data_meta reads as data + 1, adjust_meta fails). */
+  xdpNoMeta = false
   /** The run's CPU, and the current task's pid_tgid and uid_gid as [low, high] int32 halves. */
   cpu = 0
   readonly task = new Int32Array(4)
@@ -275,6 +277,7 @@ export class Machine {
     this.regionHigh[this.reserveRegion] = 0
     this.randoms = input.randoms ?? NO_VALUES
     this.cpu = input.cpu ?? 0
+    this.xdpNoMeta = input.xdpNoMeta === true && this.prog.ctxKind === 'xdp'
     const pid = BigInt.asUintN(64, input.pidTgid ?? 0n)
     const uid = BigInt.asUintN(64, input.uidGid ?? 0n)
     this.task[0] = Number(pid & 0xffffffffn) | 0
@@ -421,7 +424,15 @@ export class Machine {
     const endOff = xdp ? XDP_MD.data_end : SK_BUFF.data_end
     const metaOff = xdp ? XDP_MD.data_meta : SK_BUFF.data_meta
     const which =
-      o === dataOff ? this.pktData : o === endOff ? this.pktEnd : o === metaOff ? this.pktMeta : -1
+      o === dataOff
+        ? this.pktData
+        : o === endOff
+          ? this.pktEnd
+          : o === metaOff
+            ? this.xdpNoMeta
+              ? this.pktData + 1 // the kernel's mark of a driver without metadata support
+              : this.pktMeta
+            : -1
     if (which >= 0) {
       if (size !== 4) return false
       this.pointer(Region.packet, which)

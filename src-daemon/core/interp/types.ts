@@ -59,6 +59,11 @@ export interface RunInput {
    * that lags); 0 where not given.
    */
   readonly ringUsed?: readonly number[]
+  /**
+   * XDP: the driver does not support metadata, so data_meta reads as data + 1 and
+   * xdp_adjust_meta fails with -ENOTSUPP (524).
+   */
+  readonly xdpNoMeta?: boolean
   /** The CPU the run happens on (get_smp_processor_id); 0 where not given. */
   readonly cpu?: number
   /** The current task's tgid << 32 | pid (get_current_pid_tgid); 0 where not given. */

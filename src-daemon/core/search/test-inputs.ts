@@ -159,7 +159,9 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
       const len = i < lens.length ? lens[i]! : lens[rng.int(lens.length)]!
       const packet = frame(rng, len, i)
       const ctx = model.ctx === 'xdp' ? xdpFields(rng) : skbFields(rng, packet)
-      return { ...base, packet, ctx }
+      // Every fifth XDP input comes from a driver without metadata support.
+      const noMeta = model.ctx === 'xdp' && i % 5 === 4 ? { xdpNoMeta: true } : {}
+      return { ...base, ...noMeta, packet, ctx }
     }
     case 'flat':
       // K2's flat buffer is the packet of ld_abs/ld_ind and often a copied frame.
@@ -245,6 +247,7 @@ export function runInputToJson(input: RunInput): JsonValue {
   if (input.randoms !== undefined) o.randoms = [...input.randoms]
   if (input.ringUsed !== undefined) o.ringUsed = [...input.ringUsed]
   if (input.cpu !== undefined) o.cpu = input.cpu
+  if (input.xdpNoMeta !== undefined) o.xdpNoMeta = input.xdpNoMeta
   if (input.pidTgid !== undefined) o.pidTgid = input.pidTgid.toString()
   if (input.uidGid !== undefined) o.uidGid = input.uidGid.toString()
   if (input.times !== undefined) o.times = [...input.times]
@@ -273,6 +276,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     times?: number[]
     ringUsed?: number[]
     cpu?: number
+    xdpNoMeta?: boolean
     pidTgid?: bigint
     uidGid?: bigint
     regs?: (bigint | undefined)[]
@@ -335,6 +339,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   if (isNumArray(o.times)) out.times = o.times
   if (isNumArray(o.ringUsed)) out.ringUsed = o.ringUsed
   if (typeof o.cpu === 'number') out.cpu = o.cpu
+  if (typeof o.xdpNoMeta === 'boolean') out.xdpNoMeta = o.xdpNoMeta
   if (typeof o.stackSeed === 'number') out.stackSeed = o.stackSeed
   return out
 }

@@ -12,6 +12,7 @@ import { privateVar } from './enc-exec'
 import type { EncodeModel, Ptr, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
+import { xdpNoMeta } from './enc-packet'
 import {
   add,
   and,
@@ -40,7 +41,8 @@ function ctxPointerField(model: EncodeModel, pkt: PktBounds, off: bigint): BvTer
   const fields = k === 'xdp' ? XDP_MD : SKB_KINDS.has(k) ? SK_BUFF : undefined
   if (fields === undefined) return undefined
   if (off === BigInt(fields.data)) return pkt.data
-  if (off === BigInt(fields.data_meta)) return pkt.meta
+  if (off === BigInt(fields.data_meta))
+    return k === 'xdp' ? ite(xdpNoMeta(), add(pkt.data, bv(1, 64)), pkt.meta) : pkt.meta
   if (off === BigInt(fields.data_end)) return pkt.end
   return undefined
 }

@@ -13,6 +13,7 @@ interface WithLayout {
 import { evalTerm, freeVars } from './terms'
 import { ringUsedName } from './enc-ringbuf'
 import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID } from './enc-helpers'
+import { XDP_NO_META } from './enc-packet'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
 function completeEnv(
@@ -158,6 +159,7 @@ export function counterexampleInput(
     randoms?: number[]
     times?: number[]
     ringUsed?: number[]
+    xdpNoMeta?: boolean
     cpu?: number
     pidTgid?: bigint
     uidGid?: bigint
@@ -196,6 +198,7 @@ export function counterexampleInput(
   })
   const stack = stackBytes(q, env)
   if (stack !== undefined) input.stack = stack
+  if (env.get(XDP_NO_META) === true) input.xdpNoMeta = true
   const cpu = env.get(ENV_CPU)
   if (typeof cpu === 'bigint') input.cpu = Number(cpu)
   const pid = env.get(ENV_PID_TGID)

@@ -17,10 +17,37 @@ import {
   XDP_HEADROOM,
   XDP_META_MAX
 } from '../interp/layout'
-import { add, and, bv, bvAnd, ite, ne, not, or, sgt, signExt, slt, sub, ugt } from './terms'
+import {
+  add,
+  and,
+  boolVar,
+  bv,
+  bvAnd,
+  ite,
+  ne,
+  not,
+  or,
+  sgt,
+  signExt,
+  slt,
+  sub,
+  ugt
+} from './terms'
 
 const EINVAL = 22n
 const EACCES = 13n
+const ENOTSUPP = 524n
+
+/** Name of the shared input: the driver has no XDP metadata support. */
+export const XDP_NO_META = 'env_xdp_no_meta'
+
+/**
+ * Whether the driver lacks metadata support (a shared input): then data_meta reads as data + 1
+ * and xdp_adjust_meta fails with -ENOTSUPP, as in the kernel.
+ */
+export function xdpNoMeta(): BoolTerm {
+  return boolVar(XDP_NO_META)
+}
 const NEG = (e: bigint): bigint => (1n << 64n) - e
 
 /** Lowest offset (relative to the packet's start) the data or metadata start may reach. */
@@ -86,8 +113,13 @@ export function adjustMeta(cx: ExecContext, st: FlowState, regs: readonly SymVal
   const metaLen = sub(p.data, meta)
   const invalid = or(slt(meta, bv(BigInt.asUintN(64, BigInt(LOWEST)), 64)), sgt(meta, p.data))
   const denied = or(ne(bvAnd(metaLen, bv(3, 64)), bv(0, 64)), sgt(metaLen, bv(XDP_META_MAX, 64)))
-  const ok = and(st.pc, not(invalid), not(denied))
-  const r0 = ite(invalid, bv(NEG(EINVAL), 64), ite(denied, bv(NEG(EACCES), 64), bv(0, 64)))
+  const unsupported = xdpNoMeta()
+  const ok = and(st.pc, not(unsupported), not(invalid), not(denied))
+  const r0 = ite(
+    unsupported,
+    bv(NEG(ENOTSUPP), 64),
+    ite(invalid, bv(NEG(EINVAL), 64), ite(denied, bv(NEG(EACCES), 64), bv(0, 64)))
+  )
   return { r0, pkt: choose(ok, { ...p, meta }, p) }
 }
 
