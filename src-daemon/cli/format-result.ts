@@ -6,6 +6,19 @@ export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+/** Hex of a byte array for people: long runs of leading or trailing zeros are counted, not printed. */
+export function hexBrief(bytes: Uint8Array): string {
+  let start = 0
+  while (start < bytes.length && bytes[start] === 0) start++
+  if (start === bytes.length)
+    return bytes.length <= 16 ? hex(bytes) : `(${bytes.length} zero bytes)`
+  let end = bytes.length
+  while (bytes[end - 1] === 0) end--
+  const lead = start > 16 ? `(${start} zero bytes) …` : ''
+  const trail = bytes.length - end > 16 ? `… (then ${bytes.length - end} zero bytes)` : ''
+  return `${lead}${hex(bytes.subarray(lead ? start : 0, trail ? end : bytes.length))}${trail}`
+}
+
 /** JSON replacer turning bigints into decimal strings and byte arrays into hex. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString()
@@ -17,14 +30,15 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 export function describeInput(input: RunInput): string {
   const lines: string[] = []
   if (input.packet !== undefined)
-    lines.push(`  packet (${input.packet.length} bytes): ${hex(input.packet)}`)
+    lines.push(`  packet (${input.packet.length} bytes): ${hexBrief(input.packet)}`)
   if (input.headroom !== undefined && input.headroom.some((b) => b !== 0))
     lines.push(
-      `  headroom (last ${input.headroom.length} bytes before the packet): ${hex(input.headroom)}`
+      `  headroom (last ${input.headroom.length} bytes before the packet): ${hexBrief(input.headroom)}`
     )
   if (input.ctx instanceof Uint8Array)
-    lines.push(`  context (${input.ctx.length} bytes): ${hex(input.ctx)}`)
-  if (input.mem !== undefined) lines.push(`  memory (${input.mem.length} bytes): ${hex(input.mem)}`)
+    lines.push(`  context (${input.ctx.length} bytes): ${hexBrief(input.ctx)}`)
+  if (input.mem !== undefined)
+    lines.push(`  memory (${input.mem.length} bytes): ${hexBrief(input.mem)}`)
   if (input.r1 !== undefined) lines.push(`  r1: ${input.r1}`)
   input.maps?.forEach((entries, i) => {
     if (entries === undefined || entries.length === 0) return
@@ -53,8 +67,8 @@ export function describeResult(r: RunResult): string {
   ]
   if (r.dataOffset !== 0) lines.push(`  packet start moved by ${r.dataOffset} bytes`)
   if (r.meta.length > 0) lines.push(`  metadata: ${hex(r.meta)}`)
-  if (r.packet.length > 0) lines.push(`  packet: ${hex(r.packet)}`)
-  if (r.ctx.length > 0) lines.push(`  context: ${hex(r.ctx)}`)
+  if (r.packet.length > 0) lines.push(`  packet: ${hexBrief(r.packet)}`)
+  if (r.ctx.length > 0) lines.push(`  context: ${hexBrief(r.ctx)}`)
   for (const [i, m] of r.maps.entries()) {
     const nonZero = m.entries.filter((e) => e.value.some((b) => b !== 0))
     if (nonZero.length === 0) continue
