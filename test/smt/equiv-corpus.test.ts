@@ -93,18 +93,12 @@ describe('hand-optimized pairs', () => {
         z3,
         OPTIONS
       )
-      // Windows holding a jump are outside the window encoder (they are proven whole above).
-      if (r.kind === 'unknown') {
-        expect(r.reason, e.id).toMatch(/unsupported: a window may not contain|jump/)
-        continue
-      }
-      expect(r.kind, e.id).toBe('equal')
+      expect(r.kind, `${e.id}: ${'reason' in r ? r.reason : ''}`).toBe('equal')
       proven++
     }
-    // Dead stack stores are provable in window form: post-conditions skip main-frame bytes no
-    // later instruction can read (core/smt/stack-liveness.ts).
-    console.log(`window proofs: ${proven} of ${pairs.length} pairs`)
-    expect(proven).toBeGreaterThanOrEqual(pairs.length - 4)
+    // Every pair is provable in window form, including windows that branch, call helpers or load
+    // with ld_ind, and those deleting dead stack stores (core/smt/stack-liveness.ts).
+    expect(proven).toBe(pairs.length)
   })
 
   it('refutes near misses with counterexamples the interpreter confirms', async () => {

@@ -182,7 +182,12 @@ function packetDiffers(a: ProgramEncoding, b: ProgramEncoding, layout: SharedLay
   return or(bounds, regionDiffers(a, b, 'pkt', visible))
 }
 
-function mapsDiffer(a: ProgramEncoding, b: ProgramEncoding, model: EncodeModel): BoolTerm {
+/** Final map contents differ (presence, or value bytes of a present key either program touched). */
+export function mapsDiffer(
+  a: Pick<ProgramEncoding, 'maps' | 'mem'>,
+  b: Pick<ProgramEncoding, 'maps' | 'mem'>,
+  model: EncodeModel
+): BoolTerm {
   const cases: BoolTerm[] = []
   model.maps.forEach((def, i) => {
     const seen = new Set<number>()
@@ -217,7 +222,8 @@ function positions(effects: readonly EffectPoint[]): { pos: BvTerm[]; count: BvT
   return { pos, count }
 }
 
-function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): BoolTerm {
+/** The ordered sequences of helper effects differ. */
+export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): BoolTerm {
   if (ea.length === 0 && eb.length === 0) return FALSE
   const pa = positions(ea)
   const pb = positions(eb)

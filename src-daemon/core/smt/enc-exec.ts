@@ -110,7 +110,7 @@ function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
 }
 
 /** Joins the states reaching one instruction. */
-function merge(ins: readonly FlowState[]): FlowState {
+export function merge(ins: readonly FlowState[]): FlowState {
   if (ins.length === 1) return ins[0] as FlowState
   const regs: SymVal[] = []
   for (let r = 0; r < 11; r++)
@@ -232,13 +232,15 @@ export function forkContext(cx: ExecContext, tag: string): ExecContext {
 /**
  * Runs `insns` (in slot order, forward jumps only) from the entry state (or `start`). With
  * `stopAt`, stops before the instruction at that slot and returns the state reaching it
- * (undefined when no path reaches it); without, runs to the end and returns undefined.
+ * (undefined when no path reaches it), putting states that jump past it into `beyond` by
+ * target; without, runs to the end and returns undefined.
  */
 export function runInstructions(
   cx: ExecContext,
   insns: readonly Decoded[],
   stopAt?: number,
-  start?: FlowState
+  start?: FlowState,
+  beyond?: Map<number, FlowState[]>
 ): FlowState | undefined {
   cx.program ??= insns
   const pending = new Map<number, FlowState[]>()
@@ -259,7 +261,11 @@ export function runInstructions(
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
     if (cur !== undefined) incoming.push(cur)
-    if (d.index === stopAt) return incoming.length === 0 ? undefined : merge(incoming)
+    if (d.index === stopAt) {
+      // States already jumping past the stop, by target (for windows left by a jump).
+      if (beyond !== undefined) for (const [slot, list] of pending) beyond.set(slot, list)
+      return incoming.length === 0 ? undefined : merge(incoming)
+    }
     if (incoming.length === 0) {
       cur = undefined
       continue
@@ -285,7 +291,7 @@ function backEdge(
   st: FlowState,
   stopAt: number | undefined
 ): void {
-  if (stopAt !== undefined) throw new Unsupported('a loop before the window')
+  if (stopAt !== undefined) throw new Unsupported('a loop before or inside the window')
   if (cx.unroll >= MAX_UNROLL) {
     cx.beyond.push({ cond: st.pc, reason: `a loop may run more than ${MAX_UNROLL} iterations` })
     return
@@ -298,22 +304,6 @@ function backEdge(
   } finally {
     cx.unroll--
   }
-}
-
-/** Runs straight-line `insns` from `st` (no jumps, calls or exits): the state after them. */
-export function runStraight(cx: ExecContext, st: FlowState, insns: readonly Decoded[]): FlowState {
-  let cur = st
-  for (const d of insns) {
-    const k = d.spec.kind
-    if (k === 'ja' || k === 'jmp' || k === 'call' || k === 'exit' || k === 'ldabs' || k === 'ldind')
-      throw new Unsupported(`a window may not contain ${d.spec.name}`)
-    const next = step(cx, d, cur, () => {
-      throw new Unsupported('jump inside a window')
-    })
-    if (next === undefined) throw new Unsupported('control leaves the window')
-    cur = next
-  }
-  return cur
 }
 
 /** Encodes `program` (throws {@link Unsupported} for constructs outside the model). */

@@ -104,6 +104,28 @@ async function beyondModel(
 }
 
 /**
+ * `replacement` written for a program where the code after it follows at once, adjusted for a
+ * window of `length` slots: jumps past its end (not bpf-to-bpf calls) go `length -
+ * replacement.length` slots further.
+ */
+function retarget(replacement: readonly Insn[], length: number): Insn[] {
+  const shift = length - replacement.length
+  const out = [...replacement]
+  if (shift === 0) return out
+  for (const d of decodeLenient(replacement)) {
+    if (d.spec === undefined || d.spec.kind === 'call') continue
+    const t = jumpTarget(d)
+    if (t === undefined || t < replacement.length) continue
+    const x = out[d.index] as Insn
+    out[d.index] =
+      d.spec.kind === 'ja' && d.spec.long
+        ? { ...x, imm: x.imm + shift }
+        : { ...x, off: x.off + shift }
+  }
+  return out
+}
+
+/**
  * Replaces slots [start, end] of `slots` by `replacement`, padded with `ja +0` to the window's
  * length so that jumps across the window keep their targets.
  */
@@ -120,10 +142,11 @@ export function spliceWindow(
 }
 
 /**
- * Checks that replacing slots [start, end] of `original` (inclusive, straight-line, whole
- * instructions) by `replacement` keeps the program equivalent, verifying only the window under
- * the exact state that reaches it and the registers live after it. Jumps in the rest of the
- * program must not cross the window when its length changes (the caller fixes offsets).
+ * Checks that replacing slots [start, end] of `original` (inclusive, whole instructions) by
+ * `replacement` (at most as long, written as if the code after the window followed it at once)
+ * keeps the program equivalent, verifying
+ * only the window under the state that reaches it and what later code can see. Jumps inside
+ * either window go forward and stay inside or leave past its end.
  */
 export async function checkWindowEquivalence(
   original: readonly Insn[],
@@ -136,19 +159,23 @@ export async function checkWindowEquivalence(
 ): Promise<EquivResult> {
   const p = decodeProgram(original)
   if (!p.ok) return { kind: 'error', reason: `original program: ${p.error.message}` }
-  const windowInsns: Decoded[] = []
   for (const d of decodeLenient(replacement)) {
     if (d.spec === undefined)
       return { kind: 'error', reason: `replacement slot ${d.index}: unknown opcode` }
     const bad = validateInsn(replacement, d.index)
     if (bad !== undefined) return { kind: 'error', reason: `replacement: ${bad.message}` }
-    if (jumpTarget(d) !== undefined || d.spec.kind === 'exit')
-      return {
-        kind: 'unknown',
-        reason: 'unsupported: a window may not contain a jump, call or exit'
-      }
-    windowInsns.push(d)
   }
+  if (replacement.length > end - start + 1)
+    return { kind: 'error', reason: `the replacement is longer than slots ${start}..${end}` }
+  // The replacement in place (padded with `goto +0`), its jumps past its end moved by the
+  // padding so that they reach the same instructions after the window.
+  const splicedSlots = spliceWindow(original, start, end, retarget(replacement, end - start + 1))
+  const spliced = decodeProgram(splicedSlots)
+  if (!spliced.ok)
+    return { kind: 'error', reason: `with the replacement: ${spliced.error.message}` }
+  const windowInsns: Decoded[] = spliced.value.insns.filter(
+    (d) => d.index >= start && d.index <= end
+  )
   // Fast path: the window alone from an abstract pre-state; unsat there proves it for every
   // state the prefix can produce. Otherwise the exact prefix decides and yields a real input.
   const abstract = buildWindowEquivalence(p.value, start, end, windowInsns, model, 'abstract')
@@ -166,7 +193,7 @@ export async function checkWindowEquivalence(
   if (r.kind === 'unknown') return { kind: 'unknown', reason: r.reason }
   const input = counterexampleInput(built.query, r.model, model)
   const resultA = runProgram(original, model, input)
-  const resultB = runProgram(spliceWindow(original, start, end, replacement), model, input)
+  const resultB = runProgram(splicedSlots, model, input)
   return resultEquals(resultA, resultB)
     ? { kind: 'notEqual', input, resultA, resultB, scope: 'window' }
     : { kind: 'notEqual', input, resultA, resultB }

@@ -31,6 +31,11 @@ export function successors(
  * five when the helper is unknown). Computed by backward fixpoint iteration.
  */
 export function liveAfter(program: Program): Uint16Array {
+  return liveness(program).liveOut
+}
+
+/** Registers live just before each instruction, and just after it (see {@link liveAfter}). */
+export function liveness(program: Program): { liveIn: Uint16Array; liveOut: Uint16Array } {
   const insns = program.insns
   const slotToIndex = new Map(insns.map((d, k) => [d.index, k]))
   const liveIn = new Uint16Array(insns.length)
@@ -58,5 +63,5 @@ export function liveAfter(program: Program): Uint16Array {
       }
     }
   }
-  return liveOut
+  return { liveIn, liveOut }
 }

@@ -172,7 +172,10 @@ export class ChainHost {
       if (lo > 0 && orig[lo - 1]?.code === 0x18) lo--
       if (orig[hi]?.code === 0x18) hi++
       const isNop = (x: Insn): boolean => x.code === 0x05 && x.off === 0
-      const replacement = fixed.slice(lo, hi + 1).filter((x) => !isNop(x))
+      // Dropping `goto +0` padding is safe only when no jump in the slice counts slots.
+      const slice = fixed.slice(lo, hi + 1)
+      const jumps = slice.some((x) => (x.code & 0x07) === 0x05 || (x.code & 0x07) === 0x06)
+      const replacement = jumps ? slice : slice.filter((x) => !isNop(x))
       const w = await checkWindowEquivalence(
         orig,
         lo,
