@@ -2,6 +2,7 @@
 import type { Insn } from '../core/isa/insn'
 import type { CtxKind, MapDef } from '../core/interp/types'
 import { ctxKindForK2 } from '../core/interp/api'
+import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
 import type { EncodeModel } from '../core/smt/enc-state'
 import { linkProgram } from '../engine/kernel/link-object'
 import { CliError } from './errors'
@@ -22,11 +23,18 @@ export interface RunnableProgram {
   readonly model: EncodeModel
 }
 
+/**
+ * Largest XDP packet without fragments: a 4 KiB frame less the 256-byte headroom and the
+ * 320-byte skb_shared_info (what the kernel allows with a jumbo MTU). A proof covers every length
+ * up to it, so that length checks against larger MTUs are never treated as dead code.
+ */
+const XDP_MAX_PACKET = XDP_HARD_END - XDP_HEADROOM
+
 /** Context kind and sizes for a program type name. */
 function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize: number } {
   switch (progType) {
     case 'xdp':
-      return { ctx: 'xdp', maxPacket: 1514, ctxSize: 24 }
+      return { ctx: 'xdp', maxPacket: XDP_MAX_PACKET, ctxSize: 24 }
     case 'sched_cls':
     case 'sched_act':
       return { ctx: 'skb', maxPacket: 1514, ctxSize: 192 }
