@@ -181,8 +181,8 @@ export class ChainHost {
       const isNop = (x: Insn): boolean => x.code === 0x05 && x.off === 0
       const replacement = fixed.slice(lo, hi + 1).filter((x) => !isNop(x))
       // A window with control flow (jumps, calls, exits, ld_abs/ld_ind) costs about as much as
-      // the whole program and cannot spare it for an `equal`: measured, the search ran slower
-      // with them (bench search: prove ms/call up 1.2-2.5x), so those go straight to the whole.
+      // the whole program and cannot spare it for an `equal`: measured, proof calls cost 1.3 to
+      // 2.5 times as much on 10 of the 11 benchmark programs with them, so those go whole.
       const straight = ![...orig.slice(lo, hi + 1), ...replacement].some(controlOrLegacy)
       const w = !straight
         ? undefined
