@@ -1,24 +1,11 @@
 /** @fileoverview Equivalence over output effects: perf_event_output records and trace_printk. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assemble } from '../../src-daemon/core/isa/asm'
+import { describe, expect, it } from 'vitest'
+import { asm, useZ3 } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
-import { Z3Instance } from '../../src-daemon/engine/z3/z3-instance'
 
-let z3: Z3Instance
-beforeAll(async () => {
-  z3 = await Z3Instance.create()
-})
-afterAll(async () => {
-  await z3.dispose()
-})
-
-function asm(text: string): Insn[] {
-  const r = assemble(text, 'llvm')
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const z3 = useZ3()
 
 const PERF = { name: 'events', type: 4, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }
 const model: EncodeModel = { ctx: 'xdp', maxPacket: 64, ctxSize: 0, maps: [PERF] }
@@ -47,13 +34,13 @@ describe('perf_event_output records', () => {
   const twoWords = perfProgram('*(u32 *)(r10 - 8) = r3\n*(u32 *)(r10 - 4) = 7')
   it('proves two stores equal to one doubleword store of the same bytes', async () => {
     const merged = perfProgram('r1 = 7\nr1 <<= 32\nr3 |= r1\n*(u64 *)(r10 - 8) = r3')
-    const r = await checkEquivalence(twoWords, merged, model, z3, OPTS)
+    const r = await checkEquivalence(twoWords, merged, model, z3(), OPTS)
     expect(r.kind).toBe('equal')
   })
 
   it('refutes a record with one byte changed, with a counterexample the interpreter confirms', async () => {
     const wrong = perfProgram('*(u32 *)(r10 - 8) = r3\n*(u32 *)(r10 - 4) = 6')
-    const r = await checkEquivalence(twoWords, wrong, model, z3, OPTS)
+    const r = await checkEquivalence(twoWords, wrong, model, z3(), OPTS)
     expect(r.kind).toBe('notEqual')
     if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
   })
@@ -66,7 +53,7 @@ describe('perf_event_output results', () => {
       perfProgram(stored, 'r0 = 0'),
       perfProgram(stored, ''),
       model,
-      z3,
+      z3(),
       OPTS
     )
     expect(r.kind).toBe('notEqual')
@@ -75,7 +62,7 @@ describe('perf_event_output results', () => {
 
   it('refuses an explicit index: the event there may belong to another CPU', async () => {
     const explicit = perfProgram('*(u64 *)(r10 - 8) = r3', 'r0 = 2', '0')
-    const r = await checkEquivalence(explicit, explicit, model, z3, OPTS)
+    const r = await checkEquivalence(explicit, explicit, model, z3(), OPTS)
     expect(r).toMatchObject({ kind: 'unknown' })
     if (r.kind === 'unknown') expect(r.reason).toMatch(/explicit index/)
   })
@@ -103,19 +90,19 @@ describe('trace_printk messages', () => {
   it('proves equal messages equal and refutes a different argument', async () => {
     const a = printk('r3 -= r2')
     const b = printk('r2 = -r2\nr3 += r2')
-    const same = await checkEquivalence(a, b, model, z3, OPTS)
+    const same = await checkEquivalence(a, b, model, z3(), OPTS)
     expect(
       same.kind,
       JSON.stringify(same, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
     ).toBe('equal')
     const c = printk('r3 -= r2\nr3 += 1')
-    const r = await checkEquivalence(a, c, model, z3, OPTS)
+    const r = await checkEquivalence(a, c, model, z3(), OPTS)
     expect(r.kind).toBe('notEqual')
   })
 
   it('never proves a program that returns the printed length equal (it is not modelled)', async () => {
     const a = printk('r3 -= r2', '')
-    const r = await checkEquivalence(a, a, model, z3, OPTS)
+    const r = await checkEquivalence(a, a, model, z3(), OPTS)
     expect(r.kind).not.toBe('equal')
   })
 })

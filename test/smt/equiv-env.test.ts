@@ -3,26 +3,12 @@
  * current task (get_current_pid_tgid, get_current_uid_gid) are one value per run, the same for
  * both programs and for every call, and any value a kernel can give.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assemble } from '../../src-daemon/core/isa/asm'
-import type { Insn } from '../../src-daemon/core/isa/insn'
+import { describe, expect, it } from 'vitest'
+import { asm, useZ3 } from './prover-support'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
-import { Z3Instance } from '../../src-daemon/engine/z3/z3-instance'
 
-let z3: Z3Instance
-beforeAll(async () => {
-  z3 = await Z3Instance.create()
-})
-afterAll(async () => {
-  await z3.dispose()
-})
-
-function asm(text: string): Insn[] {
-  const r = assemble(text, 'llvm')
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const z3 = useZ3()
 
 const model: EncodeModel = { ctx: 'tracepoint', maxPacket: 0, ctxSize: 64, maps: [] }
 const OPTS = { timeoutMs: 30_000 }
@@ -30,7 +16,7 @@ const OPTS = { timeoutMs: 30_000 }
 describe('the CPU and the current task', () => {
   it('refutes a program that assumes it runs on CPU 0', async () => {
     const onCpu0 = asm('call 8\nr1 = r0\nr0 = 1\nif r1 == 0 goto +1\nr0 = 2\nexit')
-    const r = await checkEquivalence(onCpu0, asm('r0 = 1\nexit'), model, z3, OPTS)
+    const r = await checkEquivalence(onCpu0, asm('r0 = 1\nexit'), model, z3(), OPTS)
     expect(r.kind).toBe('notEqual')
     if (r.kind === 'notEqual') {
       expect(r.input.cpu).not.toBe(0)
@@ -40,18 +26,18 @@ describe('the CPU and the current task', () => {
 
   it('proves a CPU number always below the kernel limit', async () => {
     const bounded = asm('call 8\nr1 = r0\nr0 = 1\nif r1 < 8192 goto +1\nr0 = 2\nexit')
-    expect(await checkEquivalence(bounded, asm('r0 = 1\nexit'), model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(bounded, asm('r0 = 1\nexit'), model, z3(), OPTS)).toEqual({
       kind: 'equal'
     })
   })
 
   it('gives every call in one run the same pid_tgid, and refutes mixing it with uid_gid', async () => {
     const twice = asm('call 14\nr6 = r0\ncall 14\nr0 -= r6\nexit')
-    expect(await checkEquivalence(twice, asm('r0 = 0\nexit'), model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(twice, asm('r0 = 0\nexit'), model, z3(), OPTS)).toEqual({
       kind: 'equal'
     })
     const tgid = asm('call 14\nr0 >>= 32\nexit')
-    const r = await checkEquivalence(tgid, asm('call 15\nr0 >>= 32\nexit'), model, z3, OPTS)
+    const r = await checkEquivalence(tgid, asm('call 15\nr0 >>= 32\nexit'), model, z3(), OPTS)
     expect(r.kind).toBe('notEqual')
     if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
   })

@@ -4,27 +4,14 @@
  * an input; every refutation is confirmed by the interpreter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assemble } from '../../src-daemon/core/isa/asm'
+import { asm, expectRefuted, useZ3, type Refutation } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
-import { checkEquivalence, type EquivResult } from '../../src-daemon/core/smt/equiv'
+import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
-import { Z3Instance } from '../../src-daemon/engine/z3/z3-instance'
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 
-let z3: Z3Instance
-beforeAll(async () => {
-  z3 = await Z3Instance.create()
-})
-afterAll(async () => {
-  await z3.dispose()
-})
-
-function asm(text: string): Insn[] {
-  const r = assemble(text, 'llvm')
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const z3 = useZ3()
 
 const model: EncodeModel = { ctx: 'xdp', maxPacket: 64, ctxSize: 0, maps: [] }
 const OPTS = { timeoutMs: 60_000 }
@@ -93,18 +80,15 @@ const roundTrip = (): Insn[] =>
 /** Passes the packet unchanged. */
 const nothing = (): Insn[] => asm('r0 = 2\nexit')
 
-async function refuted(a: Insn[], b: Insn[]): Promise<EquivResult> {
-  const r = await checkEquivalence(a, b, model, z3, OPTS)
-  expect(r.kind).toBe('notEqual')
-  if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
-  return r
+async function refuted(a: Insn[], b: Insn[]): Promise<Refutation> {
+  return expectRefuted(z3(), a, b, model, OPTS)
 }
 
 describe('xdp_adjust_head', () => {
   it('proves two halfword stores into grown headroom equal to one word store', async () => {
     const halves = afterHead(-4, '*(u16 *)(r2 + 0) = 513\n*(u16 *)(r2 + 2) = 1027')
     const word = afterHead(-4, 'r5 = 67305985\n*(u32 *)(r2 + 0) = r5')
-    const r = await checkEquivalence(halves, word, model, z3, OPTS)
+    const r = await checkEquivalence(halves, word, model, z3(), OPTS)
     expect(r).toEqual({ kind: 'equal' })
   })
 
@@ -139,13 +123,13 @@ describe('xdp_adjust_head', () => {
         r0 = 2
         exit`)
     const moved = guarded('r1 = r6\nr2 = -4\ncall 44\nr1 = r6\nr2 = 4\ncall 44')
-    expect(await checkEquivalence(moved, guarded(''), model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(moved, guarded(''), model, z3(), OPTS)).toEqual({ kind: 'equal' })
   })
 
   it('gives the kernel result of a move past the reserved headroom (-EINVAL)', async () => {
     const tooFar = asm('r2 = -300\ncall 44\nexit')
     const einval = asm('r0 = -22\nexit')
-    expect(await checkEquivalence(tooFar, einval, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(tooFar, einval, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(asm('r2 = -200\ncall 44\nexit'), einval)
   })
 })
@@ -171,7 +155,7 @@ describe('xdp_adjust_tail', () => {
   }
 
   it('proves that grown bytes are zero: storing zeros there changes nothing', async () => {
-    const r = await checkEquivalence(grown(''), grown('*(u32 *)(r2 + 0) = 0'), model, z3, OPTS)
+    const r = await checkEquivalence(grown(''), grown('*(u32 *)(r2 + 0) = 0'), model, z3(), OPTS)
     expect(r).toEqual({ kind: 'equal' })
   })
 
@@ -217,16 +201,16 @@ describe('xdp_adjust_tail', () => {
   it('proves two ways of computing a trim to 32 bytes equal', async () => {
     const a = computedTail('r2 = 32\nr2 -= r3')
     const b = computedTail('r2 = r3\nr2 = -r2\nr2 += 32')
-    expect(await checkEquivalence(a, b, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(a, b, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(a, computedTail('r2 = 33\nr2 -= r3'))
   })
 
   it('models a computed growth of up to 64 bytes and answers unknown beyond', async () => {
     const small = computedTail('r2 = r3\nr2 &= 63')
-    expect(await checkEquivalence(small, small, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(small, small, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(small, computedTail('r2 = r3\nr2 &= 31'))
     const large = computedTail('r2 = r3\nr2 += 60')
-    expect(await checkEquivalence(large, large, model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(large, large, model, z3(), OPTS)).toEqual({
       kind: 'unknown',
       reason: 'unsupported: xdp_adjust_tail may grow the packet by more than 64 bytes'
     })
@@ -238,16 +222,18 @@ describe('xdp_adjust_meta', () => {
     const bytes = withMeta(
       '*(u8 *)(r2 + 0) = 1\n*(u8 *)(r2 + 1) = 0\n*(u8 *)(r2 + 2) = 0\n*(u8 *)(r2 + 3) = 0'
     )
-    const r = await checkEquivalence(bytes, withMeta('*(u32 *)(r2 + 0) = 1'), model, z3, OPTS)
+    const r = await checkEquivalence(bytes, withMeta('*(u32 *)(r2 + 0) = 1'), model, z3(), OPTS)
     expect(r).toEqual({ kind: 'equal' })
   })
 
   it('refutes different metadata, and metadata that moved with a later head move', async () => {
     await refuted(withMeta('*(u32 *)(r2 + 0) = 1'), withMeta('*(u32 *)(r2 + 0) = 2'))
     // The metadata travels with the data start: the same move is equal, another is not.
-    expect(await checkEquivalence(moveAfterMeta(-8), moveAfterMeta(-8), model, z3, OPTS)).toEqual({
-      kind: 'equal'
-    })
+    expect(await checkEquivalence(moveAfterMeta(-8), moveAfterMeta(-8), model, z3(), OPTS)).toEqual(
+      {
+        kind: 'equal'
+      }
+    )
     await refuted(moveAfterMeta(-8), moveAfterMeta(-12))
   })
 
@@ -292,7 +278,7 @@ describe('xdp_adjust_meta', () => {
         *(u32 *)(r2 + 0) = 305419896`
     const before = program(store, '')
     const after = program('', store)
-    expect(await checkEquivalence(before, after, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(before, after, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(before, program('', store.replace('305419896', '305419897')))
   })
 })
@@ -409,12 +395,12 @@ describe('constructs outside the model on paths no input takes', () => {
 
   it('proves programs equal when no packet reaches the unmodelled helper', async () => {
     // Packets are at most 64 bytes here, so the call is dead and the programs are equal.
-    const r = await checkEquivalence(guardedCall(100), nothing(), model, z3, OPTS)
+    const r = await checkEquivalence(guardedCall(100), nothing(), model, z3(), OPTS)
     expect(r).toEqual({ kind: 'equal' })
   })
 
   it('answers unknown, naming the instruction, when some packet reaches it', async () => {
-    const r = await checkEquivalence(guardedCall(40), nothing(), model, z3, OPTS)
+    const r = await checkEquivalence(guardedCall(40), nothing(), model, z3(), OPTS)
     expect(r).toEqual({
       kind: 'unknown',
       reason: 'unsupported: slot 4 (call 16): helper 16 is not modelled by the prover'

@@ -3,39 +3,22 @@
  * may start partly full (so output and reserve can fail), reserved records start zeroed, and the
  * space in use at the end is observable. Refutations are confirmed by the interpreter.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assemble } from '../../src-daemon/core/isa/asm'
+import { describe, expect, it } from 'vitest'
+import { asm, expectRefuted, useZ3, type Refutation } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
-import { checkEquivalence, type EquivResult } from '../../src-daemon/core/smt/equiv'
+import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
-import { Z3Instance } from '../../src-daemon/engine/z3/z3-instance'
 import { loadInput, selectPrograms } from '../../src-daemon/cli/load'
 import { runnable } from '../../src-daemon/cli/program-model'
 
-let z3: Z3Instance
-beforeAll(async () => {
-  z3 = await Z3Instance.create()
-})
-afterAll(async () => {
-  await z3.dispose()
-})
-
-function asm(text: string): Insn[] {
-  const r = assemble(text, 'llvm')
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const z3 = useZ3()
 
 const RING = { name: 'events', type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 }
 const model: EncodeModel = { ctx: 'xdp', maxPacket: 64, ctxSize: 24, maps: [RING] }
 const OPTS = { timeoutMs: 60_000 }
 
-async function refuted(a: Insn[], b: Insn[]): Promise<EquivResult & { kind: 'notEqual' }> {
-  const r = await checkEquivalence(a, b, model, z3, OPTS)
-  expect(r.kind).toBe('notEqual')
-  if (r.kind !== 'notEqual') throw new Error('not refuted')
-  expect(r.resultA).not.toEqual(r.resultB)
-  return r
+async function refuted(a: Insn[], b: Insn[]): Promise<Refutation> {
+  return expectRefuted(z3(), a, b, model, OPTS)
 }
 
 /** Outputs an 8-byte record (the packet length, then `tag`) built by `store`; `tail` ends it. */
@@ -80,7 +63,7 @@ describe('ringbuf_output', () => {
 
   it('proves two stores equal to one doubleword store of the same record', async () => {
     const merged = output('r4 = 7\nr4 <<= 32\nr3 |= r4\n*(u64 *)(r10 - 8) = r3')
-    expect(await checkEquivalence(words, merged, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(words, merged, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(words, output('*(u32 *)(r10 - 8) = r3\n*(u32 *)(r10 - 4) = 8'))
   })
 
@@ -114,7 +97,7 @@ describe('ringbuf_reserve, submit and discard', () => {
   it('proves a reserved, filled and submitted record equal to the same record output', async () => {
     const viaReserve = reserved('*(u32 *)(r0 + 0) = r7\n*(u32 *)(r0 + 4) = 7')
     const viaOutput = output('*(u32 *)(r10 - 8) = r3\n*(u32 *)(r10 - 4) = 7')
-    expect(await checkEquivalence(viaReserve, viaOutput, model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(viaReserve, viaOutput, model, z3(), OPTS)).toEqual({
       kind: 'equal'
     })
   })
@@ -122,7 +105,7 @@ describe('ringbuf_reserve, submit and discard', () => {
   it('proves that a reserved record starts zeroed', async () => {
     const partial = reserved('*(u32 *)(r0 + 0) = r7')
     const explicit = reserved('*(u32 *)(r0 + 0) = r7\n*(u32 *)(r0 + 4) = 0')
-    expect(await checkEquivalence(partial, explicit, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(partial, explicit, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(partial, reserved('*(u32 *)(r0 + 0) = r7\n*(u32 *)(r0 + 4) = 1'))
   })
 
@@ -146,7 +129,7 @@ describe('the ringbuf_events fixture', () => {
     ])
     for (const p of programs) {
       const r = runnable(input, p)
-      const answer = await checkEquivalence(r.slots, r.slots, r.model, z3, OPTS)
+      const answer = await checkEquivalence(r.slots, r.slots, r.model, z3(), OPTS)
       expect(answer, p.name).toEqual({ kind: 'equal' })
     }
   })

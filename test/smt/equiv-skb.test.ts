@@ -4,39 +4,22 @@
  * arithmetic (including its two zeros) and csum_diff. Refutations are confirmed by the
  * interpreter.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assemble } from '../../src-daemon/core/isa/asm'
+import { describe, expect, it } from 'vitest'
+import { asm, expectRefuted, useZ3, type Refutation } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
-import { checkEquivalence, type EquivResult } from '../../src-daemon/core/smt/equiv'
+import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
 import { SK_BUFF } from '../../src-daemon/core/interp/layout'
-import { Z3Instance } from '../../src-daemon/engine/z3/z3-instance'
 
-let z3: Z3Instance
-beforeAll(async () => {
-  z3 = await Z3Instance.create()
-})
-afterAll(async () => {
-  await z3.dispose()
-})
-
-function asm(text: string): Insn[] {
-  const r = assemble(text, 'llvm')
-  if (!r.ok) throw new Error(r.error.message)
-  return r.value
-}
+const z3 = useZ3()
 
 const model: EncodeModel = { ctx: 'skb', maxPacket: 64, ctxSize: 192, maps: [] }
 const OPTS = { timeoutMs: 60_000 }
 const DATA = SK_BUFF.data
 const END = SK_BUFF.data_end
 
-async function refuted(a: Insn[], b: Insn[]): Promise<EquivResult & { kind: 'notEqual' }> {
-  const r = await checkEquivalence(a, b, model, z3, OPTS)
-  expect(r.kind).toBe('notEqual')
-  if (r.kind !== 'notEqual') throw new Error('not refuted')
-  expect(r.resultA).not.toEqual(r.resultB)
-  return r
+async function refuted(a: Insn[], b: Insn[]): Promise<Refutation> {
+  return expectRefuted(z3(), a, b, model, OPTS)
 }
 
 /** Reads the 32-bit word at packet offset `off` through direct access (0 when out of range). */
@@ -87,7 +70,7 @@ const replace = (helper: number, from: string, to: string, flags = 2): string =>
 
 describe('skb_load_bytes and skb_store_bytes', () => {
   it('proves skb_load_bytes equal to a bounds-checked direct load', async () => {
-    expect(await checkEquivalence(helperLoad(12), directLoad(12), model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(helperLoad(12), directLoad(12), model, z3(), OPTS)).toEqual({
       kind: 'equal'
     })
     await refuted(helperLoad(12), directLoad(13))
@@ -104,7 +87,7 @@ describe('skb_load_bytes and skb_store_bytes', () => {
     out:
       r0 = 0
       exit`)
-    expect(await checkEquivalence(helperStore(772), direct, model, z3, OPTS)).toEqual({
+    expect(await checkEquivalence(helperStore(772), direct, model, z3(), OPTS)).toEqual({
       kind: 'equal'
     })
     await refuted(helperStore(773), direct)
@@ -115,7 +98,7 @@ describe('checksum helpers', () => {
   it('proves l3 and l4 replacement of a 2-byte field the same arithmetic', async () => {
     const l3 = asm(`r6 = r1\n${replace(10, 'r1', '7')}\nr0 = 0\nexit`)
     const l4 = asm(`r6 = r1\n${replace(11, 'r1', '7')}\nr0 = 0\nexit`)
-    expect(await checkEquivalence(l3, l4, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(l3, l4, model, z3(), OPTS)).toEqual({ kind: 'equal' })
   })
 
   it('refutes "replacing there and back is the identity": ones\' complement has two zeros', async () => {
@@ -167,7 +150,7 @@ describe('checksum helpers', () => {
         r0 = ${mark}
       out:
         exit`)
-    const r = await checkEquivalence(becameZero(0x22), becameZero(0x22, 0), model, z3, OPTS)
+    const r = await checkEquivalence(becameZero(0x22), becameZero(0x22, 0), model, z3(), OPTS)
     expect(r).toEqual({ kind: 'equal' })
     await refuted(becameZero(0x2), becameZero(0x2, 0))
   })
@@ -186,7 +169,7 @@ describe('checksum helpers', () => {
         call 28
         exit`)
     const word = asm(`r0 = *(u32 *)(r1 + ${SK_BUFF.mark})\nexit`)
-    expect(await checkEquivalence(diff(0), word, model, z3, OPTS)).toEqual({ kind: 'equal' })
+    expect(await checkEquivalence(diff(0), word, model, z3(), OPTS)).toEqual({ kind: 'equal' })
     await refuted(diff(1), word)
   })
 })

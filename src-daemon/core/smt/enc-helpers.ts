@@ -9,9 +9,11 @@
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
 import { privateVar } from './enc-exec'
-import type { Ptr, SymVal } from './enc-state'
+import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
+import { errno, mapOf, memPtr, readArg } from './enc-args'
+import { Errno } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
@@ -31,26 +33,6 @@ const XDP_ABORTED = 0
 const XDP_REDIRECT = 4
 const TC_ACT_SHOT = 2
 const TC_ACT_REDIRECT = 7
-
-function mapOf(v: SymVal, what: string): number {
-  const rid = v.ptr?.rid
-  if (rid === undefined || !rid.startsWith('mapref'))
-    throw new Unsupported(`${what}: map argument is not a known map`)
-  return Number(rid.slice('mapref'.length))
-}
-
-function memPtr(v: SymVal, what: string): Ptr {
-  const p = v.ptr
-  if (p === undefined || p.rid.startsWith('mapref') || p.rid === 'ctx')
-    throw new Unsupported(
-      `${what}: memory argument is not a tracked stack, packet or map-value pointer`
-    )
-  return p
-}
-
-function readArg(cx: ExecContext, p: Ptr, size: number): BvTerm {
-  return cx.mem.read(p.rid, p.key !== undefined ? [p.key, p.off] : [p.off], size)
-}
 
 /**
  * The address a lookup of `key` returns when found: the map's base (at least 2^32) plus the low
@@ -206,11 +188,6 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
   return { v: privateVar(cx, 'printk_len') }
 }
 
-const EINVAL = 22n
-const E2BIG = 7n
-const ENOENT = 2n
-const NEG = (e: bigint): bigint => (1n << 64n) - e
-
 /**
  * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes) as an effect,
  * with the interpreter's checks. Flags and size must be constants, and the flags must name the
@@ -228,7 +205,7 @@ function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal
   if (size > BigInt(MAX_RECORD))
     throw new Unsupported(`perf_event_output: record size ${size} is above ${MAX_RECORD}`)
   const high = flags >> 32n
-  if ((high & ~0xfffffn) !== 0n) return { v: bv(NEG(EINVAL), 64) }
+  if ((high & ~0xfffffn) !== 0n) return { v: errno(Errno.EINVAL) }
   if ((flags & 0xffffffffn) !== 0xffffffffn)
     throw new Unsupported('perf_event_output with an explicit index (not BPF_F_CURRENT_CPU)')
   if ((high & 0xfffffn) !== 0n)
@@ -239,7 +216,7 @@ function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal
   const args = [bv(map, 64), bv(flags, 64), bv(size, 64)]
   if (size > 0n) args.push(readArg(cx, memPtr(R(4), 'perf_event_output'), Number(size)))
   cx.effects.push({ cond: and(st.pc, not(tooBig), installed), kind: 'perf_output', args })
-  return { v: ite(tooBig, bv(NEG(E2BIG), 64), ite(installed, bv(0, 64), bv(NEG(ENOENT), 64))) }
+  return { v: ite(tooBig, errno(Errno.E2BIG), ite(installed, bv(0, 64), errno(Errno.ENOENT))) }
 }
 
 function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {

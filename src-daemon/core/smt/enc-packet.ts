@@ -10,7 +10,9 @@ import type { ExecContext, FlowState, PktBounds } from './enc-exec'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
+import { errno } from './enc-args'
 import {
+  Errno,
   ETH_HLEN,
   XDP_FRAME_RESERVED,
   XDP_HARD_END,
@@ -34,10 +36,6 @@ import {
   ugt
 } from './terms'
 
-const EINVAL = 22n
-const EACCES = 13n
-const ENOTSUPP = 524n
-
 /** Name of the shared input: the driver has no XDP metadata support. */
 export const XDP_NO_META = 'env_xdp_no_meta'
 
@@ -48,7 +46,6 @@ export const XDP_NO_META = 'env_xdp_no_meta'
 export function xdpNoMeta(): BoolTerm {
   return boolVar(XDP_NO_META)
 }
-const NEG = (e: bigint): bigint => (1n << 64n) - e
 
 /** Lowest offset (relative to the packet's start) the data or metadata start may reach. */
 const LOWEST = XDP_FRAME_RESERVED - XDP_HEADROOM
@@ -102,7 +99,7 @@ export function adjustHead(cx: ExecContext, st: FlowState, regs: readonly SymVal
       cx.mem.write('pkt', and(ok, inside), [add(after.meta, bv(i, 64))], 1, b)
     })
   }
-  return { r0: ite(bad, bv(NEG(EINVAL), 64), bv(0, 64)), pkt: choose(ok, after, p) }
+  return { r0: ite(bad, errno(Errno.EINVAL), bv(0, 64)), pkt: choose(ok, after, p) }
 }
 
 /** xdp_adjust_meta(xdp, delta): moves the metadata start; metadata is 4-byte sized, at most 32. */
@@ -117,8 +114,8 @@ export function adjustMeta(cx: ExecContext, st: FlowState, regs: readonly SymVal
   const ok = and(st.pc, not(unsupported), not(invalid), not(denied))
   const r0 = ite(
     unsupported,
-    bv(NEG(ENOTSUPP), 64),
-    ite(invalid, bv(NEG(EINVAL), 64), ite(denied, bv(NEG(EACCES), 64), bv(0, 64)))
+    errno(Errno.ENOTSUPP),
+    ite(invalid, errno(Errno.EINVAL), ite(denied, errno(Errno.EACCES), bv(0, 64)))
   )
   return { r0, pkt: choose(ok, { ...p, meta }, p) }
 }
@@ -159,5 +156,5 @@ export function adjustTail(cx: ExecContext, st: FlowState, regs: readonly SymVal
       reason: `xdp_adjust_tail may grow the packet by more than ${MAX_COMPUTED_GROWTH} bytes`
     })
   }
-  return { r0: ite(bad, bv(NEG(EINVAL), 64), bv(0, 64)), pkt: choose(ok, { ...p, end }, p) }
+  return { r0: ite(bad, errno(Errno.EINVAL), bv(0, 64)), pkt: choose(ok, { ...p, end }, p) }
 }

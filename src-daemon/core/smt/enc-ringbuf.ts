@@ -10,12 +10,9 @@ import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
 import type { EncodeModel, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
-import { MapType } from '../interp/layout'
+import { Errno, MapType } from '../interp/layout'
+import { errno, mapOf, memPtr, readArg } from './enc-args'
 import { add, and, bv, bvAnd, bvVar, eq, ite, not, ule } from './terms'
-
-const EINVAL = 22n
-const EAGAIN = 11n
-const NEG = (e: bigint): bigint => (1n << 64n) - e
 
 /** Largest record the prover reads in one piece (bytes). */
 const MAX_RECORD = 512
@@ -47,10 +44,7 @@ export function ringConstraints(model: EncodeModel): BoolTerm[] {
 }
 
 function ringOf(cx: ExecContext, v: SymVal, what: string): number {
-  const rid = v.ptr?.rid
-  if (rid === undefined || !rid.startsWith('mapref'))
-    throw new Unsupported(`${what}: map argument is not a known map`)
-  const map = Number(rid.slice('mapref'.length))
+  const map = mapOf(v, what)
   if (cx.maps.def(map).type !== MapType.RINGBUF)
     throw new Unsupported(`${what}: map is not a ring buffer`)
   return map
@@ -87,13 +81,6 @@ function fits(cx: ExecContext, st: FlowState, map: number, size: number): BoolTe
   return ule(add(used, bv(footprint(size), 64)), bv(cx.maps.def(map).maxEntries, 64))
 }
 
-function recordBytes(cx: ExecContext, v: SymVal, size: number, what: string): BvTerm {
-  const p = v.ptr
-  if (p === undefined || p.rid.startsWith('mapref') || p.rid === 'ctx')
-    throw new Unsupported(`${what}: data is not a tracked stack, packet or map-value pointer`)
-  return cx.mem.read(p.rid, p.key !== undefined ? [p.key, p.off] : [p.off], size)
-}
-
 /** ringbuf_output(map, data, size, flags): the record as an effect, or -EAGAIN when full. */
 export function ringbufOutput(cx: ExecContext, st: FlowState, regs: readonly SymVal[]): RingResult {
   const R = (i: number): SymVal => regs[i] as SymVal
@@ -104,9 +91,9 @@ export function ringbufOutput(cx: ExecContext, st: FlowState, regs: readonly Sym
   const room = fits(cx, st, map, size)
   const ok = and(not(badFlags), room)
   const args = [bv(map, 64), flags, bv(size, 64)]
-  if (size > 0) args.push(recordBytes(cx, R(2), size, 'ringbuf_output'))
+  if (size > 0) args.push(readArg(cx, memPtr(R(2), 'ringbuf_output'), size))
   cx.effects.push({ cond: and(st.pc, ok), kind: 'ringbuf', args })
-  const r0 = ite(badFlags, bv(NEG(EINVAL), 64), ite(room, bv(0, 64), bv(NEG(EAGAIN), 64)))
+  const r0 = ite(badFlags, errno(Errno.EINVAL), ite(room, bv(0, 64), errno(Errno.EAGAIN)))
   return { r0: { v: r0 }, rings: take(st, map, ok, size) }
 }
 

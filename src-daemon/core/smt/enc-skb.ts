@@ -7,9 +7,11 @@
  */
 import type { BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-exec'
-import type { Ptr, SymVal } from './enc-state'
+import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
+import { errno, memPtr, placeAt } from './enc-args'
+import { Errno } from '../interp/layout'
 import {
   add,
   and,
@@ -29,11 +31,6 @@ import {
   zeroExt
 } from './terms'
 
-const EINVAL = 22n
-const EFAULT = 14n
-const NEG = (e: bigint): bigint => (1n << 64n) - e
-const ret = (e: bigint): BvTerm => bv(NEG(e), 64)
-
 /** Largest copy the prover models byte by byte. */
 const MAX_COPY = 512
 
@@ -43,24 +40,12 @@ function skbOnly(cx: ExecContext, name: string, tcOnly: boolean): void {
     throw new Unsupported(`${name} is not available for this program type`)
 }
 
-function memPtr(v: SymVal, what: string): Ptr {
-  const p = v.ptr
-  if (p === undefined || p.rid.startsWith('mapref') || p.rid === 'ctx')
-    throw new Unsupported(`${what}: not a tracked stack, packet or map-value pointer`)
-  return p
-}
-
 function constLen(v: SymVal, what: string): number {
   if (v.v.op !== 'bvconst') throw new Unsupported(`${what}: the length must be a constant here`)
   const len = v.v.value
   if (len === 0n || len > BigInt(MAX_COPY))
     throw new Unsupported(`${what}: length ${len} is outside 1..${MAX_COPY}`)
   return Number(len)
-}
-
-function placeAt(p: Ptr, i: number): BvTerm[] {
-  const at = add(p.off, bv(i, 64))
-  return p.key !== undefined ? [p.key, at] : [at]
 }
 
 /** The packet offset (from data) of argument r2 and whether it is out of range for `len` bytes. */
@@ -90,7 +75,7 @@ export function skbLoadBytes(cx: ExecContext, st: FlowState, regs: readonly SymV
   for (let i = 0; i < len; i++)
     bytes.push(ite(bad, bv(0, 8), cx.mem.readByte('pkt', [add(at, bv(i, 64))])))
   bytes.forEach((b, i) => cx.mem.write(to.rid, st.pc, placeAt(to, i), 1, b))
-  return ite(bad, ret(EFAULT), bv(0, 64))
+  return ite(bad, errno(Errno.EFAULT), bv(0, 64))
 }
 
 /** skb_store_bytes(skb, offset, from, len, flags): copies memory into the packet. */
@@ -105,7 +90,7 @@ export function skbStoreBytes(cx: ExecContext, st: FlowState, regs: readonly Sym
   for (let i = 0; i < len; i++) bytes.push(cx.mem.readByte(from.rid, placeAt(from, i)))
   const ok = and(st.pc, not(badFlags), not(bad))
   bytes.forEach((b, i) => cx.mem.write('pkt', ok, [add(at, bv(i, 64))], 1, b))
-  return ite(badFlags, ret(EINVAL), ite(bad, ret(EFAULT), bv(0, 64)))
+  return ite(badFlags, errno(Errno.EINVAL), ite(bad, errno(Errno.EFAULT), bv(0, 64)))
 }
 
 /** Ones'-complement 32-bit addition with end-around carry. */
@@ -149,7 +134,7 @@ export function csumReplace(
   const flags = (regs[5] as SymVal).v
   if (flags.op !== 'bvconst') throw new Unsupported(`${name}: flags must be a constant here`)
   const allowed = l4 ? 0x10n | 0x20n | 0x40n | 0x80n | 0xfn : 0xfn
-  if ((flags.value & ~allowed) !== 0n) return ret(EINVAL)
+  if ((flags.value & ~allowed) !== 0n) return errno(Errno.EINVAL)
   const size = Number(flags.value & 0xfn)
   const { at, bad } = packetRange(st, regs, 2, 0xffff)
   const place = [at]
@@ -158,13 +143,13 @@ export function csumReplace(
   const mangled0 = l4 && (flags.value & 0x20n) !== 0n
   const skip = mangled0 ? eq(old, bv(0, 16)) : FALSE
   if (size !== 0 && size !== 2 && size !== 4)
-    return ite(bad, ret(EFAULT), ite(skip, bv(0, 64), ret(EINVAL)))
+    return ite(bad, errno(Errno.EFAULT), ite(skip, bv(0, 64), errno(Errno.EINVAL)))
   const from = low32((regs[3] as SymVal).v)
   const to = low32((regs[4] as SymVal).v)
   let sum = replaced(old, from, to, size)
   if (mangled0) sum = ite(eq(sum, bv(0, 16)), bv(0xffff, 16), sum)
   cx.mem.write('pkt', and(st.pc, not(bad), not(skip)), place, 2, sum)
-  return ite(bad, ret(EFAULT), bv(0, 64))
+  return ite(bad, errno(Errno.EFAULT), bv(0, 64))
 }
 
 /** csum_diff(from, from_size, to, to_size, seed): a 32-bit ones'-complement partial sum. */
@@ -176,7 +161,8 @@ export function csumDiff(cx: ExecContext, regs: readonly SymVal[]): BvTerm {
     throw new Unsupported('csum_diff: the sizes must be constants here')
   const f = fs.value
   const t = ts.value
-  if (f >= 1n << 31n || t >= 1n << 31n || ((f | t) & 3n) !== 0n || f + t > 512n) return ret(EINVAL)
+  if (f >= 1n << 31n || t >= 1n << 31n || ((f | t) & 3n) !== 0n || f + t > 512n)
+    return errno(Errno.EINVAL)
   let acc = low32(R(5).v)
   const words = (arg: number, n: number, invert: boolean): void => {
     if (n === 0) return
