@@ -9,6 +9,7 @@ import { conformanceCommand } from './cmd-conformance'
 import { verifyCommand } from './cmd-verify'
 import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
+import { kernelFeaturesCommand } from './cmd-kernel-features'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -20,5 +21,6 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   optimizeCommand,
   kernelCheckCommand,
+  kernelFeaturesCommand,
   startCommand
 ]

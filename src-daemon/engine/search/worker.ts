@@ -31,6 +31,7 @@ port.on('message', (m: MainMessage) => {
 
 async function main(): Promise<void> {
   const z3 = await Z3Instance.create()
+  let done: WorkerMessage | undefined
   try {
     const h = new ChainHost(data.job, data.index, z3, cache, {
       onProof: (key, result) => post({ type: 'proof', key, result }),
@@ -63,16 +64,18 @@ async function main(): Promise<void> {
     }
     await h.run(data.iterations > 0 ? data.iterations : Infinity, between)
     const cp = serializeChain(h.chain)
-    post({
+    done = {
       type: 'done',
       progress: h.progress(),
       best: candidateToJson(h.chain.best),
       checkpoint: cp.ok ? cp.value : undefined,
       improvements: h.improvements
-    })
+    }
   } finally {
     await z3.dispose()
   }
+  // Sent only once Z3's threads are down: the main thread terminates this worker on `done`.
+  post(done)
 }
 
 main().catch((e: unknown) => {
