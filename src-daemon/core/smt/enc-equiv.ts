@@ -8,13 +8,14 @@ import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
 import { initialRings, ringConstraints } from './enc-ringbuf'
 import { ENV_CPU, MAX_CPUS } from './enc-helpers'
-import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
+import { encodeExecution } from './enc-exec'
+import { initialBounds, type ProgramEncoding } from './enc-context'
 import type {
   Beyond,
+  PktBounds,
   EffectPoint,
   EncodeModel,
   ExitPoint,
-  ProgramEncoding,
   SharedLayout
 } from './enc-state'
 import { Unsupported } from './enc-state'

@@ -15,81 +15,17 @@ import { atomicOp, initialByte, ldPacket, loadFrom, storeTo } from './enc-access
 import { SymMemory } from './enc-memory'
 import { SymMaps } from './enc-maps'
 import { initialRings } from './enc-ringbuf'
-import type {
-  Beyond,
-  EffectPoint,
-  EncodeModel,
-  ExitPoint,
-  ProgramEncoding,
-  SharedLayout,
-  SymVal
-} from './enc-state'
+import {
+  initialBounds,
+  MAX_UNROLL,
+  privateVar,
+  type ExecContext,
+  type FlowState,
+  type ProgramEncoding
+} from './enc-context'
+import type { EncodeModel, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
-
-/**
- * Where the packet's metadata, data and end are, as offsets from where the packet started (the
- * start is 0 and the end the packet length until an xdp_adjust_* helper moves them).
- */
-export interface PktBounds {
-  readonly meta: BvTerm
-  readonly data: BvTerm
-  readonly end: BvTerm
-}
-
-/** Execution state flowing along one edge. */
-export interface FlowState {
-  readonly pc: BoolTerm
-  readonly regs: readonly SymVal[]
-  readonly pkt: PktBounds
-  /** Bytes in use in each ring buffer, by map index (0 for other maps). */
-  readonly rings: readonly BvTerm[]
-  /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
-  readonly nrand: BvTerm
-  readonly ntime: BvTerm
-  /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
-  readonly depth: number
-}
-
-/** Everything one program's encoding accumulates. */
-export interface ExecContext {
-  readonly model: EncodeModel
-  readonly layout: SharedLayout
-  readonly mem: SymMemory
-  readonly maps: SymMaps
-  readonly exits: ExitPoint[]
-  readonly effects: EffectPoint[]
-  /** Ring buffer records reserved so far: region id, ring buffer map, size. */
-  readonly reservations: { readonly rid: string; readonly map: number; readonly size: number }[]
-  /** Prefix for this program's private variables (uninitialised and clobbered registers). */
-  readonly tag: string
-  fresh: number
-  /** The whole program (for bpf-to-bpf calls), once execution started. */
-  program?: readonly Decoded[]
-  /** States returning from the bpf-to-bpf call being executed, innermost last. */
-  readonly returns: FlowState[][]
-  /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */
-  unroll: number
-  /**
-   * Paths the encoding does not follow to the end (a loop past the unroll bound, or, when
-   * {@link ExecContext.lenient}, a construct outside the model): no answer is sound for an input
-   * that takes one of them.
-   */
-  readonly beyond: Beyond[]
-  /**
-   * Whether a construct outside the model ends its path (recorded in `beyond`) instead of
-   * failing the whole encoding: for whole programs, where `beyond` is checked before any answer.
-   */
-  lenient: boolean
-}
-
-/** How many back edges one path may take before the prover gives up on it. */
-export const MAX_UNROLL = 32
-
-/** A fresh private variable of this program (different in the other program). */
-export function privateVar(cx: ExecContext, what: string): BvTerm {
-  return bvVar(`${cx.tag}_${what}_${cx.fresh++}`, 64)
-}
 
 function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
   const last = ins[ins.length - 1] as { pc: BoolTerm; val: SymVal }
@@ -148,11 +84,6 @@ function entryState(cx: ExecContext): FlowState {
   const pkt = initialBounds(cx.layout)
   const rings = initialRings(cx.model)
   return { pc: TRUE, regs, pkt, rings, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
-}
-
-/** The packet's bounds before any adjustment: [0, packet length), no metadata. */
-export function initialBounds(layout: SharedLayout): PktBounds {
-  return { meta: bv(0, 64), data: bv(0, 64), end: layout.pktLen }
 }
 
 /** Pointer arithmetic and ALU for one instruction. */

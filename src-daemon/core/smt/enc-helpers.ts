@@ -7,8 +7,8 @@
  * every call.
  */
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState } from './enc-exec'
-import { privateVar } from './enc-exec'
+import type { ExecContext, FlowState } from './enc-context'
+import { privateVar } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'

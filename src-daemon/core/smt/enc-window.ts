@@ -11,15 +11,8 @@
 import type { Decoded, Program } from '../isa/decode'
 import type { BoolTerm, BvTerm } from './term'
 import { effectsDiffer, makeLayout, mapsDiffer } from './enc-equiv'
-import {
-  forkContext,
-  initialBounds,
-  merge,
-  newContext,
-  runInstructions,
-  type ExecContext,
-  type FlowState
-} from './enc-exec'
+import { forkContext, merge, newContext, runInstructions } from './enc-exec'
+import { initialBounds, type ExecContext, type FlowState } from './enc-context'
 import type { EncodeModel, ExitPoint, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { liveness } from './liveness'

@@ -1,0 +1,89 @@
+/**
+ * @fileoverview The execution context of one program's encoding, the state flowing along its
+ * edges, and the encoding it yields: the layer below the instruction and helper encoders, which
+ * all take and extend it, and below the executor that drives them (imports run one way:
+ * executor -> encoders -> context -> memory, maps -> state).
+ */
+import type { Decoded } from '../isa/decode'
+import type { BoolTerm, BvTerm } from './term'
+import type { SymMemory } from './enc-memory'
+import type { SymMaps } from './enc-maps'
+import type {
+  Beyond,
+  EffectPoint,
+  EncodeModel,
+  ExitPoint,
+  PktBounds,
+  SharedLayout,
+  SymVal
+} from './enc-state'
+import { bv, bvVar } from './terms'
+
+/** The encoding of one program. */
+export interface ProgramEncoding {
+  /** Paths not followed to the end (no answer is sound for an input that takes one). */
+  readonly beyond: readonly Beyond[]
+  readonly exits: readonly ExitPoint[]
+  readonly effects: readonly EffectPoint[]
+  readonly mem: SymMemory
+  readonly maps: SymMaps
+}
+
+/** Execution state flowing along one edge. */
+export interface FlowState {
+  readonly pc: BoolTerm
+  readonly regs: readonly SymVal[]
+  readonly pkt: PktBounds
+  /** Bytes in use in each ring buffer, by map index (0 for other maps). */
+  readonly rings: readonly BvTerm[]
+  /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
+  readonly nrand: BvTerm
+  readonly ntime: BvTerm
+  /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
+  readonly depth: number
+}
+
+/** Everything one program's encoding accumulates. */
+export interface ExecContext {
+  readonly model: EncodeModel
+  readonly layout: SharedLayout
+  readonly mem: SymMemory
+  readonly maps: SymMaps
+  readonly exits: ExitPoint[]
+  readonly effects: EffectPoint[]
+  /** Ring buffer records reserved so far: region id, ring buffer map, size. */
+  readonly reservations: { readonly rid: string; readonly map: number; readonly size: number }[]
+  /** Prefix for this program's private variables (uninitialised and clobbered registers). */
+  readonly tag: string
+  fresh: number
+  /** The whole program (for bpf-to-bpf calls), once execution started. */
+  program?: readonly Decoded[]
+  /** States returning from the bpf-to-bpf call being executed, innermost last. */
+  readonly returns: FlowState[][]
+  /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */
+  unroll: number
+  /**
+   * Paths the encoding does not follow to the end (a loop past the unroll bound, or, when
+   * {@link ExecContext.lenient}, a construct outside the model): no answer is sound for an input
+   * that takes one of them.
+   */
+  readonly beyond: Beyond[]
+  /**
+   * Whether a construct outside the model ends its path (recorded in `beyond`) instead of
+   * failing the whole encoding: for whole programs, where `beyond` is checked before any answer.
+   */
+  lenient: boolean
+}
+
+/** How many back edges one path may take before the prover gives up on it. */
+export const MAX_UNROLL = 32
+
+/** A fresh private variable of this program (different in the other program). */
+export function privateVar(cx: ExecContext, what: string): BvTerm {
+  return bvVar(`${cx.tag}_${what}_${cx.fresh++}`, 64)
+}
+
+/** The packet's bounds before any adjustment: [0, packet length), no metadata. */
+export function initialBounds(layout: SharedLayout): PktBounds {
+  return { meta: bv(0, 64), data: bv(0, 64), end: layout.pktLen }
+}
