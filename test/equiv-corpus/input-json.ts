@@ -13,6 +13,7 @@ export interface InputJson {
   maps?: { key: string; value: string }[][]
   randoms?: number[]
   times?: number[]
+  calls?: { r0: string; data?: string; keep?: number[] }[]
   stackSeed?: number
 }
 
@@ -44,6 +45,12 @@ export function inputToJson(input: RunInput): InputJson {
     )
   if (input.randoms) out.randoms = [...input.randoms]
   if (input.times) out.times = [...input.times]
+  if (input.calls)
+    out.calls = input.calls.map((c) => ({
+      r0: c.r0.toString(),
+      ...(c.data ? { data: hex(c.data) } : {}),
+      ...(c.keep ? { keep: [...c.keep] } : {})
+    }))
   if (input.stackSeed !== undefined) out.stackSeed = input.stackSeed
   return out
 }
@@ -61,6 +68,15 @@ export function inputFromJson(j: InputJson): RunInput {
       : {}),
     ...(j.randoms !== undefined ? { randoms: j.randoms } : {}),
     ...(j.times !== undefined ? { times: j.times } : {}),
+    ...(j.calls !== undefined
+      ? {
+          calls: j.calls.map((c) => ({
+            r0: BigInt(c.r0),
+            ...(c.data !== undefined ? { data: unhex(c.data) } : {}),
+            ...(c.keep !== undefined ? { keep: c.keep } : {})
+          }))
+        }
+      : {}),
     ...(j.stackSeed !== undefined ? { stackSeed: j.stackSeed } : {})
   }
 }

@@ -12,6 +12,8 @@ import type { Machine } from './machine'
 import * as $map_store from './map-store'
 import * as $helpers_conformance from './helpers-conformance'
 import * as $helper_util from './helper-util'
+import * as $helper_protos from './helper-protos'
+import * as $helpers_opaque from './helpers-opaque'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -43,6 +45,8 @@ const { Region } = $machine
 const { MAP_CAPACITY_EXCEEDED, MapShape } = $map_store
 const { conformanceHelper } = $helpers_conformance
 const { fault, HelperStatus, ptrArg, setR0 } = $helper_util
+const { OPAQUE_HELPERS } = $helper_protos
+const { opaqueHelper } = $helpers_opaque
 
 export { HelperStatus } from './helper-util'
 
@@ -61,8 +65,7 @@ export function callHelper(m: Machine, id: number): number {
     case Helper.map_update_elem:
     case Helper.map_delete_elem:
       return mapHelper(m, id)
-    case Helper.ktime_get_ns:
-    case Helper.ktime_get_boot_ns: {
+    case Helper.ktime_get_ns: {
       const t = m.nextTime()
       R[0] = (t % 4294967296) | 0
       R[1] = Math.floor(t / 4294967296) | 0
@@ -116,8 +119,11 @@ export function callHelper(m: Machine, id: number): number {
       return xdpAdjustMeta(m)
     case Helper.xdp_adjust_tail:
       return xdpAdjustTail(m)
-    default:
+    default: {
+      const opaque = OPAQUE_HELPERS.get(id)
+      if (opaque !== undefined) return opaqueHelper(m, opaque)
       return fault(m, `unsupported helper ${id} (${helperName(id)})`)
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * @fileoverview Turns a solver model of an equivalence query into a concrete interpreter input:
  * packet and context bytes, initial map entries, and the random/time sequences.
  */
-import type { MapEntryInput, RunInput } from '../interp/types'
+import type { HelperResponse, MapEntryInput, RunInput } from '../interp/types'
 import type { Term, TermValue } from './term'
 import type { EncodeModel, SharedLayout } from './enc-state'
 
@@ -140,6 +140,23 @@ function sequence(env: Map<string, TermValue>, name: string, mask: bigint): numb
   return out
 }
 
+/** The model's answers to calls of helpers outside the model, by call position. */
+function helperAnswers(q: WithLayout, env: Map<string, TermValue>): HelperResponse[] {
+  return q.layout.inputs.answersUsed().map((a) => {
+    const value = (t: Term): TermValue => evalTerm(t, completeEnv(env, [t]))
+    const sizes = a.sizes()
+    const data = new Uint8Array(sizes.data)
+    for (let i = 0; i < sizes.data; i++) data[i] = Number(value(a.byte(i)) as bigint)
+    const keep: number[] = []
+    for (let i = 0; i < sizes.kept; i++) if (value(a.keep(i)) === true) keep.push(i)
+    return {
+      r0: value(a.r0) as bigint,
+      ...(sizes.data > 0 ? { data } : {}),
+      ...(keep.length > 0 ? { keep } : {})
+    }
+  })
+}
+
 /** The interpreter input a satisfying `model` of query `q` describes. */
 export function counterexampleInput(
   q: WithLayout,
@@ -163,6 +180,7 @@ export function counterexampleInput(
     cpu?: number
     pidTgid?: bigint
     uidGid?: bigint
+    calls?: HelperResponse[]
   } = {}
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
@@ -209,6 +227,8 @@ export function counterexampleInput(
     Number((env.get(ringUsedName(i)) as bigint | undefined) ?? 0n)
   )
   if (rings.some((u) => u !== 0)) input.ringUsed = rings
+  const calls = helperAnswers(q, env)
+  if (calls.length > 0) input.calls = calls
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times

@@ -25,6 +25,8 @@ export interface ProgramEncoding {
   readonly beyond: readonly Beyond[]
   readonly exits: readonly ExitPoint[]
   readonly effects: readonly EffectPoint[]
+  /** Calls of helpers outside the model (see {@link ExecContext.calls}). */
+  readonly calls: readonly EffectPoint[]
   readonly mem: SymMemory
   readonly maps: SymMaps
 }
@@ -39,6 +41,8 @@ export interface FlowState {
   /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
   readonly nrand: BvTerm
   readonly ntime: BvTerm
+  /** How many calls of helpers outside the model ran so far (16 bits): the next answer's position. */
+  readonly ncall: BvTerm
   /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
   readonly depth: number
 }
@@ -51,6 +55,11 @@ export interface ExecContext {
   readonly maps: SymMaps
   readonly exits: ExitPoint[]
   readonly effects: EffectPoint[]
+  /**
+   * Calls of helpers outside the model, in program order: helper, argument values, bytes read and
+   * the number of effects before them (both programs must make the same ones).
+   */
+  readonly calls: EffectPoint[]
   /** Ring buffer records reserved so far: region id, ring buffer map, size. */
   readonly reservations: { readonly rid: string; readonly map: number; readonly size: number }[]
   /** Prefix for this program's private variables (uninitialised and clobbered registers). */

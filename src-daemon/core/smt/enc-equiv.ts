@@ -52,6 +52,12 @@ export interface EquivalenceQuery {
   readonly beyond: readonly Beyond[]
   /** The input constraints alone (layout and shared-input consistency). */
   readonly base: readonly BoolTerm[]
+  /**
+   * The programs can make different calls of helpers outside the model (another helper,
+   * argument, byte read, order or place among the effects): when this can hold, the answers the
+   * environment gives them are not comparable and no answer is sound.
+   */
+  readonly callsDiffer: BoolTerm
   readonly a: ProgramEncoding
   readonly b: ProgramEncoding
 }
@@ -264,10 +270,11 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
     const differ = or(...differences.map((d) => d.cond))
     const base = [...constraints(), ...layout.inputs.constraints()]
     const beyond = [...ea.beyond, ...eb.beyond]
+    const callsDiffer = effectsDiffer(ea.calls, eb.calls)
     const assertions = [...base, differ]
     return {
       kind: 'query',
-      query: { assertions, differences, layout, beyond, base, a: ea, b: eb }
+      query: { assertions, differences, layout, beyond, base, callsDiffer, a: ea, b: eb }
     }
   } catch (e) {
     if (e instanceof Unsupported) return { kind: 'unsupported', reason: e.message }

@@ -68,6 +68,7 @@ export function merge(ins: readonly FlowState[]): FlowState {
     rings: (ins[0] as FlowState).rings.map((_, i) => counter((s) => s.rings[i] as BvTerm)),
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
+    ncall: counter((s) => s.ncall),
     depth: (ins[0] as FlowState).depth
   }
 }
@@ -83,7 +84,16 @@ function entryState(cx: ExecContext): FlowState {
   regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
   const pkt = initialBounds(cx.layout)
   const rings = initialRings(cx.model)
-  return { pc: TRUE, regs, pkt, rings, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
+  return {
+    pc: TRUE,
+    regs,
+    pkt,
+    rings,
+    nrand: bv(0, 8),
+    ntime: bv(0, 8),
+    ncall: bv(0, 16),
+    depth: 0
+  }
 }
 
 /** Pointer arithmetic and ALU for one instruction. */
@@ -136,6 +146,7 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     maps: new SymMaps(model.maps, layout.inputs, mem),
     exits: [],
     effects: [],
+    calls: [],
     reservations: [],
     tag,
     fresh: 0,
@@ -155,6 +166,7 @@ export function forkContext(cx: ExecContext, tag: string): ExecContext {
     maps: cx.maps.clone(mem),
     exits: [...cx.exits],
     effects: [...cx.effects],
+    calls: [...cx.calls],
     reservations: [...cx.reservations],
     tag
   }
@@ -251,6 +263,7 @@ export function encodeExecution(
     beyond: cx.beyond,
     exits: cx.exits,
     effects: cx.effects,
+    calls: cx.calls,
     mem: cx.mem,
     maps: cx.maps
   }

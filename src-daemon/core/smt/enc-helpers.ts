@@ -1,10 +1,10 @@
 /**
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
- * messages as observable effects. Each mirrors the
- * interpreter's helper of the same id; XDP packet resizing (enc-packet), ring buffers
- * (enc-ringbuf) and socket-buffer copies and checksums (enc-skb); r1-r5 are clobbered after
- * every call.
+ * messages as observable effects. Each mirrors the interpreter's helper of the same id; XDP
+ * packet resizing (enc-packet), ring buffers (enc-ringbuf), socket-buffer copies and checksums
+ * (enc-skb) and helpers outside the model as the environment's answers (enc-opaque); r1-r5 are
+ * clobbered after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
@@ -17,6 +17,8 @@ import { Errno } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
+import { callOpaque } from './enc-opaque'
+import { OPAQUE_HELPERS } from '../interp/helper-protos'
 import { add, and, bv, bvAnd, bvVar, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
 
 /** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
@@ -86,7 +88,6 @@ export function callHelper(
       break
     }
     case 5:
-    case 125:
       r0 = { v: nextInSequence(cx, 'time', st.ntime, 64) }
       next = { ...next, ntime: add(st.ntime, bv(1, 8)) }
       break
@@ -138,9 +139,17 @@ export function callHelper(
       next = { ...next, pkt: moved.pkt }
       break
     }
-    default:
+    default: {
+      const opaque = OPAQUE_HELPERS.get(id)
+      if (opaque !== undefined) {
+        const called = callOpaque(cx, next, regs, opaque)
+        r0 = called.r0
+        next = called.next
+        break
+      }
       if (!isSkbHelper(id)) throw new Unsupported(`helper ${id} is not modelled by the prover`)
       r0 = { v: callSkbHelper(cx, st, regs, id) }
+    }
   }
   const out = [...regs]
   out[0] = r0

@@ -2,7 +2,8 @@
  * @fileoverview The symbolic inputs both programs of an equivalence query share: initial bytes of
  * every memory region, initial map presence, random and time sequences. Reads at constant places
  * become named variables (the same name in both programs); reads at symbolic places get fresh
- * variables tied together by consistency constraints (equal place → equal value).
+ * variables tied together by consistency constraints (equal place → equal value); answers to
+ * calls of helpers outside the model by call position.
  */
 import type { BoolTerm, BvTerm } from './term'
 import { and, boolVar, bv, bvVar, eq, FALSE, iff, implies, ite, TRUE, ult } from './terms'
@@ -31,6 +32,40 @@ function placeKey(place: readonly BvTerm[]): string | undefined {
   return key
 }
 
+/**
+ * The environment's answer to one call of a helper outside the model: a raw 64-bit result and, per
+ * byte of the output buffer, a value and whether the helper leaves that byte alone.
+ */
+export class Answer {
+  /** The raw result (the helper's range is applied where it is used). */
+  readonly r0: BvTerm
+  private readonly data: BvTerm[] = []
+  private readonly kept: BoolTerm[] = []
+
+  constructor(readonly position: number) {
+    this.r0 = bvVar(`call${position}_r0`, 64)
+  }
+
+  /** The value written to byte `i` of the output buffer. */
+  byte(i: number): BvTerm {
+    while (this.data.length <= i)
+      this.data.push(bvVar(`call${this.position}_d${this.data.length}`, 8))
+    return this.data[i] as BvTerm
+  }
+
+  /** Whether the helper leaves byte `i` of an in/out buffer as it was. */
+  keep(i: number): BoolTerm {
+    while (this.kept.length <= i)
+      this.kept.push(boolVar(`call${this.position}_k${this.kept.length}`))
+    return this.kept[i] as BoolTerm
+  }
+
+  /** How many data bytes and kept flags have been used. */
+  sizes(): { readonly data: number; readonly kept: number } {
+    return { data: this.data.length, kept: this.kept.length }
+  }
+}
+
 /** Shared initial state of one query; both programs read their inputs from the same instance. */
 export class SharedInputs {
   private readonly bytes = new Map<string, RegionReads<BvTerm>>()
@@ -39,6 +74,9 @@ export class SharedInputs {
 
   /** Sequences of helper results (get_prandom_u32, ktime_get_ns) by position. */
   readonly sequences = new Map<string, BvTerm[]>()
+
+  /** Answers to calls of helpers outside the model, by call position (see enc-opaque). */
+  private readonly answers: Answer[] = []
 
   private region<T>(table: Map<string, RegionReads<T>>, rid: string): RegionReads<T> {
     let r = table.get(rid)
@@ -101,6 +139,20 @@ export class SharedInputs {
     for (let i = bound - 2; i >= 0; i--)
       out = ite(eq(index, bv(i, index.width)), seq[i] as BvTerm, out)
     return out
+  }
+
+  /** The answer to the call at position `p` (created on first use). */
+  answer(p: number): Answer {
+    while (this.answers.length <= p) {
+      const q = this.answers.length
+      this.answers.push(new Answer(q))
+    }
+    return this.answers[p] as Answer
+  }
+
+  /** The answers used so far, by position (for counterexample extraction). */
+  answersUsed(): readonly Answer[] {
+    return this.answers
   }
 
   /** Consistency constraints: reads of the same place give the same value. */
