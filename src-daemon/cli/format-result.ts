@@ -60,7 +60,11 @@ export function describeInput(input: RunInput): string {
     const data = c.data !== undefined && c.data.length > 0 ? `, writes ${hexBrief(c.data)}` : ''
     const keep =
       c.keep !== undefined && c.keep.length > 0 ? `, keeps bytes ${c.keep.join(' ')}` : ''
-    lines.push(`  helper call ${i + 1} answers r0 = ${BigInt.asIntN(64, c.r0)}${data}${keep}`)
+    const evict =
+      c.evict !== undefined && c.evict.length > 0 ? `, evicts ${c.evict.map(hex).join(' ')}` : ''
+    lines.push(
+      `  helper call ${i + 1} answers r0 = ${BigInt.asIntN(64, c.r0)}${data}${keep}${evict}`
+    )
   })
   return lines.join('\n')
 }

@@ -16,7 +16,7 @@
  *   stack=N                                seed of the uninitialised stack bytes
  * or `@FILE.json`: `{"packet": "HEX", "ctx": "HEX" | {"field": N}, "mem": "HEX", "r1": "N",
  * "maps": {"M": [["KEYHEX", "VALUEHEX"], ...]}, "randoms": [N], "times": [N], "stack": N,
- * "calls": [{"r0": "N", "data": "HEX", "keep": [N]}]}`.
+ * "calls": [{"r0": "N", "data": "HEX", "keep": [N], "evict": ["KEYHEX"]}]}`.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import type { HelperResponse, MapDef, MapEntryInput, RunInput } from '../core/interp/types'
@@ -183,10 +183,16 @@ function parseCalls(v: unknown, file: string): HelperResponse[] {
     const keep = o.keep
     if (keep !== undefined && (!Array.isArray(keep) || !keep.every((k) => Number.isInteger(k))))
       throw bad(`calls[${i}].keep must be an array of byte offsets`, file)
+    const evict = o.evict
+    if (evict !== undefined && !Array.isArray(evict))
+      throw bad(`calls[${i}].evict must be an array of hex keys`, file)
     return {
       r0: BigInt.asUintN(64, parseBig(String(o.r0 ?? '0'), `calls[${i}].r0`)),
       ...(o.data !== undefined ? { data: asHexField(o.data, `calls[${i}].data`, file) } : {}),
-      ...(keep !== undefined ? { keep: keep as number[] } : {})
+      ...(keep !== undefined ? { keep: keep as number[] } : {}),
+      ...(evict !== undefined
+        ? { evict: evict.map((k, j) => asHexField(k, `calls[${i}].evict[${j}]`, file)) }
+        : {})
     }
   })
 }

@@ -13,7 +13,7 @@ export interface InputJson {
   maps?: { key: string; value: string }[][]
   randoms?: number[]
   times?: number[]
-  calls?: { r0: string; data?: string; keep?: number[] }[]
+  calls?: { r0: string; data?: string; keep?: number[]; evict?: string[] }[]
   stackSeed?: number
 }
 
@@ -49,7 +49,8 @@ export function inputToJson(input: RunInput): InputJson {
     out.calls = input.calls.map((c) => ({
       r0: c.r0.toString(),
       ...(c.data ? { data: hex(c.data) } : {}),
-      ...(c.keep ? { keep: [...c.keep] } : {})
+      ...(c.keep ? { keep: [...c.keep] } : {}),
+      ...(c.evict ? { evict: c.evict.map(hex) } : {})
     }))
   if (input.stackSeed !== undefined) out.stackSeed = input.stackSeed
   return out
@@ -73,7 +74,8 @@ export function inputFromJson(j: InputJson): RunInput {
           calls: j.calls.map((c) => ({
             r0: BigInt(c.r0),
             ...(c.data !== undefined ? { data: unhex(c.data) } : {}),
-            ...(c.keep !== undefined ? { keep: c.keep } : {})
+            ...(c.keep !== undefined ? { keep: c.keep } : {}),
+            ...(c.evict !== undefined ? { evict: c.evict.map(unhex) } : {})
           }))
         }
       : {}),

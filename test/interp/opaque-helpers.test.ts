@@ -142,3 +142,30 @@ describe('helpers outside the model', () => {
     )
   })
 })
+
+describe('LRU map operations', () => {
+  const LRU: MapDef = { type: 9, keySize: 4, valueSize: 8, maxEntries: 8 }
+  const update = (key: number): string =>
+    `r1 = ${key}\n*(u32 *)(r10 - 4) = r1\nr1 = 7\n*(u64 *)(r10 - 16) = r1\nr2 = r10\nr2 += -4
+     r3 = r10\nr3 += -16\nld_pseudo r1, 1, 0\nr4 = 0\ncall 2\n`
+  const prog = llvm(`${update(1)}r6 = r0\n${update(2)}r0 += r6\nexit`)
+  const key = (k: number): Uint8Array => Uint8Array.from([k, 0, 0, 0])
+
+  it('are recorded calls, and updates evict what the answer names', () => {
+    const r = exited(
+      run(prog, { calls: [{ r0: 0n }, { r0: 0n, evict: [key(1)] }] }, 'tracepoint', [LRU])
+    )
+    expect(r.r0).toBe(0n)
+    expect(r.maps[0]!.entries.map((e) => e.key[0])).toEqual([2])
+    expect(r.outputs).toEqual([
+      { kind: 'helper_call', id: 2, args: [0n], data: key(1) },
+      { kind: 'helper_call', id: 2, args: [0n], data: key(2) }
+    ])
+  })
+
+  it('fail with -ENOMEM when the answer says so', () => {
+    const r = exited(run(prog, { calls: [{ r0: BigInt.asUintN(64, -12n) }] }, 'tracepoint', [LRU]))
+    expect(BigInt.asIntN(64, r.r0)).toBe(-12n)
+    expect(r.maps[0]!.entries.map((e) => e.key[0])).toEqual([2])
+  })
+})

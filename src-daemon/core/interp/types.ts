@@ -76,8 +76,8 @@ export interface RunInput {
   readonly times?: readonly number[]
   /**
    * The environment's answers to calls of helpers outside the model (probe_read, get_stackid,
-   * ...; see helper-protos.ts), in call order; a missing answer is r0 = 0 (1 for the string
-   * helpers) with zero bytes.
+   * ...; see helper-protos.ts) and to operations on LRU maps, in call order; a missing answer is
+   * r0 = 0 (1 for the string helpers) with zero bytes and no eviction.
    */
   readonly calls?: readonly HelperResponse[]
   /**
@@ -99,6 +99,11 @@ export interface HelperResponse {
   readonly data?: Uint8Array
   /** For a buffer the helper may rewrite in part: the byte offsets it leaves as they were. */
   readonly keep?: readonly number[]
+  /**
+   * For an update of an LRU map: the keys the kernel evicts first (any entries, even the one
+   * updated); and a result of -ENOMEM (-12) means the update finds no free node and fails.
+   */
+  readonly evict?: readonly Uint8Array[]
 }
 
 /** An observable effect other than r0, packet and maps, in program order. */

@@ -100,7 +100,12 @@ function mapEntries(rng: Rng, m: MapDef, dense: boolean): MapEntryInput[] | unde
   const out: MapEntryInput[] = []
   const seen = new Set<string>()
   for (let k = 0; k < n; k++) {
-    const key = m.type === 2 || m.type === 6 ? indexKey(m, k) : mapKey(rng, m, k)
+    const key =
+      m.type === 2 || m.type === 6
+        ? indexKey(m, k)
+        : m.type === MapType.LPM_TRIE
+          ? lpmKey(rng, m)
+          : mapKey(rng, m, k)
     const id = key.join(',')
     if (seen.has(id)) continue
     seen.add(id)
@@ -108,6 +113,15 @@ function mapEntries(rng: Rng, m: MapDef, dense: boolean): MapEntryInput[] | unde
     out.push({ key, value })
   }
   return out
+}
+
+/** An LPM trie key: a prefix length up to the data's bits (often a short one), random data. */
+function lpmKey(rng: Rng, m: MapDef): Uint8Array {
+  const key = randomBytes(rng, m.keySize)
+  const bits = Math.max(0, (m.keySize - 4) * 8)
+  const prefix = rng.int(2) === 0 ? rng.int(bits + 1) : Math.min(bits, 8 * (1 + rng.int(4)))
+  key.set([prefix & 0xff, prefix >> 8, 0, 0])
+  return key
 }
 
 /** Key bytes of array index `k` (4-byte little-endian). */
@@ -255,7 +269,8 @@ export function runInputToJson(input: RunInput): JsonValue {
     o.calls = input.calls.map((c) => ({
       r0: c.r0.toString(),
       ...(c.data !== undefined ? { data: hex(c.data) } : {}),
-      ...(c.keep !== undefined ? { keep: [...c.keep] } : {})
+      ...(c.keep !== undefined ? { keep: [...c.keep] } : {}),
+      ...(c.evict !== undefined ? { evict: c.evict.map(hex) } : {})
     }))
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
@@ -273,10 +288,14 @@ function helperResponsesFromJson(list: readonly JsonValue[]): HelperResponse[] |
     const data = r.data === undefined ? undefined : unhex(r.data)
     if (r.data !== undefined && data === undefined) return undefined
     if (r.keep !== undefined && !isNumArray(r.keep)) return undefined
+    const evict = Array.isArray(r.evict) ? r.evict.map(unhex) : undefined
+    if (r.evict !== undefined && (evict === undefined || evict.some((k) => k === undefined)))
+      return undefined
     out.push({
       r0: BigInt(r.r0),
       ...(data !== undefined ? { data } : {}),
-      ...(r.keep !== undefined ? { keep: r.keep as number[] } : {})
+      ...(r.keep !== undefined ? { keep: r.keep as number[] } : {}),
+      ...(evict !== undefined ? { evict: evict as Uint8Array[] } : {})
     })
   }
   return out

@@ -67,6 +67,8 @@ export interface ExecContext {
   fresh: number
   /** The whole program (for bpf-to-bpf calls), once execution started. */
   program?: readonly Decoded[]
+  /** Registers live before each instruction of `program`, by slot (computed on first use). */
+  liveIn?: ReadonlyMap<number, number>
   /** States returning from the bpf-to-bpf call being executed, innermost last. */
   readonly returns: FlowState[][]
   /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */

@@ -25,6 +25,7 @@ import {
 } from './enc-context'
 import type { EncodeModel, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
+import { liveness } from './liveness'
 import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
 
 function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
@@ -94,6 +95,42 @@ function entryState(cx: ExecContext): FlowState {
     ncall: bv(0, 16),
     depth: 0
   }
+}
+
+/** How many separately followed states may reach one instruction before they are merged. */
+const MAX_SPLIT = 4
+
+/**
+ * Joins the states reaching instruction `slot`. States whose live registers point into the same
+ * regions merge into one; states that differ there (a register holding a pointer into one map on
+ * one path and into another map, or a number, on another) are followed separately, so that loads
+ * and stores through that register keep knowing where they go. Past {@link MAX_SPLIT} groups,
+ * everything merges (such registers then lose their provenance).
+ */
+function join(cx: ExecContext, slot: number, states: readonly FlowState[]): FlowState[] {
+  if (states.length <= 1) return [...states]
+  const live = liveInAt(cx, slot)
+  const groups = new Map<string, FlowState[]>()
+  for (const st of states) {
+    let key = ''
+    for (let r = 0; r <= 10; r++)
+      if ((live & (1 << r)) !== 0) key += `${(st.regs[r] as SymVal).ptr?.rid ?? '-'},`
+    const g = groups.get(key)
+    if (g === undefined) groups.set(key, [st])
+    else g.push(st)
+  }
+  if (groups.size === 1 || groups.size > MAX_SPLIT) return [merge(states)]
+  return [...groups.values()].map(merge)
+}
+
+/** Registers live before the instruction at `slot` of the whole program (all when unknown). */
+function liveInAt(cx: ExecContext, slot: number): number {
+  if (cx.liveIn === undefined) {
+    const insns = cx.program ?? []
+    const { liveIn } = liveness({ insns: [...insns], slotCount: 0 })
+    cx.liveIn = new Map(insns.map((d, k) => [d.index, liveIn[k] as number]))
+  }
+  return cx.liveIn.get(slot) ?? 0x7ff
 }
 
 /** Pointer arithmetic and ALU for one instruction. */
@@ -198,25 +235,25 @@ export function runInstructions(
     if (list === undefined) pending.set(slot, [st])
     else list.push(st)
   }
-  let cur: FlowState | undefined = start ?? entryState(cx)
+  let cur: FlowState[] = [start ?? entryState(cx)]
   for (const d of insns) {
     at = d.index
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
-    if (cur !== undefined) incoming.push(cur)
+    incoming.push(...cur)
     if (d.index === stopAt) {
       // States already jumping past the stop, by target (for windows left by a jump).
       if (beyond !== undefined) for (const [slot, list] of pending) beyond.set(slot, list)
       return incoming.length === 0 ? undefined : merge(incoming)
     }
-    if (incoming.length === 0) {
-      cur = undefined
-      continue
+    cur = []
+    for (const st of join(cx, d.index, incoming)) {
+      const next = cx.lenient ? stepOrStop(cx, d, st, push) : step(cx, d, st, push)
+      if (next !== undefined) cur.push(next)
     }
-    cur = cx.lenient ? stepOrStop(cx, d, merge(incoming), push) : step(cx, d, merge(incoming), push)
   }
   if (stopAt !== undefined) throw new Unsupported(`no instruction at slot ${stopAt}`)
-  if (cur !== undefined || pending.size > 0)
+  if (cur.length > 0 || pending.size > 0)
     throw new Unsupported('control falls off the end of the program')
   return undefined
 }

@@ -37,7 +37,7 @@ function constSize(v: SymVal, h: OpaqueHelper): number {
 }
 
 /** `f(p)` at the symbolic position `index` (16 bits), for positions 0..bound-1. */
-function atPosition<T extends BvTerm | BoolTerm>(
+export function atPosition<T extends BvTerm | BoolTerm>(
   index: BvTerm,
   bound: number,
   f: (p: number) => T
@@ -145,8 +145,7 @@ export function callOpaque(
     }
   }
   args.push(...reads, effectsBefore(cx))
-  cx.calls.push({ cond: st.pc, kind: `helper${h.id}`, args })
-  const bound = cx.calls.length
+  const { bound } = recordCall(cx, st, h.id, args)
   const answer = (f: (a: Answer) => BvTerm): BvTerm =>
     atPosition(st.ncall, bound, (p) => f(cx.layout.inputs.answer(p)))
   const r0 = resultOf(
@@ -177,6 +176,20 @@ export function callOpaque(
     cx.mem.write(p.rid, st.pc, placeAt(p, 0), outSize, joinBytes(bytes))
   }
   return { r0: { v: r0 }, next: { ...st, ncall: add(st.ncall, bv(1, 16)) } }
+}
+
+/**
+ * Records a call of helper `id` with `args` on the path of `st`; its answer is the one at position
+ * `st.ncall`, which lies below the returned bound (the calls recorded so far).
+ */
+export function recordCall(
+  cx: ExecContext,
+  st: FlowState,
+  id: number,
+  args: readonly BvTerm[]
+): { bound: number; next: FlowState } {
+  cx.calls.push({ cond: st.pc, kind: `helper${id}`, args })
+  return { bound: cx.calls.length, next: { ...st, ncall: add(st.ncall, bv(1, 16)) } }
 }
 
 /**
