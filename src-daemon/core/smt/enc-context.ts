@@ -14,6 +14,7 @@ import type {
   EncodeModel,
   ExitPoint,
   PktBounds,
+  Ptr,
   SharedLayout,
   SymVal
 } from './enc-state'
@@ -45,6 +46,40 @@ export interface FlowState {
   readonly ncall: BvTerm
   /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
   readonly depth: number
+  /**
+   * Pointers spilled to the stack on this path, by `region@offset` of their 8 bytes: an 8-byte
+   * load there gives the pointer back (the verifier's rule); any other write over them forgets it.
+   */
+  readonly spills: ReadonlyMap<string, Ptr>
+}
+
+/** The key of a spill slot. */
+export function spillKey(rid: string, off: bigint): string {
+  return `${rid}@${BigInt.asIntN(64, off)}`
+}
+
+/**
+ * `spills` without the slots that bytes [lo, lo + size) of `rid` overlap (every slot of `rid`
+ * when the offset is not a constant).
+ */
+export function forgetSpills(
+  spills: ReadonlyMap<string, Ptr>,
+  rid: string,
+  at: BvTerm,
+  size: number
+): ReadonlyMap<string, Ptr> {
+  if (spills.size === 0) return spills
+  const lo = at.op === 'bvconst' ? BigInt.asIntN(64, at.value) : undefined
+  let out: Map<string, Ptr> | undefined
+  for (const key of spills.keys()) {
+    const sep = key.lastIndexOf('@')
+    if (key.slice(0, sep) !== rid) continue
+    const start = BigInt(key.slice(sep + 1))
+    if (lo !== undefined && (start + 8n <= lo || start >= lo + BigInt(size))) continue
+    out ??= new Map(spills)
+    out.delete(key)
+  }
+  return out ?? spills
 }
 
 /** Everything one program's encoding accumulates. */

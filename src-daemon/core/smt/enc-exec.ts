@@ -16,6 +16,7 @@ import { SymMemory } from './enc-memory'
 import { SymMaps } from './enc-maps'
 import { initialRings } from './enc-ringbuf'
 import {
+  forgetSpills,
   initialBounds,
   MAX_UNROLL,
   privateVar,
@@ -23,7 +24,7 @@ import {
   type FlowState,
   type ProgramEncoding
 } from './enc-context'
-import type { EncodeModel, SharedLayout, SymVal } from './enc-state'
+import type { EncodeModel, Ptr, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { liveness } from './liveness'
 import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
@@ -44,6 +45,21 @@ function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
     }
   }
   return ptr === undefined ? { v } : { v, ptr }
+}
+
+/** The spill slots every state in `ins` holds a pointer of one region in, merged like registers. */
+function mergeSpills(ins: readonly FlowState[]): ReadonlyMap<string, Ptr> {
+  const first = ins[0] as FlowState
+  const out = new Map<string, Ptr>()
+  for (const [key, ptr] of first.spills) {
+    const all = ins.map((s) => s.spills.get(key))
+    if (all.some((p) => p === undefined || p.rid !== ptr.rid)) continue
+    const merged = mergeVals(
+      ins.map((s, i) => ({ pc: s.pc, val: { v: bv(0, 64), ptr: all[i] as Ptr } }))
+    ).ptr
+    if (merged !== undefined) out.set(key, merged)
+  }
+  return out
 }
 
 /** Joins the states reaching one instruction. */
@@ -70,7 +86,8 @@ export function merge(ins: readonly FlowState[]): FlowState {
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
     ncall: counter((s) => s.ncall),
-    depth: (ins[0] as FlowState).depth
+    depth: (ins[0] as FlowState).depth,
+    spills: mergeSpills(ins)
   }
 }
 
@@ -93,7 +110,8 @@ function entryState(cx: ExecContext): FlowState {
     nrand: bv(0, 8),
     ntime: bv(0, 8),
     ncall: bv(0, 16),
-    depth: 0
+    depth: 0,
+    spills: new Map()
   }
 }
 
@@ -115,6 +133,7 @@ function join(cx: ExecContext, slot: number, states: readonly FlowState[]): Flow
     let key = ''
     for (let r = 0; r <= 10; r++)
       if ((live & (1 << r)) !== 0) key += `${(st.regs[r] as SymVal).ptr?.rid ?? '-'},`
+    for (const [slot, p] of st.spills) key += `${slot}=${p.rid},`
     const g = groups.get(key)
     if (g === undefined) groups.set(key, [st])
     else g.push(st)
@@ -220,7 +239,8 @@ export function runInstructions(
   insns: readonly Decoded[],
   stopAt?: number,
   start?: FlowState,
-  beyond?: Map<number, FlowState[]>
+  beyond?: Map<number, FlowState[]>,
+  body: readonly Decoded[] = insns
 ): FlowState | undefined {
   cx.program ??= insns
   const pending = new Map<number, FlowState[]>()
@@ -228,7 +248,7 @@ export function runInstructions(
   const push = (slot: number, st: FlowState): void => {
     if (st.pc === FALSE) return
     if (slot <= at) {
-      backEdge(cx, insns, slot, st, stopAt)
+      backEdge(cx, body, slot, st, stopAt)
       return
     }
     const list = pending.get(slot)
@@ -259,14 +279,14 @@ export function runInstructions(
 }
 
 /**
- * A taken back edge (a loop): the path is unrolled by running the rest of the current
- * instruction list again from the jump target with this state. Paths that take more than
+ * A taken back edge (a loop, or a jump to a block the compiler placed earlier): the path is
+ * unrolled by running the function body again from the jump target with this state. Paths that take more than
  * {@link MAX_UNROLL} back edges are recorded as beyond the encoding instead, so that no answer that
  * depends on them is given.
  */
 function backEdge(
   cx: ExecContext,
-  insns: readonly Decoded[],
+  body: readonly Decoded[],
   slot: number,
   st: FlowState,
   stopAt: number | undefined
@@ -276,11 +296,11 @@ function backEdge(
     cx.beyond.push({ cond: st.pc, reason: `a loop may run more than ${MAX_UNROLL} iterations` })
     return
   }
-  const from = insns.findIndex((x) => x.index === slot)
+  const from = body.findIndex((x) => x.index === slot)
   if (from < 0) throw new Unsupported(`back edge to slot ${slot} outside the function`)
   cx.unroll++
   try {
-    runInstructions(cx, insns.slice(from), undefined, st)
+    runInstructions(cx, body.slice(from), undefined, st, undefined, body)
   } finally {
     cx.unroll--
   }
@@ -351,12 +371,13 @@ function step(
     case 'stx': {
       const val: SymVal =
         s.kind === 'st' ? { v: immOperand(d.insn.imm) } : (regs[d.insn.src] as SymVal)
-      storeTo(cx, st, regs[d.insn.dst] as SymVal, d.insn.off, s.bytes, val)
-      return { ...st, regs }
+      const spills = storeTo(cx, st, regs[d.insn.dst] as SymVal, d.insn.off, s.bytes, val)
+      return { ...st, regs, spills }
     }
-    case 'atomic':
-      atomicOp(cx, st, regs, d, s)
-      return { ...st, regs }
+    case 'atomic': {
+      const spills = atomicOp(cx, st, regs, d, s)
+      return { ...st, regs, spills }
+    }
     case 'ldabs':
     case 'ldind':
       return ldPacket(cx, st, regs, d, s)
@@ -373,7 +394,7 @@ function step(
     case 'call':
       if (s.target === 'local') return callLocal(cx, d, { ...st, regs })
       if (s.target !== 'helper') throw new Unsupported(`${s.target} calls are not modelled`)
-      return callHelper(cx, st, regs, d.insn.imm)
+      return helperCall(cx, st, regs, d.insn.imm)
     case 'exit':
       if (st.depth > 0) cx.returns[cx.returns.length - 1]?.push({ ...st, regs })
       else
@@ -388,6 +409,25 @@ function step(
     default:
       return assertNever(s)
   }
+}
+
+/** A helper call; spilled pointers whose bytes the helper wrote are forgotten. */
+function helperCall(
+  cx: ExecContext,
+  st: FlowState,
+  regs: SymVal[],
+  id: number
+): FlowState | undefined {
+  const mark = cx.mem.mark()
+  const next = callHelper(cx, st, regs, id)
+  if (next === undefined || next.spills.size === 0) return next
+  let spills = next.spills
+  for (const rid of cx.mem.regions()) {
+    if (!rid.startsWith('stack')) continue
+    for (const place of cx.mem.placesSince(mark, rid))
+      spills = forgetSpills(spills, rid, place[place.length - 1] as BvTerm, 1)
+  }
+  return { ...next, spills }
 }
 
 /** Largest bpf-to-bpf call depth the prover inlines (the kernel allows 8 frames). */
@@ -413,8 +453,15 @@ function callLocal(cx: ExecContext, d: Decoded, st: FlowState): FlowState | unde
   const frame = `stack${st.depth + 1}`
   const regs = [...st.regs]
   regs[10] = { v: cx.layout.base(frame), ptr: { rid: frame, off: bv(0, 64) } }
+  // The callee's frame is new: nothing spilled there by an earlier call is known to be there.
+  const spills = forgetSpills(st.spills, frame, bvVar('any_offset', 64), 8)
   cx.returns.push([])
-  runInstructions(cx, all.slice(from, to), undefined, { ...st, regs, depth: st.depth + 1 })
+  runInstructions(cx, all.slice(from, to), undefined, {
+    ...st,
+    regs,
+    spills,
+    depth: st.depth + 1
+  })
   const back = cx.returns.pop() ?? []
   if (back.length === 0) return undefined
   const joined = merge(back)

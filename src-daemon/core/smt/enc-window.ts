@@ -58,7 +58,8 @@ function abstractState(cx: ExecContext, st: FlowState): FlowState {
     nrand: bvVar('W_nrand', 8),
     ntime: bvVar('W_ntime', 8),
     ncall: bvVar('W_ncall', 16),
-    depth: 0
+    depth: 0,
+    spills: new Map()
   }
 }
 
