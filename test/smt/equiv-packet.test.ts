@@ -392,7 +392,7 @@ describe('constructs outside the model on paths no input takes', () => {
       r3 = *(u32 *)(r1 + 4)
       r3 -= r2
       if r3 <= ${over} goto out
-      call 16
+      call 20
     out:
       r0 = 2
       exit`)
@@ -407,7 +407,7 @@ describe('constructs outside the model on paths no input takes', () => {
     const r = await checkEquivalence(guardedCall(40), nothing(), model, z3(), OPTS)
     expect(r).toEqual({
       kind: 'unknown',
-      reason: 'unsupported: slot 4 (call 16): helper 16 is not modelled by the prover'
+      reason: 'unsupported: slot 4 (call 20): helper 20 is not modelled by the prover'
     })
   })
 })
