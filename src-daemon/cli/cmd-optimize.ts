@@ -13,10 +13,10 @@ import { Z3Instance } from '../engine/z3/z3-instance'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
-import { loadInput, selectPrograms } from './load'
+import { loadInput, selectPrograms } from '../engine/program/load'
 import { kernelVerify } from './optimize-kernel'
-import { defaultOutPath, outputBytes } from './optimize-output'
-import { runnable } from './program-model'
+import { defaultOutPath, outputBytes } from '../engine/program/output'
+import { runnable } from '../engine/program/program-model'
 
 function progressLine(p: SearchProgress): string {
   return (
