@@ -19,6 +19,8 @@ export const API_ERRORS = {
   JOB_STATE: 409,
   /** A search option is unknown, mistyped or out of range. */
   CONFIG_INVALID: 400,
+  /** The candidate is not proven equal and accepted: it cannot be exported. */
+  NOT_SOUND: 409,
   /** The store cannot be written (disk full, read-only) or is damaged. */
   STORE_UNAVAILABLE: 503,
   /** The daemon is shutting down. */
