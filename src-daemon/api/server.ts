@@ -101,7 +101,23 @@ export async function buildServer(
     keepAliveTimeout: 5_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    logger: false
+    logger: false,
+    // Requests Node's HTTP parser rejects (bad headers, too long, slow) get the API's error shape.
+    clientErrorHandler: (err, socket) => {
+      const e = err as { code?: string }
+      const timeout = e.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      const tooBig = e.code === 'HPE_HEADER_OVERFLOW'
+      const status = timeout ? 408 : tooBig ? 431 : 400
+      const body = JSON.stringify({
+        code: timeout ? 'REQUEST_TIMEOUT' : 'BAD_REQUEST',
+        message: `malformed request (${e.code ?? 'client error'})`
+      })
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+        )
+      else socket.destroy()
+    }
   })
   // Every body schema is checked with TypeBox's compiled checker; the first problem is the message.
   app.setValidatorCompiler(({ schema }) => {
