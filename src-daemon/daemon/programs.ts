@@ -8,7 +8,8 @@ import { decodeLenient } from '../core/isa/decode'
 import { disasmInsn } from '../core/isa/disasm'
 import type { Insn } from '../core/isa/insn'
 import { formatObjdumpSection } from '../core/isa/objdump-layout'
-import type { Candidate } from '../core/search/candidate'
+import { Candidate } from '../core/search/candidate'
+import { latencyOf } from '../core/search/latency'
 import { InputError } from '../engine/program/input-error'
 import {
   loadInputFrom,
@@ -58,7 +59,8 @@ export function importFiles(files: readonly StoredFile[], now = Date.now()): Sto
       subprogram: p.isSubprogram,
       slots: p.slots.length,
       instructions: decodeLenient(p.slots).length,
-      size: p.slots.length * 8
+      size: p.slots.length * 8,
+      latency: latencyOf(Candidate.fromSlots(p.slots))
     })),
     maps: input.maps.map((m) => ({
       name: m.name,

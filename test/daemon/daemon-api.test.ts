@@ -111,6 +111,7 @@ describe('daemon API', () => {
     const p = await d.client.importProgram([{ name: 'redundant_xdp.o', bytes }])
     expect(p.format).toBe('elf')
     expect(p.sections.find((s) => s.section === 'xdp')).toMatchObject({ type: 'xdp', slots: 6 })
+    expect(p.sections[0]!.latency).toBeGreaterThan(0)
     expect((await d.client.importProgram([{ name: 'redundant_xdp.o', bytes }])).id).toBe(p.id)
     const dis = await d.client.disassemble(p.id, 'xdp')
     expect(dis.text).toContain('Disassembly of section xdp')

@@ -112,6 +112,9 @@ describe('daemon jobs across kill -9', () => {
     for (let i = 4; i < times.length; i++)
       expect(times[i]! - times[i - 4]!).toBeGreaterThanOrEqual(900)
     stream.close()
+    const detail = await d.client.getCandidate(improvements[improvements.length - 1]!.id)
+    expect(detail).toMatchObject({ sound: true, proof: 'equal', safety: 'accepted' })
+    expect(detail.lines.length).toBe(end.bestSlots)
     const exported = await d.client.exportCandidate(
       improvements[improvements.length - 1]!.id,
       'native'

@@ -31,7 +31,9 @@ export const SectionInfo = Type.Object({
   slots: Type.Integer(),
   instructions: Type.Integer(),
   /** Bytes of code. */
-  size: Type.Integer()
+  size: Type.Integer(),
+  /** Estimated latency (ns, the search's latency table). */
+  latency: Type.Number()
 })
 export type SectionInfo = Static<typeof SectionInfo>
 
@@ -174,7 +176,11 @@ export type CandidateInfo = Static<typeof CandidateInfo>
 /** A candidate with its program. */
 export const CandidateDetail = Type.Composite([
   CandidateInfo,
-  Type.Object({ lines: Disassembly.properties.lines })
+  Type.Object({
+    lines: Disassembly.properties.lines,
+    /** Estimated latency (ns, the search's latency table). */
+    latency: Type.Number()
+  })
 ])
 export type CandidateDetail = Static<typeof CandidateDetail>
 
