@@ -139,6 +139,20 @@ describe('daemon API', () => {
     await expect(d.client.createJob({ programId: 'nope' })).rejects.toMatchObject({
       code: 'NOT_FOUND'
     })
+    await expect(
+      d.client.createJob({ programId: p.id, extras: { windows: [[0, 99]] } })
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 })
+    const created = await d.client.createJob({ programId: p.id, config: { seed: 2 } })
+    expect(created).toMatchObject({ state: 'created', section: 'xdp', originalSlots: 6 })
+    await expect(d.client.jobAction(created.id, 'pause')).rejects.toMatchObject({
+      code: 'JOB_STATE'
+    })
+    expect((await d.client.setPriority(created.id, 20)).priority).toBe(20)
+    expect(await d.client.deleteJob(created.id)).toEqual({ deleted: created.id })
+    await expect(d.client.getJob(created.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      status: 404
+    })
   })
 
   it('survives a bounded fuzz of malformed requests and its database stays sound', async () => {
