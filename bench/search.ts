@@ -10,8 +10,8 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { loadInput, selectPrograms } from '../src-daemon/cli/load'
-import { runnable } from '../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../src-daemon/engine/program/load'
+import { runnable } from '../src-daemon/engine/program/program-model'
 import { bytesFromSlots } from '../src-daemon/core/isa/insn'
 import { Candidate } from '../src-daemon/core/search/candidate'
 import { InterpEvaluator } from '../src-daemon/core/search/evaluator'

@@ -9,8 +9,8 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Z3Instance } from '../src-daemon/engine/z3/z3-instance'
 import { checkEquivalence } from '../src-daemon/core/smt/equiv'
-import { loadInput, selectPrograms } from '../src-daemon/cli/load'
-import { runnable } from '../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../src-daemon/engine/program/load'
+import { runnable } from '../src-daemon/engine/program/program-model'
 
 interface Row {
   readonly program: string

@@ -10,6 +10,8 @@ import { verifyCommand } from './cmd-verify'
 import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
 import { kernelFeaturesCommand } from './cmd-kernel-features'
+import { daemonCommand } from './cmd-daemon'
+import { jobsCommand } from './cmd-jobs'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -22,5 +24,7 @@ export const COMMANDS: readonly Command[] = [
   optimizeCommand,
   kernelCheckCommand,
   kernelFeaturesCommand,
+  daemonCommand,
+  jobsCommand,
   startCommand
 ]

@@ -4,6 +4,8 @@ import { EXIT, type CliIo, type Command } from './command'
 import { UsageError } from './args'
 import { CliError } from './errors'
 import { COMMANDS } from './commands'
+import { ApiError } from '../api/protocol/errors'
+import { StoreError } from '../store/store'
 
 /** Prints the list of commands. */
 function help(io: CliIo, commands: readonly Command[]): void {
@@ -45,6 +47,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (e instanceof CliError) {
       io.err(`summit ${name}: ${e.message}\n`)
+      return EXIT.error
+    }
+    if (e instanceof ApiError || e instanceof StoreError) {
+      io.err(`summit ${name}: error ${e.code}: ${e.message}\n`)
       return EXIT.error
     }
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e)

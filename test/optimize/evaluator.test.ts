@@ -1,8 +1,8 @@
 /** @fileoverview The interpreter-backed evaluator and the safety gate on a K2 benchmark program. */
 import { describe, expect, it } from 'vitest'
 import { k2BenchDir } from '../support/environment'
-import { loadInput, selectPrograms } from '../../src-daemon/cli/load'
-import { runnable } from '../../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
+import { runnable } from '../../src-daemon/engine/program/program-model'
 import { Candidate, SlotKind } from '../../src-daemon/core/search/candidate'
 import { defaultSearchOptions } from '../../src-daemon/core/search/config'
 import { InterpEvaluator, SafetyGatedEvaluator } from '../../src-daemon/core/search/evaluator'

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { useZ3 } from './prover-support'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
-import { loadInput, selectPrograms } from '../../src-daemon/cli/load'
-import { runnable } from '../../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
+import { runnable } from '../../src-daemon/engine/program/program-model'
 
 const z3 = useZ3()
 const objDir = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))

@@ -1,10 +1,10 @@
 /** @fileoverview Writes an optimized program in its input's own format (ELF object, K2 .insns, assembly, raw). */
-import type { Insn } from '../core/isa/insn'
-import { disasmSlots } from '../core/isa/disasm'
-import { replaceProgramCode, writeK2Insns } from '../core/formats'
-import type { Candidate } from '../core/search/candidate'
-import { SlotKind } from '../core/search/candidate'
-import { CliError } from './errors'
+import type { Insn } from '../../core/isa/insn'
+import { disasmSlots } from '../../core/isa/disasm'
+import { replaceProgramCode, writeK2Insns } from '../../core/formats'
+import type { Candidate } from '../../core/search/candidate'
+import { SlotKind } from '../../core/search/candidate'
+import { InputError } from './input-error'
 import type { LoadedInput, LoadedProgram } from './load'
 
 const sameSlot = (a: Insn, b: Insn): boolean =>
@@ -31,19 +31,19 @@ export function outputBytes(
   if (input.kind === 'k2' || input.kind === 'raw') return writeK2Insns(slots)
   if (input.kind === 'asm' || input.kind === 'conformance') {
     const text = disasmSlots(slots, 'llvm')
-    if (!text.ok) throw new CliError(text.error)
+    if (!text.ok) throw new InputError(text.error)
     return new TextEncoder().encode(text.value.map((l) => `\t${l.trim()}`).join('\n') + '\n')
   }
   const obj = input.object
   const prog = obj?.programs.find((p) => p.name === program.name && p.section === program.section)
   if (obj === undefined || prog === undefined)
-    throw new CliError({
+    throw new InputError({
       code: 'OPTIMIZE_NO_OBJECT',
       message: 'program not found in the object',
       file: input.file
     })
   if (linked.length !== prog.slotCount)
-    throw new CliError({
+    throw new InputError({
       code: 'OPTIMIZE_SUBPROGRAMS',
       message: 'writing programs with bpf-to-bpf calls into an object is not supported yet',
       file: input.file,
@@ -60,7 +60,7 @@ export function outputBytes(
     const relocated = prog.relocations.some((r) => r.slot === i || r.slot === i - 1)
     if (sameSlot(now, linked[i]!)) code.push({ ...prog.slots[i]! })
     else if (relocated)
-      throw new CliError({
+      throw new InputError({
         code: 'OPTIMIZE_RELOCATED_EDIT',
         message: 'the search changed a relocated instruction; cannot write it into the object',
         file: input.file,
@@ -71,6 +71,6 @@ export function outputBytes(
     k++
   }
   const r = replaceProgramCode(obj, prog, code, newIndexOf, { debugInfo: 'clear' })
-  if (!r.ok) throw new CliError({ ...r.error, file: input.file, section: program.section })
+  if (!r.ok) throw new InputError({ ...r.error, file: input.file, section: program.section })
   return r.value
 }

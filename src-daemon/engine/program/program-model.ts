@@ -1,11 +1,11 @@
 /** @fileoverview Turns a loaded input's program into what the interpreter, prover and search run. */
-import type { Insn } from '../core/isa/insn'
-import type { CtxKind, MapDef } from '../core/interp/types'
-import { ctxKindForK2 } from '../core/interp/api'
-import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
-import type { EncodeModel } from '../core/smt/enc-state'
-import { linkProgram } from '../engine/kernel/link-object'
-import { CliError } from './errors'
+import type { Insn } from '../../core/isa/insn'
+import type { CtxKind, MapDef } from '../../core/interp/types'
+import { ctxKindForK2 } from '../../core/interp/api'
+import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
+import type { EncodeModel } from '../../core/smt/enc-state'
+import { linkProgram } from '../kernel/link-object'
+import { InputError } from './input-error'
 import type { LoadedInput, LoadedProgram } from './load'
 
 /** A program ready to run: linked instructions, maps and its input model. */
@@ -70,7 +70,7 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
   if (input.object !== undefined) {
     const linked = linkProgram(input.object, program.name)
     if (!linked.ok)
-      throw new CliError({ ...linked.error, file: input.file, section: program.section })
+      throw new InputError({ ...linked.error, file: input.file, section: program.section })
     const maps: MapDef[] = linked.value.maps.map((m, i) => ({
       name: m.name ?? `map${i}`,
       type: m.type,

@@ -1,9 +1,9 @@
 /** @fileoverview Reads any input Summit accepts (ELF, K2 triple, assembly, raw, conformance) into one model. */
 import { readFileSync, statSync, existsSync } from 'node:fs'
 import { basename } from 'node:path'
-import type { Insn } from '../core/isa/insn'
-import { slotsFromBytes } from '../core/isa/insn'
-import { assemble } from '../core/isa/asm'
+import type { Insn } from '../../core/isa/insn'
+import { slotsFromBytes } from '../../core/isa/insn'
+import { assemble } from '../../core/isa/asm'
 import {
   decodeUtf8,
   detectInput,
@@ -16,8 +16,8 @@ import {
   type BpfObject,
   type InputKind,
   type K2Program
-} from '../core/formats'
-import { CliError } from './errors'
+} from '../../core/formats'
+import { InputError } from './input-error'
 
 /** Largest input Summit reads (eBPF objects are small; this guards against mistakes). */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -77,17 +77,33 @@ export interface LoadedInput {
 /** Reads a file with size and existence checks. */
 export function readInputFile(file: string): Uint8Array {
   if (!existsSync(file))
-    throw new CliError({ code: 'INPUT_NOT_FOUND', message: 'no such file', file })
+    throw new InputError({ code: 'INPUT_NOT_FOUND', message: 'no such file', file })
   const st = statSync(file)
   if (!st.isFile())
-    throw new CliError({ code: 'INPUT_NOT_FILE', message: 'not a regular file', file })
+    throw new InputError({ code: 'INPUT_NOT_FILE', message: 'not a regular file', file })
   if (st.size > MAX_INPUT_BYTES)
-    throw new CliError({
+    throw new InputError({
       code: 'INPUT_TOO_LARGE',
       message: `${st.size} bytes is more than the ${MAX_INPUT_BYTES}-byte limit`,
       file
     })
   return new Uint8Array(readFileSync(file))
+}
+
+/** Where an input and its companions are read from: the file system, or uploaded bytes. */
+export interface InputSource {
+  /** The bytes of `path`, or undefined when there is no such file. */
+  read(path: string): Uint8Array | undefined
+}
+
+/** Reads from the file system (size and type checked). */
+export const FILE_SYSTEM: InputSource = {
+  read: (path) => (existsSync(path) ? readInputFile(path) : undefined)
+}
+
+/** Reads from files held in memory (an upload), found by base name. */
+export function memorySource(files: readonly { name: string; bytes: Uint8Array }[]): InputSource {
+  return { read: (path) => files.find((f) => f.name === basename(path))?.bytes }
 }
 
 const K2_TYPE_NAMES: Readonly<Record<number, string>> = {
@@ -100,7 +116,7 @@ const K2_TYPE_NAMES: Readonly<Record<number, string>> = {
 /** Loads an ELF object. */
 function loadElf(file: string, bytes: Uint8Array): LoadedInput {
   const r = readBpfObject(bytes, { file })
-  if (!r.ok) throw new CliError(r.error)
+  if (!r.ok) throw new InputError(r.error)
   const obj = r.value
   const sections: LoadedSection[] = []
   for (const s of obj.sections) {
@@ -134,16 +150,17 @@ function loadElf(file: string, bytes: Uint8Array): LoadedInput {
 }
 
 /** Loads a K2 triple (`X.insns` with `X.maps` and `X.desc` beside it). */
-function loadK2(file: string, bytes: Uint8Array): LoadedInput {
+function loadK2(file: string, bytes: Uint8Array, source: InputSource): LoadedInput {
   const names = k2CompanionNames(file)
   const companion = (path: string, what: string): string => {
-    if (!existsSync(path))
-      throw new CliError({
+    const b = source.read(path)
+    if (b === undefined)
+      throw new InputError({
         code: 'K2_MISSING_COMPANION',
         message: `missing ${what} file ${path}`,
         file
       })
-    return decodeUtf8(readInputFile(path))
+    return decodeUtf8(b)
   }
   const r = parseK2Program(
     bytes,
@@ -151,7 +168,7 @@ function loadK2(file: string, bytes: Uint8Array): LoadedInput {
     companion(names.desc, '.desc'),
     file
   )
-  if (!r.ok) throw new CliError(r.error)
+  if (!r.ok) throw new InputError(r.error)
   const k2 = r.value
   const section = basename(file)
   const progType = K2_TYPE_NAMES[k2.desc.pgmInputType] ?? 'unknown'
@@ -177,9 +194,19 @@ function plain(file: string, kind: InputKind, slots: readonly Insn[]): LoadedInp
   }
 }
 
-/** Loads `file`, detecting its format from its content. */
+/** Loads `file` from the file system, detecting its format from its content. */
 export function loadInput(file: string): LoadedInput {
-  const bytes = readInputFile(file)
+  return loadInputFrom(file, readInputFile(file), FILE_SYSTEM)
+}
+
+/** Loads `file` (whose bytes are `bytes`; companions come from `source`). */
+export function loadInputFrom(file: string, bytes: Uint8Array, source: InputSource): LoadedInput {
+  if (bytes.length > MAX_INPUT_BYTES)
+    throw new InputError({
+      code: 'INPUT_TOO_LARGE',
+      message: `${bytes.length} bytes is more than the ${MAX_INPUT_BYTES}-byte limit`,
+      file
+    })
   const kind = detectInput(bytes, file)
   switch (kind.kind) {
     case 'elf':
@@ -187,34 +214,34 @@ export function loadInput(file: string): LoadedInput {
     case 'k2': {
       // K2 writes its outputs as bare `.insns`: without companions it is plain bytecode.
       const names = k2CompanionNames(file)
-      if (!existsSync(names.maps) && !existsSync(names.desc))
+      if (source.read(names.maps) === undefined && source.read(names.desc) === undefined)
         return plain(file, 'raw', slotsFromBytes(bytes))
-      return loadK2(file, bytes)
+      return loadK2(file, bytes, source)
     }
     case 'raw':
       return plain(file, 'raw', slotsFromBytes(bytes))
     case 'asm': {
       const r = assemble(decodeUtf8(bytes), 'auto', { file })
-      if (!r.ok) throw new CliError(r.error)
+      if (!r.ok) throw new InputError(r.error)
       return plain(file, 'asm', r.value)
     }
     case 'conformance': {
       const r = parseConformanceData(decodeUtf8(bytes), file)
-      if (!r.ok) throw new CliError(r.error)
+      if (!r.ok) throw new InputError(r.error)
       const t = r.value
       if (t.raw !== undefined) return plain(file, 'conformance', t.raw)
       if (t.asm === undefined)
-        throw new CliError({
+        throw new InputError({
           code: 'CONFORMANCE_NO_PROGRAM',
           message: 'no -- asm or -- raw section',
           file
         })
       const a = assemble(t.asm, 'ubpf', { file })
-      if (!a.ok) throw new CliError(a.error)
+      if (!a.ok) throw new InputError(a.error)
       return plain(file, 'conformance', a.value)
     }
     case 'unknown':
-      throw new CliError({
+      throw new InputError({
         code: 'INPUT_UNKNOWN_FORMAT',
         message: `unrecognised input: ${kind.reason}`,
         file
@@ -231,7 +258,7 @@ export function selectPrograms(input: LoadedInput, section: string | undefined):
   const found = input.programs.filter((p) => p.section === section || p.name === section)
   if (found.length === 0) {
     const known = input.programs.map((p) => p.section).join(', ')
-    throw new CliError({
+    throw new InputError({
       code: 'SECTION_NOT_FOUND',
       message: `no program section '${section}' (sections: ${known || 'none'})`,
       file: input.file
