@@ -20,7 +20,7 @@ function converse(lines: string[]): Record<string, unknown>[] {
 describe.skipIf(!binary.ok)('summit-bpf helper protocol', () => {
   it('replies to ping with its version and CPU facts, echoing the id', () => {
     const [pong] = converse(['{"id":41,"op":"ping"}'])
-    expect(pong).toMatchObject({ id: 41, ok: true, version: 2 })
+    expect(pong).toMatchObject({ id: 41, ok: true, version: 3 })
     expect(pong?.['possibleCpus']).toBeGreaterThanOrEqual(1)
   })
 

@@ -11,13 +11,9 @@ export interface KernelTestContext {
   readonly available: boolean
 }
 
-/** Opens an oracle and prints why kernel tests are skipped when BPF is unavailable. */
+/** Opens an oracle and prints why kernel tests are skipped when BPF is unavailable (no privileges, no helper). */
 export async function openKernelOracle(suite: string): Promise<KernelTestContext> {
   const oracle = new KernelOracle()
-  if (process.getuid?.() !== 0) {
-    console.log(`[${suite}] skipped: not root, the kernel verifier and test runs need root`)
-    return { oracle, available: false }
-  }
   const a = await oracle.availability()
   if (!a.available) console.log(`[${suite}] skipped: ${a.reason}`)
   return { oracle, available: a.available }

@@ -28,6 +28,12 @@ import { decodeTestRun, replyBytes, replyError, testRunFields } from './reply-de
 /** Program `r0 = XDP_PASS; exit`, loaded once to check that BPF works at all. */
 const PROBE_PROGRAM = 'b700000002000000' + '9500000000000000'
 
+const EPERM = 1
+const EACCES = 13
+/** Why a helper without privileges cannot be used, and what to do about it. */
+const NO_PRIVILEGE =
+  'the kernel helper may not load BPF programs: run as root, or give the helper CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN with setcap (native/README.md)'
+
 /** Options of a kernel oracle. */
 export interface KernelOracleOptions {
   /** Directory of the helper's sources (default: the checkout's native/). */
@@ -233,12 +239,6 @@ export class KernelOracle {
 
   private async probe(): Promise<OracleAvailability> {
     if (process.platform !== 'linux') return { available: false, reason: 'BPF needs Linux' }
-    if (process.getuid?.() !== 0) {
-      return {
-        available: false,
-        reason: 'not root: loading and test-running BPF programs needs root'
-      }
-    }
     const binary = await ensureHelperBinary(this.nativeDir)
     if (!binary.ok) return { available: false, reason: binary.reason }
     this.helper = new HelperProcess(binary.path)
@@ -255,6 +255,8 @@ export class KernelOracle {
     })
     if (!probe.ok) {
       const why = probe.errnoText ?? probe.error ?? ''
+      if (probe.errno === EPERM || probe.errno === EACCES)
+        return { available: false, reason: `${NO_PRIVILEGE} (${why})` }
       return { available: false, reason: `kernel refused a trivial XDP program: ${why}` }
     }
     await this.helper.request({ op: 'close', fd: replyInt(probe, 'fd') ?? -1 })
