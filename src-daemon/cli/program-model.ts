@@ -52,8 +52,12 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
   }
 }
 
-/** The runnable form of `program` from `input`. */
-export function runnable(input: LoadedInput, program: LoadedProgram): RunnableProgram {
+/** The runnable form of `program` from `input` (`progType`: a type name overriding the section's). */
+export function runnable(
+  input: LoadedInput,
+  program: LoadedProgram,
+  progType: string = program.progType
+): RunnableProgram {
   if (input.k2 !== undefined) {
     const d = input.k2.desc
     const ctx = ctxKindForK2(d.pgmInputType)
@@ -83,8 +87,8 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
       name: program.name,
       slots: linked.value.insns,
       maps,
-      progType: program.progType,
-      model: { ...modelFor(program.progType), maps }
+      progType,
+      model: { ...modelFor(progType), maps }
     }
   }
   return {

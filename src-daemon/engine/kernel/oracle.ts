@@ -6,14 +6,28 @@ import { ProgType } from './bpf-constants'
 import { cycleRequest, decodeCycleReply, protocolError } from './cycle-request'
 import { ensureHelperBinary } from './helper-binary'
 import { HelperProcess } from './helper-process'
-import { replyInt, replyString, type HelperReply, type HelperRequest } from './helper-protocol'
+import {
+  helperMapDef,
+  replyInt,
+  replyString,
+  type HelperReply,
+  type HelperRequest
+} from './helper-protocol'
 import { bytesToHex } from './hex'
 import type { KernelError } from './kernel-error'
 import { patchMapFds } from './map-fd-patching'
 import { entriesFromReply, entryFromSyscall, syscallValue, type CpuLayout } from './map-values'
+import {
+  decodeOpenObject,
+  decodeTimeRun,
+  openObjectRequest,
+  timeRunRequest
+} from './object-requests'
 import type {
+  LoadedObject,
   LoadedProgram,
   LoadOptions,
+  ObjectLoadOptions,
   MapEntry,
   MapHandle,
   MapSpec,
@@ -21,7 +35,9 @@ import type {
   RunOnceInput,
   RunOnceOutput,
   TestRunInput,
-  TestRunOutput
+  TestRunOutput,
+  TimeRunOptions,
+  TimeRunOutput
 } from './oracle-types'
 import { decodeTestRun, replyBytes, replyError, testRunFields } from './reply-decoding'
 
@@ -64,15 +80,7 @@ export class KernelOracle {
 
   /** Creates a map. */
   async createMap(spec: MapSpec): Promise<Result<MapHandle, KernelError>> {
-    const reply = await this.call({
-      op: 'createMap',
-      type: spec.type,
-      keySize: spec.keySize,
-      valueSize: spec.valueSize,
-      maxEntries: spec.maxEntries,
-      flags: spec.flags ?? 0,
-      ...(spec.name !== undefined ? { name: spec.name } : {})
-    })
+    const reply = await this.call({ op: 'createMap', ...helperMapDef(spec) })
     if (!reply.ok) return fail(replyError('KERNEL_MAP_CREATE', 'cannot create map', reply))
     const fd = replyInt(reply, 'fd')
     return fd === undefined ? fail(protocolError(reply)) : ok({ fd, spec })
@@ -227,6 +235,35 @@ export class KernelOracle {
     } finally {
       await Promise.all(handles.map((h) => this.close(h)))
     }
+  }
+
+  /**
+   * Opens and loads a whole ELF object as libbpf does (maps with flags, map-in-map, BTF,
+   * relocations, global data, CO-RE), with per-program type overrides; pinned maps are created
+   * fresh. Close it with `closeObject`.
+   */
+  async openObject(
+    bytes: Uint8Array,
+    options: ObjectLoadOptions = {}
+  ): Promise<Result<LoadedObject, KernelError>> {
+    return decodeOpenObject(await this.call(openObjectRequest(bytes, options)))
+  }
+
+  /** Closes an object opened with `openObject` (its programs and maps). */
+  async closeObject(object: { readonly handle: number }): Promise<void> {
+    await this.call({ op: 'closeObject', handle: object.handle })
+  }
+
+  /**
+   * Timing samples of a loaded program with BPF_PROG_TEST_RUN: the kernel's duration per
+   * repetition and, with `stats`, BPF_ENABLE_STATS run time per run.
+   */
+  async timeRuns(
+    prog: { readonly fd: number },
+    input: TestRunInput,
+    options: TimeRunOptions
+  ): Promise<Result<TimeRunOutput, KernelError>> {
+    return decodeTimeRun(await this.call(timeRunRequest(prog.fd, input, options)))
   }
 
   /** Stops the helper process (the kernel frees every map and program it still held). */
