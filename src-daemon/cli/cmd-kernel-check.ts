@@ -8,10 +8,16 @@
  */
 import { readFileSync } from 'node:fs'
 import type { RunInput } from '../core/interp/types'
-import { isPacketProgType, progTypeName, ProgType } from '../engine/kernel/bpf-constants'
-import { kernelCompare, type CompareSide, type InputChoice } from '../engine/kernel/kernel-compare'
+import { isPacketProgType, ProgType } from '../engine/kernel/bpf-constants'
+import { kernelCompare, type InputChoice } from '../engine/kernel/kernel-compare'
 import { kernelInput, runKindOf, type KernelInput } from '../engine/kernel/kernel-inputs'
-import { kernelMapName, loadSubject, type LoadedSubject } from '../engine/kernel/kernel-subject'
+import {
+  acceptedVerdict,
+  kernelMapName,
+  loadSubject,
+  rejectedVerdict,
+  type LoadedSubject
+} from '../engine/kernel/kernel-subject'
 import { KernelOracle } from '../engine/kernel/oracle'
 import { flagInt, flagString, parseArgs, UsageError, type ParsedArgs } from './args'
 import { EXIT, type CliIo, type Command } from './command'
@@ -19,9 +25,8 @@ import { CliError } from './errors'
 import { jsonReplacer } from './format-result'
 import { parseInputSpec } from './input-spec'
 import { formatCompare, formatSingle, type KernelCheckReport } from './kernel-check-report'
-import { checkTarget, typeOverride, type CheckTarget } from './kernel-plan'
+import { checkTarget, compareSide, typeOverride, type CheckTarget } from './kernel-plan'
 import { loadInput, selectPrograms, type LoadedInput, type LoadedProgram } from './load'
-import { runnable } from './program-model'
 
 /** A 64-byte Ethernet/IPv4/UDP frame 10.0.0.1:1234 → 10.0.0.2:80 (the default test packet). */
 export function defaultPacket(): Uint8Array {
@@ -79,31 +84,14 @@ async function checkOne(
 ): Promise<KernelCheckReport> {
   const where = { file: target.file, section: target.section }
   const loaded = await loadSubject(oracle, target.subject)
-  const loader = target.subject.kind === 'object' ? 'libbpf' : 'summit'
   if (!loaded.ok) {
     if (loaded.error.code !== 'KERNEL_VERIFIER_REJECTED')
       throw new CliError({ ...loaded.error, ...where })
-    const progType = progTypeName(target.progType)
-    return {
-      ...where,
-      progType,
-      loader,
-      accepted: false,
-      log: loaded.error.log ?? loaded.error.message
-    }
+    return { ...where, ...rejectedVerdict(target.subject, target.progType, loaded.error) }
   }
   const l = loaded.value
   try {
-    const accepted = {
-      ...where,
-      progType: progTypeName(l.progType),
-      loader: l.loader,
-      accepted: true,
-      verifiedInsns: l.program.verifiedInsns,
-      xlatedBytes: l.program.xlatedBytes,
-      jitedBytes: l.program.jitedBytes,
-      notes: l.notes
-    }
+    const accepted = { ...where, ...acceptedVerdict(l) }
     const packetType = isPacketProgType(l.progType)
     if (!packetType && l.progType !== ProgType.rawTracepoint)
       return { ...accepted, note: `${accepted.progType} programs have no test run` }
@@ -129,28 +117,6 @@ async function checkOne(
     return { ...withRun, durationNs: timed.value.duration, repeat }
   } finally {
     await l.close()
-  }
-}
-
-/** A comparison side: the target and, where the interpreter can run it, its model. */
-function compareSide(input: LoadedInput, program: LoadedProgram, target: CheckTarget): CompareSide {
-  let model: CompareSide['model']
-  try {
-    const r = runnable(
-      input,
-      program,
-      target.progType === 0 ? undefined : progTypeName(target.progType)
-    )
-    model = { slots: r.slots, maps: r.maps, ctxKind: r.model.ctx, encode: r.model }
-  } catch {
-    model = undefined
-  }
-  return {
-    label: `${target.file} ${target.section}`,
-    subject: target.subject,
-    progType: target.progType,
-    mapNames: target.mapNames,
-    ...(model !== undefined ? { model } : {})
   }
 }
 

@@ -1,27 +1,20 @@
 /** @fileoverview Text of `summit kernel-check` reports: one program, or a program against its original. */
 import type { CompareReport, LoadReport, SlotsOrReason } from '../engine/kernel/kernel-compare'
+import type { VerifierVerdict } from '../engine/kernel/kernel-subject'
 import type { LatencyComparison } from '../engine/kernel/latency'
 import { hex } from './format-result'
 
 /** What `kernel-check FILE` found for one program. */
-export interface KernelCheckReport {
+export interface KernelCheckReport extends VerifierVerdict {
   readonly file: string
   readonly section: string
-  readonly progType: string
-  readonly loader: 'libbpf' | 'summit'
-  readonly accepted: boolean
-  readonly verifiedInsns?: number
-  readonly xlatedBytes?: number
-  readonly jitedBytes?: number
-  readonly log?: string
   readonly retval?: number
   readonly packetOut?: Uint8Array
   /** Average ns per run over `repeat` runs (packet types only). */
   readonly durationNs?: number
   readonly repeat?: number
-  /** Why the program was not run or timed, and loader notes. */
+  /** Why the program was not run or timed. */
   readonly note?: string
-  readonly notes?: readonly string[]
 }
 
 /** The last `lines` lines of a verifier log. */
@@ -50,7 +43,7 @@ export function formatSingle(r: KernelCheckReport): string {
   if (r.packetOut !== undefined) out.push(`packet after the run: ${hex(r.packetOut)}`)
   if (r.durationNs !== undefined)
     out.push(`time: ${r.durationNs} ns per run (BPF_PROG_TEST_RUN, repeat ${r.repeat})`)
-  for (const n of r.notes ?? []) out.push(`note: ${n}`)
+  for (const n of r.notes) out.push(`note: ${n}`)
   if (r.note !== undefined) out.push(`note: ${r.note}`)
   return out.join('\n') + '\n'
 }

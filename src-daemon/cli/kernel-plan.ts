@@ -15,12 +15,14 @@ import {
 } from '../engine/kernel/bpf-constants'
 import { k2KernelRun } from '../engine/kernel/k2-run-type'
 import { iproute2Maps } from '../engine/kernel/iproute2-maps'
+import type { CompareSide } from '../engine/kernel/kernel-compare'
 import type { KernelSubject } from '../engine/kernel/kernel-subject'
 import { linkProgram } from '../engine/kernel/link-object'
 import type { MapInitEntry, MapSpec } from '../engine/kernel/oracle-types'
 import { UsageError } from './args'
 import { CliError } from './errors'
 import type { LoadedInput, LoadedProgram } from './load'
+import { runnable } from './program-model'
 
 /** Instructions with map references by index, their maps, initial contents and type. */
 export interface KernelPlan {
@@ -204,5 +206,31 @@ export function candidateSubject(target: CheckTarget, insns: readonly Insn[]): K
     mapNames: target.mapNames,
     progType: target.progType,
     license: target.license
+  }
+}
+
+/** A comparison side: the target and, where the interpreter can run it, its model. */
+export function compareSide(
+  input: LoadedInput,
+  program: LoadedProgram,
+  target: CheckTarget
+): CompareSide {
+  let model: CompareSide['model']
+  try {
+    const r = runnable(
+      input,
+      program,
+      target.progType === 0 ? undefined : progTypeName(target.progType)
+    )
+    model = { slots: r.slots, maps: r.maps, ctxKind: r.model.ctx, encode: r.model }
+  } catch {
+    model = undefined
+  }
+  return {
+    label: `${target.file} ${target.section}`,
+    subject: target.subject,
+    progType: target.progType,
+    mapNames: target.mapNames,
+    ...(model !== undefined ? { model } : {})
   }
 }

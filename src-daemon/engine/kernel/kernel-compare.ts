@@ -22,7 +22,13 @@ import {
   type RunKind
 } from './kernel-inputs'
 import type { KernelError } from './kernel-error'
-import { loadSubject, type KernelSubject } from './kernel-subject'
+import {
+  acceptedVerdict,
+  loadSubject,
+  rejectedVerdict,
+  type KernelSubject,
+  type VerifierVerdict
+} from './kernel-subject'
 import { compareLatency, DEFAULT_REPEATS, type LatencyComparison } from './latency'
 import type { KernelOracle } from './oracle'
 
@@ -67,17 +73,8 @@ export interface CompareOptions {
 }
 
 /** How the verifier took one side. */
-export interface LoadReport {
+export interface LoadReport extends VerifierVerdict {
   readonly label: string
-  readonly progType: string
-  readonly loader: 'libbpf' | 'summit'
-  readonly accepted: boolean
-  readonly verifiedInsns?: number
-  readonly xlatedBytes?: number
-  readonly jitedBytes?: number
-  /** The verifier's log (a rejection's reasons). */
-  readonly log?: string
-  readonly notes: readonly string[]
 }
 
 /** One input's coverage and differential outcome. */
@@ -127,31 +124,13 @@ async function loadReport(
   oracle: KernelOracle,
   side: CompareSide
 ): Promise<Result<LoadReport, KernelError>> {
-  const base = { label: side.label, progType: progTypeName(side.progType) }
   const loaded = await loadSubject(oracle, side.subject)
   if (!loaded.ok) {
     if (loaded.error.code !== 'KERNEL_VERIFIER_REJECTED') return loaded
-    const loader = side.subject.kind === 'object' ? 'libbpf' : 'summit'
-    return ok({
-      ...base,
-      loader,
-      accepted: false,
-      log: loaded.error.log ?? loaded.error.message,
-      notes: []
-    })
+    return ok({ label: side.label, ...rejectedVerdict(side.subject, side.progType, loaded.error) })
   }
-  const l = loaded.value
-  await l.close()
-  return ok({
-    ...base,
-    progType: progTypeName(l.progType),
-    loader: l.loader,
-    accepted: true,
-    verifiedInsns: l.program.verifiedInsns,
-    xlatedBytes: l.program.xlatedBytes,
-    jitedBytes: l.program.jitedBytes,
-    notes: l.notes
-  })
+  await loaded.value.close()
+  return ok({ label: side.label, ...acceptedVerdict(loaded.value) })
 }
 
 /**

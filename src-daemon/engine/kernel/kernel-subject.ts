@@ -5,6 +5,7 @@
  */
 import type { Insn } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
+import { progTypeName } from './bpf-constants'
 import type { MapLink } from './iproute2-maps'
 import type { KernelError } from './kernel-error'
 import type { KernelOracle } from './oracle'
@@ -260,4 +261,46 @@ const LIBBPF_PREFIXED = new Set(['.data', '.rodata', '.bss', '.kconfig'])
 export function kernelMapName(subject: KernelSubject, modelName: string): string {
   const base = subject.kind === 'candidate' ? subject.base : subject
   return base.kind === 'object' && LIBBPF_PREFIXED.has(modelName) ? `o${modelName}` : modelName
+}
+
+/** How the verifier took a program: the type and loader, sizes, and the log of a rejection. */
+export interface VerifierVerdict {
+  readonly progType: string
+  readonly loader: 'libbpf' | 'summit'
+  readonly accepted: boolean
+  readonly verifiedInsns?: number
+  readonly xlatedBytes?: number
+  readonly jitedBytes?: number
+  /** The verifier's log (a rejection's reasons). */
+  readonly log?: string
+  readonly notes: readonly string[]
+}
+
+/** The verdict of a loaded (accepted) subject. */
+export function acceptedVerdict(l: LoadedSubject): VerifierVerdict {
+  return {
+    progType: progTypeName(l.progType),
+    loader: l.loader,
+    accepted: true,
+    verifiedInsns: l.program.verifiedInsns,
+    xlatedBytes: l.program.xlatedBytes,
+    jitedBytes: l.program.jitedBytes,
+    notes: l.notes
+  }
+}
+
+/** The verdict of a subject the verifier rejected with `error` (KERNEL_VERIFIER_REJECTED). */
+export function rejectedVerdict(
+  subject: KernelSubject,
+  progType: number,
+  error: KernelError
+): VerifierVerdict {
+  const base = subject.kind === 'candidate' ? subject.base : subject
+  return {
+    progType: progTypeName(progType),
+    loader: base.kind === 'object' ? 'libbpf' : 'summit',
+    accepted: false,
+    log: error.log ?? error.message,
+    notes: []
+  }
 }
