@@ -62,6 +62,15 @@ export function runnable(
     const d = input.k2.desc
     const ctx = ctxKindForK2(d.pgmInputType)
     const maps = input.k2.maps.map((m) => ({ ...m }))
+    if (progType !== program.progType)
+      return {
+        section: program.section,
+        name: program.name,
+        slots: program.slots,
+        maps,
+        progType,
+        model: { ...modelFor(progType), maps }
+      }
     return {
       section: program.section,
       name: program.name,
