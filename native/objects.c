@@ -7,21 +7,26 @@
  *                (default: every program whose type is known), logLevel, logSize
  *                -> handle, programs [...], maps [...], libbpfLog
  *   closeObject: handle
- * Failures carry "stage" ("open": not an object libbpf reads; "load": a program, named in
- * "program", was rejected, with "log"; "object": maps, BTF or relocations failed) and "libbpfLog". */
+ * Failures carry "stage" ("open": not an object libbpf reads; "program": a program to load is not
+ * among libbpf's (e.g. a function without a symbol); "load": a program, named in "program", was
+ * rejected, with "log"; "object": maps, BTF or relocations failed) and "libbpfLog". */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include "helper.h"
 
 #define MAX_OBJECTS 64
 #define MAX_OBJECT_MAPS 4096
 #define CAPTURE_MAX (64 << 10)
+/* Size given to ring buffers declared with 0 bytes (a power-of-two multiple of the page size). */
+#define RINGBUF_BYTES (64 << 10)
 
 struct open_object {
 	struct bpf_object *obj;
@@ -83,19 +88,89 @@ static void free_logs(struct prog_logs *logs)
 	logs->count = 0;
 }
 
-/* Applies overrides and the load list, gives every loaded program a log buffer and unpins every
- * map. 0, or -1 after replying. */
+/* The map definition fixes production loaders make where libbpf alone would fail: a ring buffer
+ * declares a value type for code generators (cilium/ebpf clears its sizes), a map declares 0
+ * entries and is sized at load time (Falco: one per possible CPU, ring buffers of its choice).
+ * Each fix is described in
+ * `adjusted`. */
+struct map_def_fix {
+	__u32 key_size, value_size, max_entries;
+	int changed;
+};
+
+static struct map_def_fix fixed_def(struct bpf_map *map, const char *name, json_object *adjusted)
+{
+	char note[192];
+	struct map_def_fix f = { bpf_map__key_size(map), bpf_map__value_size(map),
+				 bpf_map__max_entries(map), 0 };
+	if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF && (f.key_size || f.value_size)) {
+		f.key_size = f.value_size = 0;
+		f.changed = 1;
+		snprintf(note, sizeof(note), "map %s: ring buffer key and value sizes cleared", name);
+		json_object_array_add(adjusted, json_object_new_string(note));
+	}
+	if (f.max_entries == 0 && bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF) {
+		f.max_entries = RINGBUF_BYTES;
+		f.changed = 1;
+		snprintf(note, sizeof(note), "map %s: ring buffer of 0 bytes declared, sized to %d", name,
+			 RINGBUF_BYTES);
+		json_object_array_add(adjusted, json_object_new_string(note));
+	} else if (f.max_entries == 0 && bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+		f.max_entries = (__u32)possible_cpus;
+		f.changed = 1;
+		snprintf(note, sizeof(note), "map %s: 0 entries declared, sized to %d (one per CPU)", name,
+			 possible_cpus);
+		json_object_array_add(adjusted, json_object_new_string(note));
+	}
+	return f;
+}
+
+/* Template fds given to map-in-map maps whose inner definition needed a fix (closed after load). */
+struct templates {
+	int fd[MAX_OBJECT_MAPS];
+	int count;
+};
+
+static void adjust_map(struct bpf_map *map, json_object *adjusted, struct templates *t)
+{
+	struct map_def_fix f = fixed_def(map, bpf_map__name(map), adjusted);
+	if (f.changed) {
+		bpf_map__set_key_size(map, f.key_size);
+		bpf_map__set_value_size(map, f.value_size);
+		bpf_map__set_max_entries(map, f.max_entries);
+	}
+	/* libbpf 1.1 cannot change an inner map's definition; a fixed template replaces it */
+	struct bpf_map *inner = bpf_map__inner_map(map);
+	if (!inner || t->count == MAX_OBJECT_MAPS)
+		return;
+	char name[160];
+	snprintf(name, sizeof(name), "%s (inner)", bpf_map__name(map));
+	struct map_def_fix fi = fixed_def(inner, name, adjusted);
+	if (!fi.changed)
+		return;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = bpf_map__map_flags(inner));
+	int fd = bpf_map_create(bpf_map__type(inner), "inner", fi.key_size, fi.value_size,
+				fi.max_entries, &opts);
+	if (fd >= 0 && bpf_map__set_inner_map_fd(map, fd) == 0)
+		t->fd[t->count++] = fd;
+	else if (fd >= 0)
+		close(fd);
+}
+
+/* Applies overrides and the load list, gives every loaded program a log buffer, unpins every map
+ * and adjusts map definitions as production loaders do. 0, or -1 after replying. */
 static int prepare(struct bpf_object *obj, const struct object_req *q, size_t log_size,
-		   struct prog_logs *logs)
+		   struct prog_logs *logs, json_object *adjusted, struct templates *t)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	for (int i = 0; i < q->nload; i++)
 		if (!bpf_object__find_program_by_name(obj, q->load[i])) {
 			char msg[160];
-			snprintf(msg, sizeof(msg), "the object has no program named '%s'", q->load[i]);
+			snprintf(msg, sizeof(msg), "libbpf finds no program named '%s' in the object",
+				 q->load[i]);
 			reply_error(msg, ENOENT);
-			reply_str("stage", "open");
+			reply_str("stage", "program");
 			return -1;
 		}
 	bpf_object__for_each_program(prog, obj) {
@@ -123,6 +198,7 @@ static int prepare(struct bpf_object *obj, const struct object_req *q, size_t lo
 		if (i < MAX_OBJECT_MAPS)
 			map_pinned[i++] = bpf_map__pin_path(map) != NULL;
 		bpf_map__set_pin_path(map, NULL);
+		adjust_map(map, adjusted, t);
 	}
 	return 0;
 }
@@ -211,12 +287,18 @@ static int open_and_load(const struct object_req *q, uint8_t *bytes, size_t log_
 		reply_str("stage", "open");
 		return -1;
 	}
-	if (prepare(obj, q, log_size, &logs) < 0) {
+	json_object *adjusted = json_object_new_array();
+	struct templates t = { .count = 0 };
+	int prepared = prepare(obj, q, log_size, &logs, adjusted, &t);
+	int err = prepared < 0 ? 0 : bpf_object__load(obj);
+	for (int i = 0; i < t.count; i++)
+		close(t.fd[i]);
+	if (prepared < 0) {
+		json_object_put(adjusted);
 		bpf_object__close(obj);
 		free_logs(&logs);
 		return -1;
 	}
-	int err = bpf_object__load(obj);
 	if (err) {
 		err = err < 0 ? -err : EINVAL;
 		struct bpf_program *bad = rejected_program(obj);
@@ -231,11 +313,13 @@ static int open_and_load(const struct object_req *q, uint8_t *bytes, size_t log_
 				reply_str("log", bpf_program__log_buf(bad, &size));
 			}
 		}
+		json_object_object_add(reply, "adjusted", adjusted);
 		bpf_object__close(obj);
 		free_logs(&logs);
 		return full ? 1 : -1;
 	}
 	reply_ok();
+	json_object_object_add(reply, "adjusted", adjusted);
 	json_object_object_add(reply, "programs", describe_programs(obj, q));
 	json_object_object_add(reply, "maps", describe_maps(obj));
 	/* libbpf keeps the log pointers; drop them before freeing the buffers */

@@ -13,7 +13,6 @@ import { kernelCompare, type InputChoice } from '../engine/kernel/kernel-compare
 import { kernelInput, runKindOf, type KernelInput } from '../engine/kernel/kernel-inputs'
 import {
   acceptedVerdict,
-  kernelMapName,
   loadSubject,
   rejectedVerdict,
   type LoadedSubject
@@ -66,8 +65,7 @@ async function fillFromSpec(
   input: RunInput
 ): Promise<void> {
   for (const [i, entries] of (input.maps ?? []).entries()) {
-    const name = kernelMapName(target.subject, target.mapNames[i] ?? '')
-    const map = loaded.maps.find((m) => m.name === name)
+    const map = loaded.mapNamed(target.mapNames[i] ?? '')
     if (map === undefined) continue
     for (const e of entries ?? []) {
       const u = await oracle.updateMap(map.handle, e.key, e.value)

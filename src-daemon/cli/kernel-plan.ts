@@ -14,9 +14,9 @@ import {
   progTypeNames
 } from '../engine/kernel/bpf-constants'
 import { k2KernelRun } from '../engine/kernel/k2-run-type'
-import { iproute2Maps } from '../engine/kernel/iproute2-maps'
+import { legacyMaps } from '../engine/kernel/legacy-maps'
 import type { CompareSide } from '../engine/kernel/kernel-compare'
-import type { KernelSubject } from '../engine/kernel/kernel-subject'
+import type { KernelSubject, ObjectSubject, RawSubject } from '../engine/kernel/kernel-subject'
 import { linkProgram } from '../engine/kernel/link-object'
 import type { MapInitEntry, MapSpec } from '../engine/kernel/oracle-types'
 import { UsageError } from './args'
@@ -145,50 +145,85 @@ export interface CheckTarget {
   readonly license: string
 }
 
+/** Program types whose loads name a BTF attach target: tracing, struct_ops, ext, lsm. */
+const BTF_ATTACHED = new Set([26, 27, 28, 29])
+
+/** Summit's own loading of a plan: legacy map-in-map resolved as the legacy loaders do. */
+function rawSubject(input: LoadedInput, p: KernelPlan): RawSubject {
+  const legacy = input.object !== undefined ? legacyMaps(input.object) : undefined
+  return {
+    kind: 'raw',
+    insns: p.insns,
+    maps: legacy !== undefined ? [...legacy.specs, ...p.maps.slice(legacy.specs.length)] : p.maps,
+    mapEntries: p.mapEntries,
+    progType: p.progType,
+    license: p.license,
+    ...(legacy !== undefined && legacy.links.length > 0 ? { mapLinks: legacy.links } : {})
+  }
+}
+
 /**
  * How the kernel loads `program`: an ELF object whole through libbpf unless it has a legacy
- * `maps` section; everything else through Summit's loader.
+ * `maps` section (loaded as iproute2 or the Linux samples' loader would), with Summit's loader as
+ * the fallback for objects libbpf refuses; everything else through Summit's loader. An object
+ * Summit cannot link still loads through libbpf (without a fallback).
  */
 export function checkTarget(
   input: LoadedInput,
   program: LoadedProgram,
   override: number | undefined
 ): CheckTarget {
-  const p = kernelPlan(input, program, override)
+  const obj = input.object
+  const libbpf = obj !== undefined && !obj.maps.some((m) => m.source === 'legacy')
+  let p: KernelPlan | undefined
+  try {
+    p = kernelPlan(input, program, override)
+  } catch (e) {
+    if (!libbpf || !(e instanceof CliError) || e.diagnostic?.code === 'KERNEL_UNKNOWN_TYPE') throw e
+  }
+  const where = { file: input.file, section: program.section }
+  if (p === undefined) {
+    // libbpf links what Summit cannot; the interpreter's view stays the unlinked code.
+    const entry = obj!.programs.find((q) => q.name === program.name && !q.isSubprogram)
+    return {
+      ...where,
+      progType: override ?? entry?.progType.progType ?? 0,
+      mapNames: obj!.maps.map((m) => m.name),
+      mapDefs: obj!.maps,
+      slots: program.slots,
+      license: obj!.license ?? 'GPL',
+      subject: objectSubject(obj!.elf.bytes, program.name, override)
+    }
+  }
   const base = {
-    file: input.file,
-    section: program.section,
+    ...where,
     progType: p.progType,
     mapNames: p.mapDefs.map((m, i) => m.name ?? `map${i}`),
     mapDefs: p.mapDefs,
     slots: p.insns,
     license: p.license
   }
-  const obj = input.object
-  if (obj !== undefined && !obj.maps.some((m) => m.source === 'legacy')) {
-    return {
-      ...base,
-      subject: {
-        kind: 'object',
-        bytes: obj.elf.bytes,
-        program: program.name,
-        ...(override !== undefined ? { progType: override } : {})
-      }
-    }
-  }
-  // Legacy objects are loaded as iproute2 loads them (map-in-map templates by id).
-  const legacy = obj !== undefined ? iproute2Maps(obj) : undefined
+  const raw = rawSubject(input, p)
+  if (!libbpf) return { ...base, subject: raw }
+  // Programs attached through BTF (fentry, LSM, struct_ops, freplace) need libbpf's attach target.
+  if (BTF_ATTACHED.has(p.progType))
+    return { ...base, subject: objectSubject(obj!.elf.bytes, program.name, override) }
   return {
     ...base,
-    subject: {
-      kind: 'raw',
-      insns: p.insns,
-      maps: legacy !== undefined ? [...legacy.specs, ...p.maps.slice(legacy.specs.length)] : p.maps,
-      mapEntries: p.mapEntries,
-      progType: p.progType,
-      license: p.license,
-      ...(legacy !== undefined && legacy.links.length > 0 ? { mapLinks: legacy.links } : {})
-    }
+    subject: { ...objectSubject(obj!.elf.bytes, program.name, override), fallback: raw }
+  }
+}
+
+function objectSubject(
+  bytes: Uint8Array,
+  program: string,
+  override: number | undefined
+): ObjectSubject {
+  return {
+    kind: 'object',
+    bytes,
+    program,
+    ...(override !== undefined ? { progType: override } : {})
   }
 }
 

@@ -3,18 +3,17 @@
  * slots (both tracing methods and the repeated-run state), check inputs, iproute2 map-in-map.
  */
 import { describe, expect, it } from 'vitest'
-import { insn } from '../../src-daemon/core/isa/insn'
 import { MapType } from '../../src-daemon/core/interp'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { changedSlots, executedSlots } from '../../src-daemon/engine/kernel/coverage'
-import { iproute2Maps } from '../../src-daemon/engine/kernel/iproute2-maps'
+import { legacyMaps } from '../../src-daemon/engine/kernel/legacy-maps'
 import {
   fromGenerated,
   MIN_FRAME,
   realisticInputs,
   runKindOf
 } from '../../src-daemon/engine/kernel/kernel-inputs'
-import { kernelMapName } from '../../src-daemon/engine/kernel/kernel-subject'
+import { kernelMapSpec, libbpfMapName } from '../../src-daemon/engine/kernel/subject-load'
 import { median, signTestInterval } from '../../src-daemon/engine/kernel/latency-stats'
 import { asm, asmMaps, mapRef } from '../interp/support'
 import { fixtureObject } from './fixture-support'
@@ -171,23 +170,26 @@ describe('check inputs', () => {
   })
 
   it('names libbpf global-data maps after the object and leaves other names alone', () => {
-    const obj = { kind: 'object', bytes: new Uint8Array(0), program: 'p' } as const
-    const raw = {
-      kind: 'raw',
-      insns: [insn(0x95)],
-      maps: [],
-      mapEntries: [],
-      progType: 6,
-      license: 'GPL'
-    } as const
-    expect(
-      ['.data', '.rodata', '.bss', '.rodata.str1.1', 'flows'].map((n) => kernelMapName(obj, n))
-    ).toEqual(['o.data', 'o.rodata', 'o.bss', '.rodata.str1.1', 'flows'])
-    expect(kernelMapName(raw, '.data')).toBe('.data')
+    expect(['.data', '.rodata', '.bss', '.rodata.str1.1', 'flows'].map(libbpfMapName)).toEqual([
+      'o.data',
+      'o.rodata',
+      'o.bss',
+      '.rodata.str1.1',
+      'flows'
+    ])
+  })
+
+  it('passes map definitions as production loaders do: ring buffers sizeless, perf arrays per CPU', () => {
+    const ring = { type: MapType.RINGBUF, keySize: 0, valueSize: 28, maxEntries: 4096 }
+    expect(kernelMapSpec(ring, 2)).toMatchObject({ keySize: 0, valueSize: 0, maxEntries: 4096 })
+    const perf = { type: 4, keySize: 0, valueSize: 16, maxEntries: 0 }
+    expect(kernelMapSpec(perf, 3)).toMatchObject({ keySize: 4, valueSize: 4, maxEntries: 3 })
+    const hash = { type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 8 }
+    expect(kernelMapSpec(hash, 2)).toEqual(hash)
   })
 
   it("resolves iproute2's map-in-map templates and links by id", () => {
-    const m = iproute2Maps(fixtureObject('legacy_iproute2'))
+    const m = legacyMaps(fixtureObject('legacy_iproute2'))
     expect(m.specs.map((s) => s.name)).toEqual([
       'flow_bytes',
       'jmp_map',
@@ -202,6 +204,6 @@ describe('check inputs', () => {
       maxEntries: 1
     })
     expect(m.links).toEqual([{ outer: 3, key: 0, inner: 2 }])
-    expect(iproute2Maps(fixtureObject('map_in_map')).links).toEqual([])
+    expect(legacyMaps(fixtureObject('map_in_map')).links).toEqual([])
   })
 })

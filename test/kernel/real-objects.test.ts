@@ -143,6 +143,41 @@ describe.skipIf(!available)('real objects in the kernel', () => {
     expect(new DataView(run.observation.ctx!.buffer).getUint32(8, true)).toBe(0x5eed) // skb->mark
   })
 
+  it("loads an object libbpf refuses (iproute2's pinning value, a static entry program) with Summit's loader", async () => {
+    const r = await runCli(kernelCheckCommand, fixture('libbpf_refuses'), '--repeat', '10')
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/accepted by the kernel verifier as xdp \(loaded by Summit's loader\)/)
+    expect(r.out).toMatch(/note: libbpf refused the object \(libbpf: .*static and not supported\)/)
+  })
+
+  it("fixes map definitions as the projects' loaders do: a ring buffer with a value type, a 0-entry array", async () => {
+    const { target: t } = target('loader_fixups')
+    const loaded = unwrap(await loadSubject(oracle, t.subject))
+    try {
+      expect(loaded.loader).toBe('libbpf')
+      expect(loaded.notes).toEqual([
+        expect.stringMatching(/per_cpu_scratch: 0 entries declared, sized to \d+ \(one per CPU\)/),
+        'map events: ring buffer key and value sizes cleared'
+      ])
+      const scratch = loaded.mapNamed('per_cpu_scratch')!
+      expect(scratch.handle.spec.maxEntries).toBeGreaterThanOrEqual(1)
+      expect(loaded.mapNamed('events')!.handle.spec).toMatchObject({
+        type: MapType.ringbuf,
+        keySize: 0,
+        valueSize: 0
+      })
+    } finally {
+      await loaded.close()
+    }
+    // Summit's own loader (the fallback, and the search's candidates of raw inputs) fixes them alike.
+    if (t.subject.kind !== 'object' || t.subject.fallback === undefined)
+      throw new Error('expected a fallback')
+    const raw = unwrap(await loadSubject(oracle, t.subject.fallback))
+    await raw.close()
+    expect(raw.loader).toBe('summit')
+  })
+
   it('loads the search candidates of an object into the maps libbpf creates for it', async () => {
     const { target: t } = target('map_in_map')
     const loaded = unwrap(await loadSubject(oracle, candidateSubject(t, t.slots)))

@@ -111,6 +111,11 @@ export function decodeOpenObject(reply: HelperReply): Result<LoadedObject, Kerne
       )
       return fail(e)
     }
+    if (stage === 'program')
+      return fail({
+        ...replyError('KERNEL_OBJECT_OPEN', 'libbpf', reply),
+        message: reply.error ?? 'no such program'
+      })
     const code =
       stage === 'open'
         ? 'KERNEL_OBJECT_OPEN'
@@ -125,11 +130,15 @@ export function decodeOpenObject(reply: HelperReply): Result<LoadedObject, Kerne
   const maps = Array.isArray(reply['maps']) ? reply['maps'].map(decodeMap) : []
   if (handle === undefined || programs.includes(undefined) || maps.includes(undefined))
     return fail(protocolError(reply))
+  const adjusted = Array.isArray(reply['adjusted'])
+    ? reply['adjusted'].filter((x): x is string => typeof x === 'string')
+    : []
   return ok({
     handle,
     programs: programs as ObjectProgram[],
     maps: maps as ObjectMap[],
-    libbpfLog
+    libbpfLog,
+    adjusted
   })
 }
 

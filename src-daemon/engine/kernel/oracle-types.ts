@@ -183,6 +183,8 @@ export interface LoadedObject {
   readonly maps: readonly ObjectMap[]
   /** libbpf's warnings while opening and loading. */
   readonly libbpfLog: string
+  /** Map definitions adjusted as production loaders adjust them (see native/objects.c). */
+  readonly adjusted: readonly string[]
 }
 
 /** Options of `timeRuns`. */

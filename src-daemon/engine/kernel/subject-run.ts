@@ -5,7 +5,6 @@ import type { KernelInput } from './kernel-inputs'
 import type { KernelError } from './kernel-error'
 import {
   isWritableMap,
-  kernelMapName,
   loadSubject,
   type KernelSubject,
   type LoadedSubject
@@ -38,7 +37,7 @@ export async function fillInputMaps(
   input: KernelInput
 ): Promise<Result<void, KernelError>> {
   for (const [name, entries] of input.entries) {
-    const map = loaded.maps.find((m) => m.name === kernelMapName(subject, name))
+    const map = loaded.mapNamed(name)
     if (map === undefined || !isWritableMap(map.handle.spec)) continue
     for (const e of entries) {
       const u = await oracle.updateMap(map.handle, e.key, e.value)
