@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { optimizeCommand } from '../src-daemon/cli/cmd-optimize'
 import { checkTarget, compareSide } from '../src-daemon/cli/kernel-plan'
-import { loadInput, selectPrograms } from '../src-daemon/cli/load'
+import { loadInput, selectPrograms } from '../src-daemon/engine/program/load'
 import { kernelCompare, type CompareReport } from '../src-daemon/engine/kernel/kernel-compare'
 import { KernelOracle } from '../src-daemon/engine/kernel/oracle'
 

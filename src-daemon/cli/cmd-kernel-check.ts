@@ -25,7 +25,12 @@ import { jsonReplacer } from './format-result'
 import { parseInputSpec } from './input-spec'
 import { formatCompare, formatSingle, type KernelCheckReport } from './kernel-check-report'
 import { checkTarget, compareSide, typeOverride, type CheckTarget } from './kernel-plan'
-import { loadInput, selectPrograms, type LoadedInput, type LoadedProgram } from './load'
+import {
+  loadInput,
+  selectPrograms,
+  type LoadedInput,
+  type LoadedProgram
+} from '../engine/program/load'
 
 /** A 64-byte Ethernet/IPv4/UDP frame 10.0.0.1:1234 → 10.0.0.2:80 (the default test packet). */
 export function defaultPacket(): Uint8Array {

@@ -21,8 +21,8 @@ import { linkProgram } from '../engine/kernel/link-object'
 import type { MapInitEntry, MapSpec } from '../engine/kernel/oracle-types'
 import { UsageError } from './args'
 import { CliError } from './errors'
-import type { LoadedInput, LoadedProgram } from './load'
-import { runnable } from './program-model'
+import type { LoadedInput, LoadedProgram } from '../engine/program/load'
+import { runnable } from '../engine/program/program-model'
 
 /** Instructions with map references by index, their maps, initial contents and type. */
 export interface KernelPlan {
@@ -192,7 +192,11 @@ export function checkTarget(
       mapDefs: obj!.maps,
       slots: program.slots,
       license: obj!.license ?? 'GPL',
-      subject: objectSubject(obj!.elf.bytes, program.name, override)
+      subject: objectSubject(obj!.elf.bytes, program.name, override, {
+        slots: program.slots,
+        progType: override ?? entry?.progType.progType ?? 0,
+        mapDefs: obj!.maps
+      })
     }
   }
   const base = {
@@ -207,23 +211,29 @@ export function checkTarget(
   if (!libbpf) return { ...base, subject: raw }
   // Programs attached through BTF (fentry, LSM, struct_ops, freplace) need libbpf's attach target.
   if (BTF_ATTACHED.has(p.progType))
-    return { ...base, subject: objectSubject(obj!.elf.bytes, program.name, override) }
+    return { ...base, subject: objectSubject(obj!.elf.bytes, program.name, override, base) }
   return {
     ...base,
-    subject: { ...objectSubject(obj!.elf.bytes, program.name, override), fallback: raw }
+    subject: { ...objectSubject(obj!.elf.bytes, program.name, override, base), fallback: raw }
   }
 }
 
 function objectSubject(
   bytes: Uint8Array,
   program: string,
-  override: number | undefined
+  override: number | undefined,
+  model: { slots: readonly Insn[]; progType: number; mapDefs: readonly { type: number }[] }
 ): ObjectSubject {
   return {
     kind: 'object',
     bytes,
     program,
-    ...(override !== undefined ? { progType: override } : {})
+    ...(override !== undefined ? { progType: override } : {}),
+    model: {
+      slots: model.slots,
+      progType: model.progType,
+      mapTypes: model.mapDefs.map((m) => m.type)
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import type { Insn } from '../core/isa/insn'
 import { loadSubject } from '../engine/kernel/kernel-subject'
 import { KernelOracle } from '../engine/kernel/oracle'
 import { candidateSubject, checkTarget, type CheckTarget } from './kernel-plan'
-import type { LoadedInput, LoadedProgram } from './load'
+import type { LoadedInput, LoadedProgram } from '../engine/program/load'
 
 /**
  * Loads `slots` (in the search's form) as `program` of `input`, with the maps its own loader

@@ -12,11 +12,14 @@ import { kernelCheckCommand } from '../../src-daemon/cli/cmd-kernel-check'
 import type { CompareReport } from '../../src-daemon/engine/kernel/kernel-compare'
 import { K2, OBJ, runCli } from '../differential/cli-support'
 import { openKernelOracle } from './kernel-test-support'
+import { skipUnlessKernelHas } from '../support/environment'
+import { MapType, ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
+import type { KernelFeature } from '../../src-daemon/engine/kernel/features'
 
 const { oracle, available } = await openKernelOracle('kernel-compare')
 afterAll(() => oracle.dispose())
-const hasK2 = existsSync(join(K2, 'xdp1.insns'))
-if (!hasK2) console.log('[kernel-compare] K2 cases skipped: ../shared/bench/k2 is absent')
+const K2DIR = K2 ?? ''
+const hasK2 = K2 !== undefined && existsSync(join(K2DIR, 'xdp1.insns'))
 
 const dir = mkdtempSync(join(tmpdir(), 'summit-compare-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -36,8 +39,13 @@ async function compare(file: string, original: string, ...flags: string[]) {
 
 const PASS = 'r0 = 2\nexit\n'
 
+const testRun = (progType: number): KernelFeature => ({ kind: 'testRun', progType })
+const needs = (what: string, ...features: KernelFeature[]) =>
+  skipUnlessKernelHas(`kernel-check --against: ${what}`, features)
+
 describe.skipIf(!available)('kernel-check --against', () => {
   it('reports a program slowed by a 3,000-step loop as measurably slower, with equal behaviour', async () => {
+    await needs('slow loop', testRun(ProgType.xdp), { kind: 'insn', insn: 'bounded_loops' })
     const slow = asm('slow', 'r1 = 0\nr1 += 1\nif r1 < 3000 goto -2\nr0 = 2\nexit\n')
     const { code, report } = await compare(
       slow,
@@ -64,11 +72,11 @@ describe.skipIf(!available)('kernel-check --against', () => {
     expect(report.warnings).toEqual([])
   })
 
-  it('finds no measurable difference between a program and itself', async () => {
-    if (!hasK2) return
+  it.skipIf(!hasK2)('finds no measurable difference between a program and itself', async () => {
+    await needs('xdp_fw', testRun(ProgType.xdp), { kind: 'mapType', mapType: MapType.hash })
     const { code, report } = await compare(
-      join(K2, 'xdp_fw.insns'),
-      join(K2, 'xdp_fw.insns'),
+      join(K2DIR, 'xdp_fw.insns'),
+      join(K2DIR, 'xdp_fw.insns'),
       '--rounds',
       '10',
       '--repeats',
@@ -82,6 +90,7 @@ describe.skipIf(!available)('kernel-check --against', () => {
   })
 
   it('fails (exit 1) when the rewritten program returns another verdict', async () => {
+    await needs('verdicts', testRun(ProgType.xdp))
     const r = await runCli(
       kernelCheckCommand,
       asm('drop', 'r0 = 1\nexit\n'),
@@ -99,18 +108,18 @@ describe.skipIf(!available)('kernel-check --against', () => {
     expect(r.out).toMatch(/ipv4-tcp-syn: r0: original 2 \/ rewritten 1/)
   })
 
-  it('fails when a map counter changes (K2 xdp1 counting by 2)', async () => {
-    if (!hasK2) return
+  it.skipIf(!hasK2)('fails when a map counter changes (K2 xdp1 counting by 2)', async () => {
+    await needs('xdp1', testRun(ProgType.xdp), { kind: 'mapType', mapType: MapType.percpuArray })
     for (const ext of ['maps', 'desc'])
-      copyFileSync(join(K2, `xdp1.${ext}`), join(dir, `xdp1-by2.${ext}`))
-    const bytes = new Uint8Array(readFileSync(join(K2, 'xdp1.insns')))
+      copyFileSync(join(K2DIR, `xdp1.${ext}`), join(dir, `xdp1-by2.${ext}`))
+    const bytes = new Uint8Array(readFileSync(join(K2DIR, 'xdp1.insns')))
     const at = bytes.length - 4 * 8 // r1 += 1, four slots before the end
     expect([bytes[at], bytes[at + 4]]).toEqual([0x07, 1])
     bytes[at + 4] = 2
     writeFileSync(join(dir, 'xdp1-by2.insns'), bytes)
     const { code, report } = await compare(
       join(dir, 'xdp1-by2.insns'),
-      join(K2, 'xdp1.insns'),
+      join(K2DIR, 'xdp1.insns'),
       '--rounds',
       '0'
     )
@@ -122,6 +131,10 @@ describe.skipIf(!available)('kernel-check --against', () => {
   })
 
   it('runs different code with equal behaviour (atomic against plain per-CPU counters) and sees the inputs reach it', async () => {
+    await needs('counters', testRun(ProgType.schedCls), {
+      kind: 'mapType',
+      mapType: MapType.percpuHash
+    })
     const { code, report } = await compare(
       join(OBJ, 'counter_atomic.o'),
       join(OBJ, 'counter_plain.o'),
@@ -140,6 +153,7 @@ describe.skipIf(!available)('kernel-check --against', () => {
   })
 
   it('warns when no input reaches a changed instruction', async () => {
+    await needs('guarded change', testRun(ProgType.xdp))
     // The change sits behind a length test no frame passes (longer than any frame tried).
     const head =
       'r2 = *(u32 *)(r1 + 4)\nr3 = *(u32 *)(r1 + 0)\nr2 -= r3\nif r2 > 9000 goto +2\nr0 = 2\nexit\n'
@@ -160,18 +174,21 @@ describe.skipIf(!available)('kernel-check --against', () => {
     expect(report.warnings.join('\n')).toMatch(/no input reaches a changed instruction/)
   })
 
-  it('times raw_tracepoint programs with the kernel run-time statistics', async () => {
-    if (!hasK2) return
-    const prog = join(K2, 'sys_enter_open.insns')
-    const { code, report } = await compare(prog, prog, '--rounds', '6', '--repeats', '50,200')
-    expect(code).toBe(0)
-    expect(report.original.progType).toBe('raw_tracepoint')
-    if (report.latency === undefined) {
-      // Without CAP_SYS_ADMIN the statistics are unavailable, and the report says so.
-      expect(report.latencyNote).toMatch(/BPF_ENABLE_STATS/)
-      return
+  it.skipIf(!hasK2)(
+    'times raw_tracepoint programs with the kernel run-time statistics',
+    async () => {
+      await needs('raw_tracepoint', testRun(ProgType.rawTracepoint))
+      const prog = join(K2DIR, 'sys_enter_open.insns')
+      const { code, report } = await compare(prog, prog, '--rounds', '6', '--repeats', '50,200')
+      expect(code).toBe(0)
+      expect(report.original.progType).toBe('raw_tracepoint')
+      if (report.latency === undefined) {
+        // Without CAP_SYS_ADMIN the statistics are unavailable, and the report says so.
+        expect(report.latencyNote).toMatch(/BPF_ENABLE_STATS/)
+        return
+      }
+      expect(report.latency.method).toBe('stats')
+      expect(report.latency.perRepeat[0]!.original.median).toBeGreaterThan(0)
     }
-    expect(report.latency.method).toBe('stats')
-    expect(report.latency.perRepeat[0]!.original.median).toBeGreaterThan(0)
-  })
+  )
 })

@@ -2,6 +2,7 @@
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type { Result } from '../../src-daemon/core/util/result'
 import type { KernelError } from '../../src-daemon/engine/kernel/kernel-error'
+import { printSkip } from '../support/environment'
 
 /** An oracle and whether tests can use it (the reason is printed when they cannot). */
 export interface KernelTestContext {
@@ -15,7 +16,7 @@ export interface KernelTestContext {
 export async function openKernelOracle(suite: string): Promise<KernelTestContext> {
   const oracle = new KernelOracle()
   const a = await oracle.availability()
-  if (!a.available) console.log(`[${suite}] skipped: ${a.reason}`)
+  if (!a.available) printSkip(suite, a.reason)
   return { oracle, available: a.available }
 }
 

@@ -10,18 +10,24 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { kernelCheckCommand } from '../../src-daemon/cli/cmd-kernel-check'
 import { candidateSubject, checkTarget } from '../../src-daemon/cli/kernel-plan'
-import { loadInput, selectPrograms } from '../../src-daemon/cli/load'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
 import { MapType, ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { loadSubject } from '../../src-daemon/engine/kernel/kernel-subject'
 import { runOnInput } from '../../src-daemon/engine/kernel/subject-run'
 import { kernelInput } from '../../src-daemon/engine/kernel/kernel-inputs'
 import { OBJ, runCli } from '../differential/cli-support'
 import { ipv4Packet, openKernelOracle, readU64le, u32le, unwrap } from './kernel-test-support'
+import { skipUnlessKernelHas } from '../support/environment'
+import type { KernelFeature } from '../../src-daemon/engine/kernel/features'
 
 const { oracle, available } = await openKernelOracle('real-objects')
 afterAll(() => oracle.dispose())
 
 const fixture = (name: string): string => join(OBJ, `${name}.o`)
+const map = (mapType: number): KernelFeature => ({ kind: 'mapType', mapType })
+const testRun = (progType: number): KernelFeature => ({ kind: 'testRun', progType })
+const needs = (what: string, ...features: KernelFeature[]) =>
+  skipUnlessKernelHas(`real objects: ${what}`, features)
 
 /** The check target of a fixture's program (one program per fixture unless `section`). */
 function target(name: string, section?: string, type?: number) {
@@ -32,6 +38,7 @@ function target(name: string, section?: string, type?: number) {
 
 describe.skipIf(!available)('real objects in the kernel', () => {
   it('opens an object with libbpf: map-in-map with a static inner map, program types from sections', async () => {
+    await needs('map-in-map', map(MapType.arrayOfMaps))
     const obj = unwrap(await oracle.openObject(readFileSync(fixture('map_in_map'))))
     try {
       expect(obj.programs).toMatchObject([
@@ -53,6 +60,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it('kernel-check runs a map-in-map object that failed in map creation before', async () => {
+    await needs('map-in-map', map(MapType.arrayOfMaps), testRun(ProgType.schedCls))
     const r = await runCli(kernelCheckCommand, fixture('map_in_map'), '--repeat', '10')
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
@@ -64,6 +72,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it('creates a pinned map fresh, never under /sys/fs/bpf, and keeps map flags (an LPM trie needs BPF_F_NO_PREALLOC)', async () => {
+    await needs('LPM trie', map(MapType.lpmTrie), testRun(ProgType.xdp))
     const { target: t } = target('map_flags_pinning')
     const blocked = new Uint8Array(8)
     new DataView(blocked.buffer).setUint32(0, 24, true) // prefix length
@@ -91,6 +100,12 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it('loads an iproute2 legacy object only with --type, with map-in-map templates by id, as tc does', async () => {
+    await needs(
+      'iproute2 object',
+      map(MapType.arrayOfMaps),
+      map(MapType.progArray),
+      testRun(ProgType.schedCls)
+    )
     const none = await runCli(
       kernelCheckCommand,
       fixture('legacy_iproute2'),
@@ -127,6 +142,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it('stores the inner map template at its inner_idx and reads the mark through it', async () => {
+    await needs('iproute2 map-in-map', map(MapType.arrayOfMaps), testRun(ProgType.schedCls))
     const { target: t } = target('legacy_iproute2', 'ingress_redirect', ProgType.schedCls)
     if (t.subject.kind !== 'raw') throw new Error('legacy objects load through Summit')
     expect(t.subject.mapLinks).toEqual([{ outer: 3, key: 0, inner: 2 }])
@@ -144,6 +160,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it("loads an object libbpf refuses (iproute2's pinning value, a static entry program) with Summit's loader", async () => {
+    await needs('xdp', testRun(ProgType.xdp))
     const r = await runCli(kernelCheckCommand, fixture('libbpf_refuses'), '--repeat', '10')
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
@@ -152,6 +169,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it("fixes map definitions as the projects' loaders do: a ring buffer with a value type, a 0-entry array", async () => {
+    await needs('ring buffer', map(MapType.ringbuf))
     const { target: t } = target('loader_fixups')
     const loaded = unwrap(await loadSubject(oracle, t.subject))
     try {
@@ -179,6 +197,7 @@ describe.skipIf(!available)('real objects in the kernel', () => {
   })
 
   it('loads the search candidates of an object into the maps libbpf creates for it', async () => {
+    await needs('map-in-map', map(MapType.arrayOfMaps))
     const { target: t } = target('map_in_map')
     const loaded = unwrap(await loadSubject(oracle, candidateSubject(t, t.slots)))
     try {

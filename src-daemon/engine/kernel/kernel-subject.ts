@@ -30,6 +30,12 @@ export interface ObjectSubject {
    * value type): the other loaders users run accept them.
    */
   readonly fallback?: RawSubject
+  /** The program as Summit reads it, for SUMMIT_KERNEL_FEATURES_OFF's simulated kernels. */
+  readonly model?: {
+    readonly slots: readonly Insn[]
+    readonly progType: number
+    readonly mapTypes: readonly number[]
+  }
 }
 
 /** Instructions whose ld_imm64 map references hold indices into `maps`. */

@@ -96,6 +96,7 @@ async function timeInputs(
     if (!filled.ok) return filled
     const t = await oracle.timeRuns(
       loaded.program,
+      loaded.progType,
       {
         ...(input.data !== undefined ? { data: input.data } : {}),
         ...(input.ctx !== undefined ? { ctx: input.ctx } : {})

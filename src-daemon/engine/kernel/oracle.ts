@@ -4,6 +4,7 @@ import { bytesFromSlots } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
 import { ProgType } from './bpf-constants'
 import { cycleRequest, decodeCycleReply, protocolError } from './cycle-request'
+import { describeFeature, isTurnedOff, simulatedRejection, type KernelFeature } from './features'
 import { ensureHelperBinary } from './helper-binary'
 import { HelperProcess } from './helper-process'
 import {
@@ -80,6 +81,12 @@ export class KernelOracle {
 
   /** Creates a map. */
   async createMap(spec: MapSpec): Promise<Result<MapHandle, KernelError>> {
+    const feature: KernelFeature = { kind: 'mapType', mapType: spec.type }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_MAP_CREATE',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
     const reply = await this.call({ op: 'createMap', ...helperMapDef(spec) })
     if (!reply.ok) return fail(replyError('KERNEL_MAP_CREATE', 'cannot create map', reply))
     const fd = replyInt(reply, 'fd')
@@ -144,6 +151,12 @@ export class KernelOracle {
     maps: readonly MapHandle[],
     options: LoadOptions
   ): Promise<Result<LoadedProgram, KernelError>> {
+    const simulated = simulatedRejection(
+      insns,
+      options.progType,
+      maps.map((m) => m.spec.type)
+    )
+    if (simulated !== undefined) return fail(simulated)
     const patched = patchMapFds(
       insns,
       maps.map((m) => m.fd)
@@ -185,6 +198,12 @@ export class KernelOracle {
     progType: number,
     input: TestRunInput
   ): Promise<Result<TestRunOutput, KernelError>> {
+    const feature: KernelFeature = { kind: 'testRun', progType }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_TEST_RUN',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
     const fields = testRunFields(progType, input)
     if (!fields.ok) return fields
     const reply = await this.call({ op: 'testRun', fd: prog.fd, ...fields.value })
@@ -209,6 +228,13 @@ export class KernelOracle {
   ): Promise<Result<RunOnceOutput, KernelError>> {
     const a = await this.availability()
     if (!a.available) return fail({ code: 'KERNEL_UNAVAILABLE', message: a.reason })
+    const simulated = simulatedRejection(
+      program,
+      input.progType,
+      maps.map((m) => m.type),
+      { testRun: true }
+    )
+    if (simulated !== undefined) return fail(simulated)
     const req = cycleRequest(program, maps, input, this.layout)
     if (!req.ok) return req
     return decodeCycleReply(await this.call(req.value), maps, this.layout)
@@ -260,9 +286,16 @@ export class KernelOracle {
    */
   async timeRuns(
     prog: { readonly fd: number },
+    progType: number,
     input: TestRunInput,
     options: TimeRunOptions
   ): Promise<Result<TimeRunOutput, KernelError>> {
+    const feature: KernelFeature = { kind: 'testRun', progType }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_TEST_RUN',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
     return decodeTimeRun(await this.call(timeRunRequest(prog.fd, input, options)))
   }
 

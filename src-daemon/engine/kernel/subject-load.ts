@@ -5,6 +5,7 @@
  */
 import { fail, ok, type Result } from '../../core/util/result'
 import { MapType } from './bpf-constants'
+import { simulatedRejection } from './features'
 import type { KernelError } from './kernel-error'
 import type {
   CandidateSubject,
@@ -150,6 +151,10 @@ export async function loadObject(
           }
         ]
       : []
+  if (s.model !== undefined) {
+    const simulated = simulatedRejection(s.model.slots, s.model.progType, s.model.mapTypes)
+    if (simulated !== undefined) return fail(simulated)
+  }
   const opened = await oracle.openObject(s.bytes, {
     programs: override,
     load: [s.program],
