@@ -7,7 +7,10 @@ import { decodeProgram } from '../../src-daemon/core/isa/decode'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType as KernelProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { openKernelOracle } from '../kernel/kernel-test-support'
-import { CRAFTED, type CraftedCase } from './crafted-cases'
+import { CRAFTED as BASE, type CraftedCase } from './crafted-cases'
+import { NULLNESS } from './crafted-nullness'
+
+const CRAFTED: readonly CraftedCase[] = [...BASE, ...NULLNESS]
 
 const KERNEL_TYPE: Readonly<Record<ProgType, number>> = {
   xdp: KernelProgType.xdp,

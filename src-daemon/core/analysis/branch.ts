@@ -2,10 +2,12 @@
 import type { Decoded } from '../isa/decode'
 import type { JmpSpec } from '../isa/opcodes'
 import { readReg } from './alu'
-import { constReg } from './reg'
+import { constReg, isPointer } from './reg'
 import { branchTaken, negate, refine, type Cond } from './scalar-cmp'
 import { cloneState, mapAllRegs, top, type State } from './state'
 import { T, type Reg } from './types'
+
+const MAX_VAR_OFF = 1n << 29n
 
 /** The states on the jump-taken edge and the fall-through edge (undefined: edge is dead). */
 export interface Edges {
@@ -29,7 +31,7 @@ function markNull(st: State, id: number, isNull: boolean): void {
       if (x.ref !== 0) ref = x.ref
       return constReg(0n)
     }
-    return { ...x, type: x.type === T.MAP_VALUE_OR_NULL ? T.MAP_VALUE : T.MEM }
+    return liftNull(x)
   })
   if (ref !== 0) st.refs = st.refs.filter((r) => r.id !== ref)
 }
@@ -64,8 +66,21 @@ function zero(x: Reg): boolean {
   return x.type === T.SCALAR && x.tm === 0n && x.tv === 0n
 }
 
-function nonNull(x: Reg): boolean {
-  return x.type === T.MAP_VALUE || x.type === T.MEM
+/** The kernel's reg_not_null for the kinds the analysis tracks (bounded offsets only). */
+function notNull(x: Reg): boolean {
+  const kind = x.type === T.MAP_VALUE || x.type === T.MEM || x.type === T.MAP_PTR
+  return kind && x.smin > -MAX_VAR_OFF && x.smax < MAX_VAR_OFF
+}
+
+/** Marks one register (not its copies) as not null, as the kernel's mark_ptr_not_null_reg does. */
+function markNotNull(st: State, regno: number): void {
+  const regs = top(st).regs
+  regs[regno] = liftNull(regs[regno] as Reg)
+}
+
+/** A nullable pointer known not to be null. */
+function liftNull(x: Reg): Reg {
+  return { ...x, type: x.type === T.MAP_VALUE_OR_NULL ? T.MAP_VALUE : T.MEM }
 }
 
 function pktCompare(c: Cond, a: Reg, b: Reg, taken: State, fall: State): boolean {
@@ -119,15 +134,26 @@ export function condJump(st: State, d: Decoded): Edges {
     }
   }
   if (!s.is32 && (c === 'jeq' || c === 'jne')) {
-    const ptr = nullable(a) && zero(b) ? a : nullable(b) && zero(a) ? b : undefined
-    if (ptr !== undefined) {
+    // Only `if rX ==/!= 0` (an immediate zero, the nullable pointer as destination) is a null
+    // check; a register known to hold zero is not (kernel 6.12 to 6.18, check_cond_jmp_op).
+    if (s.source === 'imm' && d.insn.imm === 0 && nullable(a)) {
       const taken = cloneState(st)
-      markNull(taken, ptr.id, c === 'jeq')
-      markNull(st, ptr.id, c !== 'jeq')
+      markNull(taken, a.id, c === 'jeq')
+      markNull(st, a.id, c !== 'jeq')
       return { taken, fall: st }
     }
-    if ((nonNull(a) && zero(b)) || (nonNull(b) && zero(a))) {
+    // A pointer that cannot be null compared with a known zero (immediate or register).
+    if ((notNull(a) && zero(b)) || (notNull(b) && zero(a))) {
       return c === 'jeq' ? { taken: undefined, fall: st } : { taken: st, fall: undefined }
+    }
+    // Two pointers equal on one edge: a nullable one equal to a non-null one is not null there.
+    if (s.source === 'reg' && isPointer(a) && isPointer(b)) {
+      const taken = cloneState(st)
+      const eq = c === 'jeq' ? taken : st
+      if (notNull(a) && nullable(b)) markNotNull(eq, d.insn.src)
+      if (notNull(b) && nullable(a)) markNotNull(eq, d.insn.dst)
+      if (!s.is32) pktCompare(c, a, b, taken, st)
+      return { taken, fall: st }
     }
   }
   const taken = cloneState(st)
