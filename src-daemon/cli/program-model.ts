@@ -1,4 +1,5 @@
 /** @fileoverview Turns a loaded input's program into what the interpreter, prover and search run. */
+import { attachTypeOfSection, type AttachType } from '../core/analysis/program-kind'
 import type { Insn } from '../core/isa/insn'
 import type { CtxKind, MapDef } from '../core/interp/types'
 import { ctxKindForK2 } from '../core/interp/api'
@@ -19,6 +20,8 @@ export interface RunnableProgram {
   readonly maps: readonly MapDef[]
   /** Program type name (`xdp`, `sched_cls`, ...; `k2-flat` for K2's flat buffers). */
   readonly progType: string
+  /** Expected attach type libbpf gives the section, where there is one. */
+  readonly attachType?: AttachType
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
 }
@@ -50,6 +53,11 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
     default:
       return { ctx: 'plain', maxPacket: 0, ctxSize: 512 }
   }
+}
+
+function attachOf(section: string): { attachType?: AttachType } {
+  const a = attachTypeOfSection(section)
+  return a === undefined ? {} : { attachType: a }
 }
 
 /** The runnable form of `program` from `input`. */
@@ -84,6 +92,7 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
       slots: linked.value.insns,
       maps,
       progType: program.progType,
+      ...attachOf(program.section),
       model: { ...modelFor(program.progType), maps }
     }
   }

@@ -1,10 +1,13 @@
 /** @fileoverview Hand-written programs with the analysis verdict each must get (and the kernel too). */
+import type { AttachType } from '../../src-daemon/core/analysis/program-kind'
 import type { AnalysisCode, MapDef, ProgType } from '../../src-daemon/core/analysis/types'
 
 /** One crafted program in LLVM assembly syntax. */
 export interface CraftedCase {
   readonly name: string
   readonly progType: ProgType
+  /** Expected attach type (cgroup types whose rules depend on it). */
+  readonly attachType?: AttachType
   readonly maps?: readonly MapDef[]
   readonly ctxSize?: number
   readonly asm: string
