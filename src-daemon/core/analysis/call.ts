@@ -132,9 +132,9 @@ export function helperCall(env: Env, st: State, d: Decoded): void {
     st.refs = st.refs.filter((r) => r.id !== meta.release)
     mapAllRegs(st, (x) => (x.ref === meta.release ? UNKNOWN : x))
   }
+  let r0 = result(env, h, meta)
   const regs = top(st).regs
   for (let r = 1; r <= 5; r++) regs[r] = NOT_INIT
-  let r0 = result(env, h, meta)
   const acquires =
     ACQUIRE.has(h.id) ||
     (h.id === 1 &&
