@@ -3,6 +3,7 @@ import { attachTypeOfSection, type AttachType } from '../core/analysis/program-k
 import type { Insn } from '../core/isa/insn'
 import type { CtxKind, MapDef } from '../core/interp/types'
 import { ctxKindForK2 } from '../core/interp/api'
+import { FLAT_CONTEXT_SIZES, isStructContext, STRUCT_CONTEXTS } from '../core/interp/contexts'
 import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
 import type { EncodeModel } from '../core/smt/enc-state'
 import { linkProgram } from '../engine/kernel/link-object'
@@ -43,15 +44,15 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
       return { ctx: 'skb', maxPacket: 1514, ctxSize: 192 }
     case 'socket_filter':
       return { ctx: 'socket', maxPacket: 1514, ctxSize: 192 }
-    case 'kprobe':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 168 }
-    case 'raw_tracepoint':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 96 }
-    case 'tracepoint':
-    case 'perf_event':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 128 }
-    default:
+    default: {
+      // Read-only flat contexts (pt_regs, tracepoint records, raw tracepoint arguments, ...).
+      const flat = FLAT_CONTEXT_SIZES[progType]
+      if (flat !== undefined) return { ctx: 'tracepoint', maxPacket: 0, ctxSize: flat }
+      // Kernel structs the program reads and partly writes (sock_ops, cgroup hooks, ...).
+      if (isStructContext(progType))
+        return { ctx: progType, maxPacket: 0, ctxSize: STRUCT_CONTEXTS[progType].size }
       return { ctx: 'plain', maxPacket: 0, ctxSize: 512 }
+    }
   }
 }
 

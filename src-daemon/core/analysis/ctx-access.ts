@@ -14,15 +14,13 @@ import {
   kprobeCtx,
   lircCtx,
   perfEventCtx,
-  PERF_EVENT_SIZE,
-  PT_REGS_SIZE,
   rawTracepointCtx,
   rawTracepointWritableCtx,
   sysctlCtx,
   tracepointCtx,
-  TRACEPOINT_MAX,
   TRACING_ARGS_SIZE
 } from './ctx-trace'
+import { FLAT_CONTEXT_SIZES, isStructContext, STRUCT_CONTEXTS } from '../interp/contexts'
 import type { AttachType } from './program-kind'
 import { T, type ProgType } from './types'
 
@@ -39,40 +37,17 @@ export const BTF_CONTEXT: ReadonlySet<ProgType> = new Set<ProgType>([
 
 /** Size of a program type's context (flat contexts: the kernel's limit). */
 export function defaultCtxSize(t: ProgType): number {
+  if (isStructContext(t)) return STRUCT_CONTEXTS[t].size
+  const flat = FLAT_CONTEXT_SIZES[t]
+  if (flat !== undefined) return flat
   switch (t) {
     case 'xdp':
       return 24
-    case 'kprobe':
-      return PT_REGS_SIZE
-    case 'tracepoint':
-      return TRACEPOINT_MAX
-    case 'raw_tracepoint':
-    case 'raw_tracepoint_writable':
     case 'tracing':
     case 'lsm':
       return TRACING_ARGS_SIZE
-    case 'perf_event':
-      return PERF_EVENT_SIZE
     case 'plain':
       return 0
-    case 'sock_ops':
-      return 224
-    case 'cgroup_sock':
-    case 'sk_msg':
-      return 80
-    case 'cgroup_sock_addr':
-    case 'sk_lookup':
-      return 72
-    case 'sk_reuseport':
-      return 56
-    case 'cgroup_sockopt':
-      return 40
-    case 'cgroup_device':
-      return 12
-    case 'cgroup_sysctl':
-      return 8
-    case 'lirc_mode2':
-      return 4
     case 'syscall':
       return 65535
     default:

@@ -5,16 +5,15 @@
  * bpf_trace.c, kernel/bpf/cgroup.c; Linux 6.12 to 6.18, x86-64 layouts).
  */
 import { narrowOk, NO, SCALAR, yields, type CtxVerdict } from './ctx-skb'
+import { FLAT_CONTEXT_SIZES } from '../interp/contexts'
 import { T } from './types'
 
-/** `sizeof(struct pt_regs)` on x86-64. */
-export const PT_REGS_SIZE = 168
+const PT_REGS_SIZE = FLAT_CONTEXT_SIZES['kprobe'] as number
 /** PERF_MAX_TRACE_SIZE: the largest tracepoint record a program may read. */
-export const TRACEPOINT_MAX = 2048
+const TRACEPOINT_MAX = FLAT_CONTEXT_SIZES['tracepoint'] as number
 /** MAX_BPF_FUNC_ARGS * 8: the raw tracepoint and fentry argument array. */
 export const TRACING_ARGS_SIZE = 96
-/** `sizeof(struct bpf_perf_event_data)` on x86-64. */
-export const PERF_EVENT_SIZE = 184
+const PERF_EVENT_SIZE = FLAT_CONTEXT_SIZES['perf_event'] as number
 
 /** kprobe: read-only, aligned, inside `struct pt_regs`. */
 export function kprobeCtx(off: number, size: number, write: boolean): CtxVerdict {
@@ -47,16 +46,6 @@ export function rawTracepointCtx(off: number, size: number, write: boolean): Ctx
 export function rawTracepointWritableCtx(off: number, size: number, write: boolean): CtxVerdict {
   if (off === 0) return size === 8 && !write ? yields(T.TP_BUFFER) : NO
   return rawTracepointCtx(off, size, write)
-}
-
-/**
- * fentry/fexit/fmod_ret/LSM/tp_btf: argument slots whose kind comes from the attach target's
- * BTF prototype. Without that prototype every slot is an opaque BTF value: pointer rules apply
- * to it (never treated as a plain scalar, which could accept what the kernel refuses).
- */
-export function btfArgsCtx(off: number, size: number, write: boolean): CtxVerdict {
-  if (off < 0 || off >= TRACING_ARGS_SIZE || write || off % size !== 0) return NO
-  return size === 8 ? yields(T.BTF_ID) : NO
 }
 
 /** perf_event: pt_regs words, sample_period and addr (narrow reads of the last two). */
