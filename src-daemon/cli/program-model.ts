@@ -8,7 +8,7 @@ import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
 import type { EncodeModel } from '../core/smt/enc-state'
 import { linkProgram } from '../engine/kernel/link-object'
 import { CliError } from './errors'
-import type { LoadedInput, LoadedProgram } from './load'
+import type { LoadedInput, LoadedMap, LoadedProgram } from './load'
 
 /** A program ready to run: linked instructions, maps and its input model. */
 export interface RunnableProgram {
@@ -56,6 +56,10 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
   }
 }
 
+function innerDef(m: LoadedMap): MapDef {
+  return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }
+}
+
 function attachOf(section: string): { attachType?: AttachType } {
   const a = attachTypeOfSection(section)
   return a === undefined ? {} : { attachType: a }
@@ -80,13 +84,18 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
     const linked = linkProgram(input.object, program.name)
     if (!linked.ok)
       throw new CliError({ ...linked.error, file: input.file, section: program.section })
-    const maps: MapDef[] = linked.value.maps.map((m, i) => ({
-      name: m.name ?? `map${i}`,
-      type: m.type,
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      maxEntries: m.maxEntries
-    }))
+    const maps: MapDef[] = linked.value.maps.map((m, i) => {
+      const inner = input.object?.maps[i]?.inner
+      return {
+        name: m.name ?? `map${i}`,
+        type: m.type,
+        keySize: m.keySize,
+        valueSize: m.valueSize,
+        maxEntries: m.maxEntries,
+        ...(m.flags !== undefined && m.flags !== 0 ? { flags: m.flags } : {}),
+        ...(inner !== undefined ? { inner: innerDef(inner) } : {})
+      }
+    })
     return {
       section: program.section,
       name: program.name,

@@ -4,6 +4,9 @@
  */
 import { ARRAY8, HASH4, LOOKUP, PROG_ARRAY, XDP_PTRS, type CraftedCase } from './crafted-cases'
 
+/** An array of array maps. */
+const OUTER = { type: 12, keySize: 4, valueSize: 4, maxEntries: 2, inner: ARRAY8 }
+
 /** An array map programs may only read (BPF_F_RDONLY_PROG). */
 const RDONLY_ARRAY = { ...ARRAY8, flags: 1 << 7 }
 
@@ -225,5 +228,39 @@ export const TYPED: readonly CraftedCase[] = [
       r0 = 0
       exit`,
     expect: { code: 'VERIFY_REF_LEAK', reason: 'Unreleased reference' }
+  },
+  {
+    name: 'an inner array lookup with a constant key still needs its null check',
+    progType: 'xdp',
+    maps: [OUTER],
+    asm: `${LOOKUP}
+      if r0 == 0 goto +6
+      r1 = r0
+      r2 = r10
+      r2 += -4
+      call 1
+      r0 = *(u64 *)(r0 + 0)
+      r0 = 2
+      exit`,
+    expect: { code: 'VERIFY_NULL_DEREF', reason: "R0 invalid mem access 'map_value_or_null'" },
+    // Summit's kernel oracle cannot create map-in-map maps (they need an inner map fd).
+    kernel: false
+  },
+  {
+    name: 'a null-checked inner map lookup',
+    progType: 'xdp',
+    maps: [OUTER],
+    asm: `${LOOKUP}
+      if r0 == 0 goto +7
+      r1 = r0
+      r2 = r10
+      r2 += -4
+      call 1
+      if r0 == 0 goto +1
+      r0 = *(u64 *)(r0 + 0)
+      r0 = 2
+      exit`,
+    expect: 'accept',
+    kernel: false
   }
 ]

@@ -24,6 +24,8 @@ const SOCK_BTF: ReadonlySet<string> = new Set([
   'mptcp'
 ])
 const MAX_SIZE = 1n << 29n
+/** BPF_F_INNER_MAP: the map is a template for the inner maps of a map-in-map. */
+const INNER_MAP = 1 << 12
 /** Argument kinds that also accept a null (known zero) register, and their non-null kind. */
 const NULLABLE: ReadonlyMap<ArgKind, ArgKind> = new Map<ArgKind, ArgKind>([
   ['ctx_or_null', 'ctx'],
@@ -213,11 +215,12 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       // A bloom filter's peek reads the value it is given (resolve_map_arg_type).
       const bloomPeek = m.type === MapType.BLOOM_FILTER && h.id === 89
       memRange(env, st, h, regno, size, a.kind === 'uninit_value' && !bloomPeek)
-      if (
-        a.kind === 'key' &&
-        h.id === 1 &&
-        (m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY)
-      ) {
+      // Inner map templates (the map a map-in-map lookup yields, or BPF_F_INNER_MAP) may be
+      // replaced by a bigger or smaller array at run time: never elided (a 2026 fix, "bpf: Keep
+      // dynamic inner array lookups nullable"; the stricter rule holds for every kernel).
+      const template = meta.mapIndex >= env.innerMaps.length || ((m.flags ?? 0) & INNER_MAP) !== 0
+      const array = m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY
+      if (a.kind === 'key' && h.id === 1 && array && !template) {
         const key = constStackKey(st, r, m.keySize)
         meta.constKey = key !== undefined && key < BigInt(m.maxEntries)
       }

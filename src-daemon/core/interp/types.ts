@@ -15,6 +15,10 @@ export interface MapDef {
   readonly maxEntries: number
   /** The fd that `lddw src=1` immediates use; when no map has one, the immediate is the map index. */
   readonly fd?: number
+  /** `map_flags` (BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG matter to the safety analysis). */
+  readonly flags?: number
+  /** Map-in-map types: the inner map's definition (what a lookup's result points to). */
+  readonly inner?: MapDef
 }
 
 /**
