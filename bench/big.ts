@@ -66,9 +66,19 @@ console.log(`analysis accepts the original as ${choice.value.progType}: ${second
 const job = prepareJob(r, { seed: 1, iterations: 0 }, {})
 if (!job.ok) throw new Error(job.error.message)
 t0 = performance.now()
+let lastReport = 0
 const out = await runSearch(job.value, {
   chains: Number(arg('chains') ?? availableParallelism()),
-  timeSeconds: Number(arg('time') ?? 120)
+  timeSeconds: Number(arg('time') ?? 120),
+  progressMs: 5000,
+  onProgress: (p) => {
+    if (performance.now() - lastReport < 10_000) return
+    lastReport = performance.now()
+    const checks = p.chains.reduce((a, c) => a + c.safety.checks, 0)
+    process.stderr.write(
+      `  ${seconds(t0)} s: ${p.iterations} candidates, best ${Math.min(...p.chains.map((c) => c.bestSlots))} slots, ${checks} safety checks, ${p.proverCalls} proofs\n`
+    )
+  }
 })
 const p = out.progress
 console.log(

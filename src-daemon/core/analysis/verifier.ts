@@ -66,6 +66,9 @@ interface Rec {
   readonly st: State
   branches: number
   readonly parent: Rec | undefined
+  /** States it covered, and states it was compared with and did not cover. */
+  hits: number
+  misses: number
 }
 
 interface Job {
@@ -236,12 +239,16 @@ export function analyze(
             .slice(0, -1)
             .map((_, i) => (live[(st.frames[i + 1]?.callsite ?? 0) + 1] ?? 0x7ff) & ~0x3f)
           let covered = false
+          let stale = false
           for (const rec of list) {
             if (rec.branches === 0) {
               if (subsumes(rec.st, st, live[pos] as number, callers, env.uninitStack)) {
+                rec.hits++
                 covered = true
                 break
               }
+              // The kernel drops explored states that keep failing to cover (is_state_visited).
+              if (++rec.misses > rec.hits * 3 + 3) stale = true
             } else if (cfg.hasBackEdge && sameState(rec.st, st)) {
               throw new Reject(
                 'VERIFY_LOOP',
@@ -249,13 +256,25 @@ export function analyze(
               )
             }
           }
+          if (stale) {
+            // Fewer states to compare only means less pruning, never a wrong verdict.
+            const kept = list.filter((r) => r.branches > 0 || r.misses <= r.hits * 3 + 3)
+            list.length = 0
+            list.push(...kept)
+          }
           if (covered) {
             pruned++
             finish(job.last)
             break
           }
           if (list.length < MAX_RECS_PER_INSN) {
-            const rec: Rec = { st: cloneState(st), branches: 1, parent: job.last }
+            const rec: Rec = {
+              st: cloneState(st),
+              branches: 1,
+              parent: job.last,
+              hits: 0,
+              misses: 0
+            }
             list.push(rec)
             job.last = rec
           }

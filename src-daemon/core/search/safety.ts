@@ -96,6 +96,14 @@ export function acceptsUnder(slots: readonly Insn[], profile: AnalysisProfile): 
   return analyzeUnder(slots, profile).ok
 }
 
+/**
+ * Programs longer than this check safety only when a candidate is about to be proven, not for
+ * every candidate that passes the tests: one analysis of a program this size takes seconds
+ * (Katran's 1,795-slot balancer: about 8 s here), far more than a search step. Results stay
+ * sound: nothing is proven, reported or exported without the analysis accepting it.
+ */
+export const DEFERRED_SAFETY_SLOTS = 1024
+
 /** Exact key of a slot list (for caches keyed by program text). */
 export function slotsKey(slots: readonly Insn[]): string {
   let s = ''
