@@ -10,7 +10,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { makeMutants } from '../src-daemon/core/analysis/mutants'
 import { attachTypeOfSection, KERNEL_PROG_TYPES } from '../src-daemon/core/analysis/program-kind'
-import { loadInput } from '../src-daemon/cli/load'
+import { loadInput } from '../src-daemon/engine/program/load'
 import {
   agreementMatrix,
   compareWithKernel,
