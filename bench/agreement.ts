@@ -8,7 +8,9 @@
  */
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { insnText } from '../src-daemon/core/analysis/describe'
 import { makeMutants } from '../src-daemon/core/analysis/mutants'
+import type { Insn } from '../src-daemon/core/isa/insn'
 import { attachTypeOfSection, KERNEL_PROG_TYPES } from '../src-daemon/core/analysis/program-kind'
 import { loadInput } from '../src-daemon/engine/program/load'
 import {
@@ -79,6 +81,25 @@ function programsOf(dir: string, onlyType: string | undefined): AgreementProgram
   return out
 }
 
+/** The slots a mutant changed, as `slot: old -> new` in llvm-objdump text. */
+function changes(base: readonly Insn[], mutant: readonly Insn[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < base.length; i++) {
+    const a = base[i]!
+    const b = mutant[i]!
+    if (
+      a.code === b.code &&
+      a.dst === b.dst &&
+      a.src === b.src &&
+      a.off === b.off &&
+      a.imm === b.imm
+    )
+      continue
+    out.push(`${i}: ${insnText(base, i) || '?'} -> ${insnText(mutant, i) || '?'}`)
+  }
+  return out
+}
+
 function formatMatrix(title: string, m: AgreementMatrix): string {
   const w = (n: number): string => String(n).padStart(7)
   const total = m.bothAccept + m.analysisOnly + m.kernelOnly + m.bothReject
@@ -113,7 +134,7 @@ async function main(): Promise<number> {
     for (const [i, p] of programs.entries()) {
       results.push(await compareWithKernel(oracle, p))
       for (const mu of mutants > 0 ? makeMutants(p.slots, seed + i * 7919, mutants) : []) {
-        const name = `${p.name} mutant ${mu.slots === p.slots ? 0 : results.length}`
+        const name = `${p.name} mutant: ${changes(p.slots, mu.slots).join('; ')}`
         results.push(await compareWithKernel(oracle, { ...p, name, slots: mu.slots }))
       }
       if ((i + 1) % 50 === 0) process.stderr.write(`  ${i + 1}/${programs.length} programs\n`)

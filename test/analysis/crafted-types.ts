@@ -262,5 +262,54 @@ export const TYPED: readonly CraftedCase[] = [
       exit`,
     expect: 'accept',
     kernel: false
+  },
+  {
+    // Linux 6.12 declares the name buffer plain memory; the helper writes it, so the zeroes
+    // stored before the call are gone (found by bench agreement on test_sysctl_prog mutants).
+    name: 'sysctl_get_name writes its buffer: bytes zeroed before the call are unknown after',
+    progType: 'cgroup_sysctl',
+    attachType: 'cgroup_sysctl',
+    asm: `
+      r7 = r1
+      r6 = 0
+      *(u64 *)(r10 - 16) = r6
+      r1 = r7
+      r2 = r10
+      r2 += -16
+      r3 = 8
+      r4 = 0
+      call 101
+      r1 = *(u8 *)(r10 - 16)
+      if r1 != 110 goto +1
+      r0 = *(u64 *)(r6 + 0)
+      r0 = 1
+      exit`,
+    expect: { code: 'VERIFY_INVALID_MEM', reason: "R6 invalid mem access 'scalar'" }
+  },
+  {
+    name: 'get_local_storage takes no flags',
+    progType: 'cgroup_skb',
+    maps: [{ type: 19, keySize: 8, valueSize: 8, maxEntries: 0 }],
+    asm: 'ld_pseudo r1, 1, 0\nr2 = 1\ncall 81\nr0 = 1\nexit',
+    expect: {
+      code: 'VERIFY_HELPER_ARG',
+      reason: "get_local_storage() doesn't support non-zero flags"
+    },
+    // The kernel oracle cannot create cgroup storage maps on their own.
+    kernel: false
+  },
+  {
+    name: 'a variable-offset stack write must be aligned',
+    progType: 'socket_filter',
+    asm: `
+      r2 = *(u32 *)(r1 + 0)
+      r2 &= 8
+      r2 += -17
+      r2 += r10
+      r3 = 0
+      *(u64 *)(r2 + 0) = r3
+      r0 = 0
+      exit`,
+    expect: { code: 'VERIFY_ALIGN', reason: 'misaligned stack access' }
   }
 ]

@@ -125,6 +125,9 @@ export function helperCall(env: Env, st: State, d: Decoded): void {
     sizeMax: 0n
   }
   for (let i = 0; i < h.args.length; i++) checkArg(env, st, h, i, meta)
+  const flags = top(st).regs[2] as Reg
+  if (id === 81 && !(flags.type === T.SCALAR && flags.tm === 0n && flags.tv === 0n))
+    throw new Reject('VERIFY_HELPER_ARG', "get_local_storage() doesn't support non-zero flags")
   const map = env.maps[meta.mapIndex]
   if (map !== undefined && (mapFlags(map) & MAP_RDONLY_PROG) !== 0 && [2, 3, 87, 88].includes(id))
     throw new Reject('VERIFY_MAP_BOUNDS', 'write into map forbidden')

@@ -31,6 +31,7 @@ const NULLABLE: ReadonlyMap<ArgKind, ArgKind> = new Map<ArgKind, ArgKind>([
   ['ctx_or_null', 'ctx'],
   ['value_or_null', 'value'],
   ['mem_or_null', 'mem'],
+  ['mem_write_or_null', 'mem_write'],
   ['socket_or_null', 'socket_or_null'],
   ['btf_sock_common_or_null', 'btf_sock_common'],
   ['btf_id_or_null', 'btf_id']
@@ -151,7 +152,7 @@ function sizeArg(
     if (zeroOk && sz.umax === 0n) return
     throw typeErr(regno - 1, p, 'fp')
   }
-  const write = prev === 'uninit_mem' || prev === 'mem_write'
+  const write = prev === 'uninit_mem' || prev === 'mem_write' || prev === 'mem_write_or_null'
   memRange(env, st, h, regno - 1, Number(sz.umax), write)
 }
 

@@ -20,6 +20,7 @@ export type ArgKind =
   | 'mem'
   | 'mem_or_null'
   | 'mem_write'
+  | 'mem_write_or_null'
   | 'uninit_mem'
   | 'size'
   | 'size_or_zero'

@@ -3,6 +3,7 @@ import { BTF_CONTEXT, ctxAccess } from './ctx-access'
 import { sockAccess, sockCommonAccess, tcpSockAccess, xdpSockAccess } from './ctx-sock'
 import { nextId, type Env } from './env'
 import { constReg, isConst, rangeReg, sync, UNKNOWN } from './reg'
+import { tAdd, tConst } from './tnum'
 import { B, byteKind, top, type Slot, type State } from './state'
 import {
   MAP_RDONLY_PROG,
@@ -258,6 +259,16 @@ export function memAccess(
   const r = top(st).regs[regno] as Reg
   const write = kind === 'store' || kind === 'atomic' || kind === 'helper_write'
   const off = r.off + insnOff
+  // check_ptr_alignment: stack accesses are always checked, every pointer for atomics (map
+  // values below, with the bounds).
+  const direct = kind === 'load' || kind === 'store' || kind === 'atomic'
+  const strict = r.type === T.STACK || (kind === 'atomic' && r.type !== T.MAP_VALUE)
+  if (direct && strict && !aligned(r, insnOff, size)) {
+    throw new Reject(
+      'VERIFY_ALIGN',
+      `misaligned ${r.type === T.STACK ? 'stack ' : ''}access off (0x${r.tv.toString(16)}; 0x${r.tm.toString(16)})+${r.off}+${insnOff} size ${size}`
+    )
+  }
   switch (r.type) {
     case T.NOT_INIT:
       throw new Reject('VERIFY_UNINIT_REG', `R${regno} !read_ok`)
@@ -310,12 +321,6 @@ export function memAccess(
       if (kind === 'helper_read' || kind === 'helper_write') {
         helperStack(env, st, r.frame, regno, abs, size, kind === 'helper_write')
         return UNKNOWN
-      }
-      if (abs % size !== 0 && (kind === 'load' || kind === 'store' || kind === 'atomic')) {
-        throw new Reject(
-          'VERIFY_ALIGN',
-          `misaligned stack access off ${r.tv}+${r.off}+${insnOff} size ${size}`
-        )
       }
       if (kind === 'atomic') {
         const old = stackRead(env, st, r.frame, regno, abs, size, false)
@@ -401,6 +406,17 @@ export function memAccess(
   if (NON_NULL.has(r.type))
     throw new Reject('VERIFY_NULL_DEREF', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
   throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+}
+
+/**
+ * Whether `r + insnOff` is a multiple of `size` for every value of its variable part (the
+ * kernel's tnum_is_aligned; packet pointers count the 2-byte NET_IP_ALIGN).
+ */
+function aligned(r: Reg, insnOff: number, size: number): boolean {
+  if (size === 1) return true
+  const pkt = r.type === T.PKT || r.type === T.PKT_META ? 2 : 0
+  const t = tAdd({ v: r.tv, m: r.tm }, tConst(BigInt(r.off + insnOff + pkt)))
+  return ((t.v | t.m) & BigInt(size - 1)) === 0n
 }
 
 /** A map's flags as programs see them (device maps are always read-only for programs). */
