@@ -1,96 +1,47 @@
 /* summit-bpf: the "cycle" request: create maps, fill them, load a program whose ld_imm64 map
  * references (src=1 map, src=2 map value) hold map indices, test-run it once, list every map,
  * and close everything — one round trip instead of one per step.
- *   maps:  "type,keySize,valueSize,maxEntries,flags;..."   (may be empty)
- *   fills: "mapIndex:keyHex:valueHex;..."                  (values at full per-CPU size)
- * plus the fields of "load" (without fd patching) and of "testRun" (without fd).
+ *   maps:  [{type, keySize, valueSize, maxEntries, flags, name, inner}] or the compact
+ *          "type,keySize,valueSize,maxEntries,flags;..."
+ *   fills: [{map, key, value}] or the compact "mapIndex:keyHex:valueHex;..." (values at full
+ *          per-CPU size)
+ * plus the fields of "load" and of "testRun" (without fd).
  * Failures carry "stage" (maps, fills, patch, load, testRun) and, where it applies, "index". */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper.h"
+#include <bpf/bpf.h>
 
-#define CYCLE_MAX_MAPS 64
+#include "helper.h"
 
 static void stage_error(const char *stage, const char *message, int err, long index)
 {
+	reply_reset();
 	reply_error(message, err);
-	out_str(&out, "stage", stage, strlen(stage));
+	reply_str("stage", stage);
 	if (index >= 0)
-		out_int(&out, "index", index);
+		reply_int("index", index);
 }
 
-/* Parses the maps string and creates each map, counting them in *created (so the caller can close
- * them whatever happens); 0, or -1 after replying. */
-static int create_maps(const char *spec, int *fds, int *created)
+/* Applies the fills; 0, or -1 after replying. */
+static int fill_maps(const struct cycle_req *c, const int *fds)
 {
-	int count = 0;
-	*created = 0;
-	const char *p = spec;
-	while (*p) {
-		unsigned long v[5];
-		char *end;
-		for (int i = 0; i < 5; i++) {
-			errno = 0;
-			v[i] = strtoul(p, &end, 10);
-			if (end == p || errno || v[i] > 0xffffffffUL || (i < 4 && *end != ',') ||
-			    (i == 4 && *end != ';' && *end != 0)) {
-				stage_error("maps", "maps must be 'type,keySize,valueSize,maxEntries,flags;...'", 0,
-					    count);
-				return -1;
-			}
-			p = end + (*end ? 1 : 0);
-		}
-		if (count == CYCLE_MAX_MAPS) {
-			stage_error("maps", "too many maps", 0, count);
-			return -1;
-		}
-		fds[count] = map_create((uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3],
-					(uint32_t)v[4], NULL);
-		if (fds[count] < 0) {
-			stage_error("maps", "BPF_MAP_CREATE failed", errno, count);
-			return -1;
-		}
-		*created = ++count;
-	}
-	return 0;
-}
-
-/* Applies "index:keyHex:valueHex;..." (modified in place); 0, or -1 after replying. */
-static int fill_maps(char *spec, const int *fds, int nmaps)
-{
-	long entry = 0;
-	for (char *p = spec; *p; entry++) {
-		char *end;
-		long index = strtol(p, &end, 10);
-		char *key = end + 1, *colon2 = *end == ':' ? strchr(key, ':') : NULL;
-		if (!colon2 || index < 0 || index >= nmaps) {
-			stage_error("fills", "fills must be 'mapIndex:keyHex:valueHex;...'", 0, entry);
-			return -1;
-		}
-		char *value = colon2 + 1, *semi = strchr(value, ';');
-		size_t vlen = semi ? (size_t)(semi - value) : strlen(value);
-		uint8_t *kb = NULL, *vb = NULL;
-		size_t kn, vn;
+	for (int i = 0; i < c->nfills; i++) {
+		const struct fill *f = &c->fills[i];
 		struct bpf_map_info info;
-		int bad = hex_decode(key, (size_t)(colon2 - key), &kb, &kn) < 0 ||
-			  hex_decode(value, vlen, &vb, &vn) < 0 || map_info(fds[index], &info) < 0 ||
-			  kn != info.key_size || vn != user_value_size(&info);
-		int rc = bad ? -1 : map_update(fds[index], kb, vb, BPF_ANY);
-		int err = errno;
-		free(kb);
-		free(vb);
-		if (bad) {
-			stage_error("fills", "fill key/value must be hex of the map's key and (per-CPU) value sizes", 0, entry);
+		int fd = fds[f->map];
+		if (map_info(fd, &info) < 0 || f->key.len != info.key_size ||
+		    f->value.len != user_value_size(&info)) {
+			stage_error("fills",
+				    "fill key/value must be hex of the map's key and (per-CPU) value sizes",
+				    0, i);
 			return -1;
 		}
-		if (rc < 0) {
-			stage_error("fills", "BPF_MAP_UPDATE_ELEM failed", err, entry);
+		if (bpf_map_update_elem(fd, f->key.data, f->value.data, BPF_ANY) < 0) {
+			stage_error("fills", "BPF_MAP_UPDATE_ELEM failed", errno, i);
 			return -1;
 		}
-		p = semi ? semi + 1 : value + vlen;
 	}
 	return 0;
 }
@@ -118,69 +69,51 @@ static int patch_map_refs(uint8_t *insns, size_t bytes, const int *fds, int nmap
 	return 0;
 }
 
-void op_cycle(const struct jsonl_request *r)
+void op_cycle(struct cycle_req *c)
 {
-	struct load_request lq;
 	struct load_result res = { .fd = -1, .err = 0, .log = NULL, .logged = 0 };
-	struct run_request rq;
-	uint8_t *insns = NULL;
-	int fds[CYCLE_MAX_MAPS], nmaps = 0;
-	memset(&rq, 0, sizeof(rq));
-	const struct jsonl_field *maps = jsonl_get(r, "maps"), *fills = jsonl_get(r, "fills");
-	if ((maps && maps->kind != JSONL_STRING) || (fills && fills->kind != JSONL_STRING)) {
-		reply_error("maps and fills must be strings", 0);
-		return;
+	int fds[MAX_CYCLE_MAPS], nmaps = 0;
+	for (; nmaps < c->nmaps; nmaps++) {
+		fds[nmaps] = map_create(&c->maps[nmaps]);
+		if (fds[nmaps] < 0) {
+			stage_error("maps", "BPF_MAP_CREATE failed", errno, nmaps);
+			goto done;
+		}
 	}
-	if (parse_load_request(r, &lq, &insns) < 0 || parse_run_request(r, &rq, 0) < 0)
+	if (fill_maps(c, fds) < 0)
 		goto done;
-	if (maps && create_maps(maps->str, fds, &nmaps) < 0)
+	if (patch_map_refs(c->load.insns.data, c->load.insns.len, fds, nmaps) < 0)
 		goto done;
-	if (fills && fill_maps(fills->str, fds, nmaps) < 0)
-		goto done;
-	if (patch_map_refs(insns, lq.insn_bytes, fds, nmaps) < 0)
-		goto done;
-	load_program(&lq, &res);
+	load_program(&c->load, &res);
 	if (res.fd < 0) {
 		stage_error("load", "BPF_PROG_LOAD failed", res.err, -1);
 		if (res.log)
-			out_str(&out, "log", res.log, strlen(res.log));
+			reply_str("log", res.log);
 		goto done;
 	}
-	rq.fd = res.fd;
-	size_t mark = out.len;
-	int fields = out.fields;
-	if (run_and_write(&rq) < 0) {
-		out.len = mark; /* drop the run's error fields and restate them with the stage */
-		out.fields = fields;
-		stage_error("testRun", "BPF_PROG_TEST_RUN failed", rq.err, -1);
+	c->run.fd = res.fd;
+	if (run_program(&c->run) < 0) {
+		stage_error("testRun", "BPF_PROG_TEST_RUN failed", errno, -1);
 		goto done;
 	}
-	write_prog_info(res.fd);
+	add_prog_info(reply, res.fd);
 	if (res.logged)
-		out_str(&out, "log", res.log, strlen(res.log));
-	out_key(&out, "maps");
-	out_raw(&out, "[");
+		reply_str("log", res.log);
+	json_object *maps = json_object_new_array();
 	for (int i = 0; i < nmaps; i++) {
-		if (i)
-			out_raw(&out, ",");
-		out_raw(&out, "{\"entries\":");
-		size_t before = out.len;
-		if (write_map_entries(fds[i], 1 << 20) < 0) {
-			out.len = before - strlen("{\"entries\":");
-			out_raw(&out, "{\"errno\":");
-			char num[16];
-			snprintf(num, sizeof(num), "%d", errno);
-			out_raw(&out, num);
-		}
-		out_raw(&out, "}");
+		json_object *m = json_object_new_object();
+		json_object *entries = map_entries(fds[i], 1 << 20);
+		if (entries)
+			json_object_object_add(m, "entries", entries);
+		else
+			json_object_object_add(m, "errno", json_object_new_int(errno));
+		json_object_array_add(maps, m);
 	}
-	out_raw(&out, "]");
+	json_object_object_add(reply, "maps", maps);
 done:
 	if (res.fd >= 0)
 		disown_and_close(res.fd);
 	for (int i = 0; i < nmaps; i++)
 		disown_and_close(fds[i]);
 	free(res.log);
-	free(insns);
-	free_run_request(&rq);
 }

@@ -1,4 +1,5 @@
-/* Shared declarations of the summit-bpf helper's parts (main loop, maps, programs, cycle). */
+/* Shared declarations of the summit-bpf helper's parts: the reply being built, fd ownership,
+ * and the operations (maps.c, progs.c, cycle.c, objects.c, timing.c). */
 #ifndef SUMMIT_HELPER_H
 #define SUMMIT_HELPER_H
 
@@ -6,77 +7,77 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonl.h"
+#include <json-c/json.h>
 
-#define HELPER_VERSION 2
+#include "request.h"
+
+#define HELPER_VERSION 3
 #define MAX_FD 65536
 
-/* The reply being built for the current request. */
-extern struct jsonl_out out;
+/* The reply being built for the current request (a JSON object). */
+extern json_object *reply;
 /* Possible CPUs: per-CPU map values hold one 8-aligned slot for each. */
 extern int possible_cpus;
 /* CPU this process is pinned to (test runs happen there), or -1. */
 extern int pinned_cpu;
 
-long sys_bpf(int cmd, union bpf_attr *attr);
 /* Records/forgets an fd created by this helper (only those may be closed on request). */
 void own(int fd);
 void disown_and_close(int fd);
+int owns(int fd);
 
-/* Reply helpers: error fields, integer and hex request fields (they reply on bad input). */
+/* Reply fields. reply_error sets ok=false, error and (when err != 0) errno and errnoText. */
 void reply_error(const char *message, int err);
-int get_int(const struct jsonl_request *r, const char *key, int64_t *v, int required);
-int get_hex(const struct jsonl_request *r, const char *key, uint8_t **b, size_t *n, int required);
-void raw_hex(const uint8_t *b, size_t n);
+void reply_ok(void);
+void reply_int(const char *key, int64_t v);
+void reply_str(const char *key, const char *s);
+void reply_hex(const char *key, const uint8_t *b, size_t n);
+json_object *hex_string(const uint8_t *b, size_t n);
+/* Drops every field of the reply except its id. */
+void reply_reset(void);
 
 /* maps.c */
 int map_info(int fd, struct bpf_map_info *info);
 size_t user_value_size(const struct bpf_map_info *info);
-int map_create(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
-	       uint32_t flags, const char *name);
-int map_update(int fd, const uint8_t *key, const uint8_t *value, uint64_t flags);
-/* Writes the map's entries as a JSON array ("[{"key":..,"value":..},...]"); -1 with errno
- * (nothing written) when its keys cannot be listed. */
-int write_map_entries(int fd, size_t limit);
-void op_create_map(const struct jsonl_request *r);
-void op_update_map(const struct jsonl_request *r);
-void op_lookup_map(const struct jsonl_request *r);
-void op_delete_map(const struct jsonl_request *r);
-void op_dump_map(const struct jsonl_request *r);
+/* Creates a map (with its inner template for map-in-map types); fd, or -1 with errno. */
+int map_create(const struct map_def *d);
+/* The map's entries as a JSON array of {key, value}; NULL with errno when its keys cannot be
+ * listed. */
+json_object *map_entries(int fd, size_t limit);
+void op_create_map(const struct map_def *d);
+void op_update_map(const struct map_req *q);
+void op_lookup_map(const struct map_req *q);
+void op_delete_map(const struct map_req *q);
+void op_dump_map(const struct map_req *q);
 
 /* progs.c */
-struct load_request {
-	uint32_t prog_type, expected_attach_type, prog_flags;
-	const uint8_t *insns;
-	size_t insn_bytes;
-	const char *license, *name;
-	int64_t log_level, log_size;
-};
 struct load_result {
-	int fd;      /* >= 0 on success */
+	int fd;	     /* >= 0 on success */
 	int err;     /* errno on failure */
 	char *log;   /* malloc'd, NUL-terminated; may be empty */
 	int logged;  /* whether a log was requested (and so is meaningful) */
 };
-void load_program(const struct load_request *q, struct load_result *res);
-/* Writes xlatedBytes, jitedBytes, verifiedInsns of a loaded program. */
-void write_prog_info(int fd);
-int parse_load_request(const struct jsonl_request *r, struct load_request *q, uint8_t **insns);
-struct run_request {
-	int fd;
-	int64_t repeat, data_out_size, ctx_out, flags, cpu, batch;
-	uint8_t *data, *ctx;
-	size_t data_len, ctx_len;
-	int err; /* errno of a failed run */
-};
-int parse_run_request(const struct jsonl_request *r, struct run_request *q, int need_fd);
-/* Runs and writes ok/retval/duration/dataOut/ctxOut/cpu, or replies an error; 0 on success. */
-int run_and_write(struct run_request *q);
-void free_run_request(struct run_request *q);
-void op_load(const struct jsonl_request *r);
-void op_test_run(const struct jsonl_request *r);
+void load_program(const struct load_req *q, struct load_result *res);
+/* Adds xlatedBytes, jitedBytes, verifiedInsns of a loaded program to `o`. */
+void add_prog_info(json_object *o, int fd);
+/* Runs once and adds retval/duration/dataOut/ctxOut/cpu to the reply; 0, or -1 with errno. */
+int run_program(struct run_req *q);
+/* Pads a raw_tracepoint context to the 96 bytes the program may read; 0, or -1 (ENOMEM). */
+int pad_raw_tp_ctx(struct run_req *q);
+void op_load(const struct load_req *q);
+void op_test_run(struct run_req *q);
 
 /* cycle.c */
-void op_cycle(const struct jsonl_request *r);
+void op_cycle(struct cycle_req *c);
+
+/* objects.c */
+void op_open_object(const struct object_req *q);
+void op_close_object(uint32_t handle);
+void close_all_objects(void);
+/* Routes libbpf's warnings into a buffer that openObject replies carry (see objects.c). */
+void capture_libbpf_messages(void);
+
+/* timing.c */
+void op_time_run(struct time_req *q);
 
 #endif

@@ -1,149 +1,36 @@
 /**
- * @fileoverview `summit kernel-check FILE [--section S]`: loads a program into the kernel
- * verifier, test-runs it once and times it with BPF_PROG_TEST_RUN. Exit 0 accepted, 1 verifier
- * rejection (the log tail is printed), 2 bad input or BPF unavailable.
+ * @fileoverview `summit kernel-check FILE [--section S] [--type T]`: loads a program into the
+ * kernel verifier (ELF objects as libbpf loads them), test-runs it once and times it; with
+ * `--against ORIGINAL` it checks FILE against ORIGINAL: both verdicts and sizes, a differential
+ * run on the same inputs, the instructions each input executes, and latency with a confidence
+ * interval. Exit 0 accepted (and no mismatch), 1 verifier rejection or mismatch, 2 bad input or
+ * BPF unavailable.
  */
-import { k2MapFdsToIndices } from '../core/formats/k2'
-import { EXIT, type Command } from './command'
-import { flagInt, flagString, parseArgs, UsageError } from './args'
+import { readFileSync } from 'node:fs'
+import type { RunInput } from '../core/interp/types'
+import { isPacketProgType, ProgType } from '../engine/kernel/bpf-constants'
+import { kernelCompare, type InputChoice } from '../engine/kernel/kernel-compare'
+import { kernelInput, runKindOf, type KernelInput } from '../engine/kernel/kernel-inputs'
+import {
+  acceptedVerdict,
+  loadSubject,
+  rejectedVerdict,
+  type LoadedSubject
+} from '../engine/kernel/kernel-subject'
+import { KernelOracle } from '../engine/kernel/oracle'
+import { flagInt, flagString, parseArgs, UsageError, type ParsedArgs } from './args'
+import { EXIT, type CliIo, type Command } from './command'
+import { CliError } from './errors'
+import { jsonReplacer } from './format-result'
+import { parseInputSpec } from './input-spec'
+import { formatCompare, formatSingle, type KernelCheckReport } from './kernel-check-report'
+import { checkTarget, compareSide, typeOverride, type CheckTarget } from './kernel-plan'
 import {
   loadInput,
   selectPrograms,
   type LoadedInput,
   type LoadedProgram
 } from '../engine/program/load'
-import { CliError } from './errors'
-import { hex } from './format-result'
-import { parseInputSpec } from './input-spec'
-import type { Insn } from '../core/isa/insn'
-import type { MapDef, RunInput } from '../core/interp/types'
-import { isPacketProgType, ProgType } from '../engine/kernel/bpf-constants'
-import { k2KernelRun } from '../engine/kernel/k2-run-type'
-import { linkProgram } from '../engine/kernel/link-object'
-import { KernelOracle } from '../engine/kernel/oracle'
-import type {
-  LoadedProgram as KernelProgram,
-  MapHandle,
-  MapInitEntry,
-  MapSpec,
-  TestRunOutput
-} from '../engine/kernel/oracle-types'
-
-/** What the kernel loads: slots with map references by index, maps, initial contents, type. */
-export interface KernelPlan {
-  readonly insns: readonly Insn[]
-  readonly maps: readonly MapSpec[]
-  readonly mapDefs: readonly MapDef[]
-  readonly mapEntries: readonly (readonly MapInitEntry[] | undefined)[]
-  readonly progType: number
-  readonly progTypeName: string
-  readonly license: string
-  /** K2 raw_tracepoint runs: the flat buffer is the context. */
-  readonly inputIsCtx: boolean
-}
-
-const TYPE_BY_NAME: Readonly<Record<string, number>> = {
-  socket_filter: ProgType.socketFilter,
-  kprobe: ProgType.kprobe,
-  sched_cls: ProgType.schedCls,
-  sched_act: ProgType.schedAct,
-  tracepoint: ProgType.tracepoint,
-  xdp: ProgType.xdp,
-  perf_event: ProgType.perfEvent,
-  cgroup_skb: ProgType.cgroupSkb,
-  raw_tracepoint: ProgType.rawTracepoint
-}
-
-function typeName(t: number): string {
-  return Object.entries(TYPE_BY_NAME).find(([, v]) => v === t)?.[0] ?? `type ${t}`
-}
-
-/** How the kernel loads `program` of `input`; `typeOverride` is a program type name. */
-export function kernelPlan(
-  input: LoadedInput,
-  program: LoadedProgram,
-  typeOverride: string | undefined
-): KernelPlan {
-  let override: number | undefined
-  if (typeOverride !== undefined) {
-    override = TYPE_BY_NAME[typeOverride]
-    if (override === undefined)
-      throw new UsageError(
-        `--type: unknown program type '${typeOverride}' (known: ${Object.keys(TYPE_BY_NAME).join(', ')})`
-      )
-  }
-  const specOf = (m: MapDef): MapSpec => ({
-    type: m.type,
-    keySize: m.keySize,
-    valueSize: m.valueSize,
-    maxEntries: m.maxEntries
-  })
-  if (input.k2 !== undefined) {
-    const k2 = input.k2
-    const run = k2KernelRun(k2.desc.pgmInputType, k2.slots)
-    const progType = override ?? run.progType
-    const mapDefs = k2.maps.map((m) => ({
-      name: m.name,
-      type: m.type,
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      maxEntries: m.maxEntries
-    }))
-    return {
-      insns: k2MapFdsToIndices(
-        k2.slots,
-        k2.maps.map((m) => m.fd)
-      ),
-      maps: mapDefs.map(specOf),
-      mapDefs,
-      mapEntries: [],
-      progType,
-      progTypeName: typeName(progType),
-      license: 'GPL',
-      inputIsCtx: !isPacketProgType(progType)
-    }
-  }
-  if (input.object !== undefined) {
-    const linked = linkProgram(input.object, program.name)
-    if (!linked.ok)
-      throw new CliError({ ...linked.error, file: input.file, section: program.section })
-    const l = linked.value
-    const progType = override ?? l.progType
-    if (progType === 0)
-      throw new CliError({
-        code: 'KERNEL_UNKNOWN_TYPE',
-        message: `cannot tell the program type from section '${program.section}'; give --type`,
-        file: input.file,
-        section: program.section
-      })
-    return {
-      insns: l.insns,
-      maps: l.maps,
-      mapDefs: l.maps.map((m, i) => ({ name: `map${i}`, ...m })),
-      mapEntries: l.mapEntries,
-      progType,
-      progTypeName: typeName(progType),
-      license: l.license,
-      inputIsCtx: !isPacketProgType(progType)
-    }
-  }
-  if (override === undefined)
-    throw new CliError({
-      code: 'KERNEL_UNKNOWN_TYPE',
-      message: 'raw bytecode and assembly carry no program type; give --type (e.g. --type xdp)',
-      file: input.file
-    })
-  return {
-    insns: program.slots,
-    maps: [],
-    mapDefs: [],
-    mapEntries: [],
-    progType: override,
-    progTypeName: typeName(override),
-    license: 'GPL',
-    inputIsCtx: !isPacketProgType(override)
-  }
-}
 
 /** A 64-byte Ethernet/IPv4/UDP frame 10.0.0.1:1234 → 10.0.0.2:80 (the default test packet). */
 export function defaultPacket(): Uint8Array {
@@ -163,151 +50,185 @@ export function defaultPacket(): Uint8Array {
   return p
 }
 
-/** What `kernel-check` found. */
-export interface KernelCheckReport {
-  readonly file: string
-  readonly section: string
-  readonly progType: string
-  readonly accepted: boolean
-  readonly verifiedInsns?: number
-  readonly xlatedBytes?: number
-  readonly jitedBytes?: number
-  readonly log?: string
-  readonly retval?: number
-  readonly packetOut?: Uint8Array
-  /** Average ns per run over `repeat` runs (packet types only). */
-  readonly durationNs?: number
-  readonly repeat?: number
-  /** Why the program was not run or timed. */
-  readonly note?: string
+/** The one program `--section` selects (several: SECTION_AMBIGUOUS). */
+function oneProgram(input: LoadedInput, section: string | undefined): LoadedProgram {
+  const progs = selectPrograms(input, section)
+  if (progs.length > 1)
+    throw new CliError({
+      code: 'SECTION_AMBIGUOUS',
+      message: `several programs (${progs.map((p) => p.section + '/' + p.name).join(', ')}); choose one with --section`,
+      file: input.file
+    })
+  return progs[0]!
 }
 
-async function runChecks(
+/** Stores `--input`'s map entries (by model index) into the loaded maps. */
+async function fillFromSpec(
   oracle: KernelOracle,
-  plan: KernelPlan,
+  target: CheckTarget,
+  loaded: LoadedSubject,
+  input: RunInput
+): Promise<void> {
+  for (const [i, entries] of (input.maps ?? []).entries()) {
+    const map = loaded.mapNamed(target.mapNames[i] ?? '')
+    if (map === undefined) continue
+    for (const e of entries ?? []) {
+      const u = await oracle.updateMap(map.handle, e.key, e.value)
+      if (!u.ok) throw new CliError({ ...u.error, file: target.file, section: target.section })
+    }
+  }
+}
+
+async function checkOne(
+  oracle: KernelOracle,
+  target: CheckTarget,
   input: RunInput,
-  repeat: number,
-  base: { file: string; section: string }
+  repeat: number
 ): Promise<KernelCheckReport> {
-  const handles: MapHandle[] = []
-  const programs: KernelProgram[] = []
-  const head = { ...base, progType: plan.progTypeName }
+  const where = { file: target.file, section: target.section }
+  const loaded = await loadSubject(oracle, target.subject)
+  if (!loaded.ok) {
+    if (loaded.error.code !== 'KERNEL_VERIFIER_REJECTED')
+      throw new CliError({ ...loaded.error, ...where })
+    return { ...where, ...rejectedVerdict(target.subject, target.progType, loaded.error) }
+  }
+  const l = loaded.value
   try {
-    for (const spec of plan.maps) {
-      const m = await oracle.createMap(spec)
-      if (!m.ok) throw new CliError({ ...m.error, file: base.file, section: base.section })
-      handles.push(m.value)
-    }
-    const fills = plan.maps.map((_, i) => [
-      ...(plan.mapEntries[i] ?? []),
-      ...(input.maps?.[i] ?? [])
-    ])
-    for (const [i, entries] of fills.entries())
-      for (const e of entries) {
-        const u = await oracle.updateMap(handles[i]!, e.key, e.value)
-        if (!u.ok) throw new CliError({ ...u.error, file: base.file, section: base.section })
-      }
-    const loaded = await oracle.load(plan.insns, handles, {
-      progType: plan.progType,
-      license: plan.license
-    })
-    if (!loaded.ok) {
-      if (loaded.error.code !== 'KERNEL_VERIFIER_REJECTED')
-        throw new CliError({ ...loaded.error, file: base.file, section: base.section })
-      return { ...head, accepted: false, log: loaded.error.log ?? loaded.error.message }
-    }
-    const prog = loaded.value
-    programs.push(prog)
-    const accepted = {
-      ...head,
-      accepted: true,
-      verifiedInsns: prog.verifiedInsns,
-      xlatedBytes: prog.xlatedBytes,
-      jitedBytes: prog.jitedBytes
-    }
-    const packetType = isPacketProgType(plan.progType)
-    if (!packetType && plan.progType !== ProgType.rawTracepoint)
-      return { ...accepted, note: `${plan.progTypeName} programs have no test run` }
+    const accepted = { ...where, ...acceptedVerdict(l) }
+    const packetType = isPacketProgType(l.progType)
+    if (!packetType && l.progType !== ProgType.rawTracepoint)
+      return { ...accepted, note: `${accepted.progType} programs have no test run` }
+    await fillFromSpec(oracle, target, l, input)
     const ctxBytes = input.ctx instanceof Uint8Array ? input.ctx : undefined
     const data = packetType ? (input.packet ?? defaultPacket()) : undefined
     const ctx = packetType ? ctxBytes : (ctxBytes ?? input.packet ?? new Uint8Array(96))
-    const run = await oracle.testRun(prog, plan.progType, {
+    const runInput = {
       ...(data !== undefined ? { data } : {}),
       ...(ctx !== undefined ? { ctx } : {})
-    })
-    if (!run.ok) throw new CliError({ ...run.error, file: base.file, section: base.section })
-    const once: TestRunOutput = run.value
+    }
+    const run = await oracle.testRun(l.program, l.progType, runInput)
+    if (!run.ok) throw new CliError({ ...run.error, ...where })
     const withRun = {
       ...accepted,
-      retval: once.retval,
-      ...(once.data !== undefined ? { packetOut: once.data } : {})
+      retval: run.value.retval,
+      ...(run.value.data !== undefined ? { packetOut: run.value.data } : {})
     }
     if (!packetType)
       return { ...withRun, note: 'raw_tracepoint test runs are not timed (no repeat)' }
-    const timed = await oracle.testRun(prog, plan.progType, {
-      ...(data !== undefined ? { data } : {}),
-      ...(ctx !== undefined ? { ctx } : {}),
-      repeat
-    })
-    if (!timed.ok) throw new CliError({ ...timed.error, file: base.file, section: base.section })
+    const timed = await oracle.testRun(l.program, l.progType, { ...runInput, repeat })
+    if (!timed.ok) throw new CliError({ ...timed.error, ...where })
     return { ...withRun, durationNs: timed.value.duration, repeat }
   } finally {
-    for (const h of [...programs, ...handles]) await oracle.close(h)
+    await l.close()
   }
 }
 
-function logTail(log: string, lines: number): string {
-  return log.trimEnd().split('\n').slice(-lines).join('\n')
-}
-
-function formatReport(r: KernelCheckReport): string {
-  const out = [`${r.file} ${r.section}: `]
-  if (!r.accepted) {
-    out[0] += `rejected by the kernel verifier (as ${r.progType})`
-    out.push('verifier log (last lines):', logTail(r.log ?? '', 20))
-    return out.join('\n') + '\n'
+/** `--inputs`: a named set, or a file with one `--input` SPEC per line. */
+function inputChoice(value: string | undefined, target: CheckTarget): InputChoice {
+  if (value === undefined || value === 'all') return 'all'
+  if (value === 'realistic' || value === 'generated') return value
+  let text: string
+  try {
+    text = readFileSync(value, 'utf8')
+  } catch {
+    throw new UsageError(
+      `--inputs: '${value}' is neither realistic, generated, all nor a readable file`
+    )
   }
-  out[0] += `accepted by the kernel verifier as ${r.progType}`
-  out.push(
-    `verifier: ${r.verifiedInsns} instructions processed; ${r.xlatedBytes} bytes translated, ${r.jitedBytes} bytes JITed`
-  )
-  if (r.retval !== undefined)
-    out.push(`test run: retval = ${r.retval} (0x${r.retval.toString(16)})`)
-  if (r.packetOut !== undefined) out.push(`packet after the run: ${hex(r.packetOut)}`)
-  if (r.durationNs !== undefined)
-    out.push(`time: ${r.durationNs} ns per run (BPF_PROG_TEST_RUN, repeat ${r.repeat})`)
-  if (r.note !== undefined) out.push(`note: ${r.note}`)
-  return out.join('\n') + '\n'
+  const kind = runKindOf(target.progType)
+  const out: KernelInput[] = []
+  for (const [n, line] of text.split('\n').entries()) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue
+    const spec = parseInputSpec(line, target.mapDefs)
+    const bytes = spec.packet ?? (spec.ctx instanceof Uint8Array ? spec.ctx : new Uint8Array(0))
+    const entries = new Map(
+      (spec.maps ?? []).flatMap((e, i) =>
+        e !== undefined ? [[target.mapNames[i]!, e] as const] : []
+      )
+    )
+    out.push(kernelInput(kind, `${value}:${n + 1}`, bytes, entries))
+  }
+  return out
 }
 
-function jsonOf(r: KernelCheckReport): string {
-  return JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? hex(v) : v), 2) + '\n'
+function positiveList(args: ParsedArgs, name: string): number[] | undefined {
+  const v = flagString(args, name)
+  if (v === undefined) return undefined
+  const list = v.split(',').map(Number)
+  if (list.some((x) => !Number.isInteger(x) || x < 1))
+    throw new UsageError(`--${name} must list positive integers`)
+  return list
+}
+
+async function runCompare(
+  oracle: KernelOracle,
+  args: ParsedArgs,
+  io: CliIo,
+  file: string,
+  original: string
+): Promise<number> {
+  const override = typeOverride(flagString(args, 'type'))
+  const section = flagString(args, 'section')
+  const inA = loadInput(original)
+  const inB = loadInput(file)
+  const pa = oneProgram(inA, section)
+  const pb = oneProgram(inB, section)
+  const ta = checkTarget(inA, pa, override)
+  const tb = checkTarget(inB, pb, override)
+  const timing = flagString(args, 'timing')
+  if (timing !== undefined && timing !== 'duration' && timing !== 'stats')
+    throw new UsageError('--timing must be duration or stats')
+  const repeats = positiveList(args, 'repeats')
+  const report = await kernelCompare(oracle, compareSide(inA, pa, ta), compareSide(inB, pb, tb), {
+    inputs: inputChoice(flagString(args, 'inputs'), tb),
+    rounds: flagInt(args, 'rounds', 20),
+    ...(repeats !== undefined ? { repeats } : {}),
+    ...(timing !== undefined ? { timing } : {})
+  })
+  if (!report.ok) throw new CliError({ ...report.error, file })
+  const r = report.value
+  io.out(args.flags.has('json') ? JSON.stringify(r, jsonReplacer, 2) + '\n' : formatCompare(r))
+  const bad = !r.original.accepted || !r.rewritten.accepted || r.mismatches.length > 0
+  return bad ? EXIT.negative : EXIT.ok
 }
 
 /** `summit kernel-check`. */
 export const kernelCheckCommand: Command = {
   name: 'kernel-check',
-  usage: 'kernel-check FILE [--section S] [--type T] [--input SPEC] [--repeat N] [--json]',
+  usage:
+    'kernel-check FILE [--section S] [--type T] [--input SPEC] [--repeat N] [--against ORIGINAL [--inputs realistic|generated|all|FILE] [--rounds N] [--repeats N,N] [--timing duration|stats]] [--json]',
   summary:
-    'loads into the kernel verifier, test-runs and times it (needs root): exit 0 accepted, 1 rejected, 2 unavailable/error',
+    'loads into the kernel verifier, test-runs and times it, or checks it against ORIGINAL (behaviour, coverage, latency); exit 0 accepted, 1 rejected or mismatch, 2 unavailable/error',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'type', 'input', 'repeat'] })
+    const args = parseArgs(argv, {
+      valued: [
+        'section',
+        'type',
+        'input',
+        'repeat',
+        'against',
+        'inputs',
+        'rounds',
+        'repeats',
+        'timing'
+      ]
+    })
     const [file, ...extra] = args.positionals
     if (file === undefined || extra.length > 0) throw new UsageError('expects one program FILE')
     const repeat = flagInt(args, 'repeat', 10_000)
     if (repeat < 1) throw new UsageError('--repeat must be at least 1')
-    const input = loadInput(file)
-    const progs = selectPrograms(input, flagString(args, 'section'))
-    if (progs.length > 1)
-      throw new CliError({
-        code: 'SECTION_AMBIGUOUS',
-        message: `several programs (${progs.map((p) => p.section + '/' + p.name).join(', ')}); choose one with --section`,
-        file
-      })
-    const program = progs[0]!
-    const plan = kernelPlan(input, program, flagString(args, 'type'))
-    const spec = flagString(args, 'input')
-    const runInput = spec === undefined ? {} : parseInputSpec(spec, plan.mapDefs)
+    const against = flagString(args, 'against')
+    let single: { target: CheckTarget; runInput: RunInput } | undefined
+    if (against === undefined) {
+      const input = loadInput(file)
+      const target = checkTarget(
+        input,
+        oneProgram(input, flagString(args, 'section')),
+        typeOverride(flagString(args, 'type'))
+      )
+      const spec = flagString(args, 'input')
+      single = { target, runInput: spec === undefined ? {} : parseInputSpec(spec, target.mapDefs) }
+    }
     const oracle = new KernelOracle()
     try {
       const a = await oracle.availability()
@@ -315,11 +236,13 @@ export const kernelCheckCommand: Command = {
         io.err(`summit kernel-check: BPF is unavailable here: ${a.reason}\n`)
         return EXIT.error
       }
-      const report = await runChecks(oracle, plan, runInput, repeat, {
-        file,
-        section: program.section
-      })
-      io.out(args.flags.has('json') ? jsonOf(report) : formatReport(report))
+      if (single === undefined) return await runCompare(oracle, args, io, file, against!)
+      const report = await checkOne(oracle, single.target, single.runInput, repeat)
+      io.out(
+        args.flags.has('json')
+          ? JSON.stringify(report, jsonReplacer, 2) + '\n'
+          : formatSingle(report)
+      )
       return report.accepted ? EXIT.ok : EXIT.negative
     } finally {
       await oracle.dispose()

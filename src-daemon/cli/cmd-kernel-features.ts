@@ -8,7 +8,7 @@
 import { release } from 'node:os'
 import { EXIT, type Command } from './command'
 import { flagString, parseArgs } from './args'
-import { kernelPlan } from './cmd-kernel-check'
+import { kernelPlan, typeOverride } from './kernel-plan'
 import { loadInput, selectPrograms } from '../engine/program/load'
 import { CliError } from './errors'
 import { MapType, ProgType } from '../engine/kernel/bpf-constants'
@@ -60,7 +60,7 @@ function programFeatures(file: string, section: string | undefined, type: string
   const program = selectPrograms(input, section)[0]
   if (program === undefined)
     throw new CliError({ code: 'INPUT_NO_PROGRAM', message: 'no program to check', file })
-  const plan = kernelPlan(input, program, type)
+  const plan = kernelPlan(input, program, typeOverride(type))
   return requiredFeatures(
     plan.insns,
     plan.progType,

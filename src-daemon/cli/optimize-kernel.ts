@@ -1,20 +1,24 @@
 /** @fileoverview `optimize --kernel-check`: loads the result through the kernel verifier (skipped when BPF is unavailable). */
 import { k2MapFdsToIndices } from '../core/formats/k2'
 import type { Insn } from '../core/isa/insn'
+import { loadSubject } from '../engine/kernel/kernel-subject'
 import { KernelOracle } from '../engine/kernel/oracle'
-import type { MapHandle } from '../engine/kernel/oracle-types'
-import { kernelPlan } from './cmd-kernel-check'
+import { candidateSubject, checkTarget, type CheckTarget } from './kernel-plan'
 import type { LoadedInput, LoadedProgram } from '../engine/program/load'
 
-/** Loads `slots` (in the search's form) as `program` of `input`; a one-line verdict. */
+/**
+ * Loads `slots` (in the search's form) as `program` of `input`, with the maps its own loader
+ * would create (libbpf for objects, iproute2's way for legacy objects); a one-line verdict.
+ */
 export async function kernelVerify(
   input: LoadedInput,
   program: LoadedProgram,
-  slots: readonly Insn[]
+  slots: readonly Insn[],
+  progType?: number
 ): Promise<string> {
-  let plan
+  let target: CheckTarget
   try {
-    plan = kernelPlan(input, program, undefined)
+    target = checkTarget(input, program, progType)
   } catch (e) {
     return `skipped: ${e instanceof Error ? e.message : String(e)}`
   }
@@ -28,23 +32,15 @@ export async function kernelVerify(
   const oracle = new KernelOracle()
   try {
     const a = await oracle.availability()
-    if (!a.available) return `skipped: BPF unavailable (${JSON.stringify(a).slice(0, 200)})`
-    const handles: MapHandle[] = []
-    for (const spec of plan.maps) {
-      const m = await oracle.createMap(spec)
-      if (!m.ok) return `skipped: cannot create map (${m.error.message})`
-      handles.push(m.value)
-    }
-    const loaded = await oracle.load(insns, handles, {
-      progType: plan.progType,
-      license: plan.license
-    })
+    if (!a.available) return `skipped: BPF unavailable (${a.reason})`
+    const loaded = await loadSubject(oracle, candidateSubject(target, insns))
     if (!loaded.ok) {
       if (loaded.error.code === 'KERNEL_VERIFIER_REJECTED')
         return `rejected: ${(loaded.error.log ?? loaded.error.message).split('\n').slice(-3).join(' | ')}`
       return `skipped: ${loaded.error.message}`
     }
-    return `accepted by the kernel verifier (${loaded.value.verifiedInsns} insns processed)`
+    await loaded.value.close()
+    return `accepted by the kernel verifier (${loaded.value.program.verifiedInsns} insns processed)`
   } finally {
     await oracle.dispose()
   }

@@ -14,6 +14,7 @@
 import { createMachine, type BpfMachine } from '../../src-daemon/core/interp/api'
 import { compileProgram } from '../../src-daemon/core/interp/compile'
 import type { CtxFields, RunInput, RunResult } from '../../src-daemon/core/interp/types'
+import { loopbackSkbFields } from '../../src-daemon/engine/kernel/kernel-inputs'
 import type { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type {
   MapDump,
@@ -55,18 +56,9 @@ export type DiffOutcome =
       readonly interp: Observation
     }
 
-/** `__sk_buff` fields as `eth_type_trans` on the loopback device sets them. */
+/** `__sk_buff` fields as `eth_type_trans` on the loopback device sets them, with `cb[0]`. */
 function skbFields(etherType: number, dst: Uint8Array, cb0: number): CtxFields {
-  const protocol = etherType >= 0x600 ? etherType : 0x0004
-  const isZero = dst.every((b) => b === 0)
-  const pktType = (dst[0]! & 1) !== 0 ? (dst.every((b) => b === 0xff) ? 1 : 2) : isZero ? 0 : 3
-  // The context stores protocol in network byte order (a be16 in a u32).
-  return {
-    ifindex: 1,
-    protocol: ((protocol & 0xff) << 8) | (protocol >> 8),
-    pkt_type: pktType,
-    cb: cb0
-  }
+  return { ...loopbackSkbFields(etherType, dst), cb: cb0 }
 }
 
 const SOCKET_ETH_DST = new Uint8Array([2, 0, 0, 0, 0, 2])

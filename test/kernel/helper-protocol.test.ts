@@ -21,7 +21,7 @@ function converse(lines: string[]): Record<string, unknown>[] {
 describe.skipIf(!binary.ok)('summit-bpf helper protocol', () => {
   it('replies to ping with its version and CPU facts, echoing the id', () => {
     const [pong] = converse(['{"id":41,"op":"ping"}'])
-    expect(pong).toMatchObject({ id: 41, ok: true, version: 2 })
+    expect(pong).toMatchObject({ id: 41, ok: true, version: 3 })
     expect(pong?.['possibleCpus']).toBeGreaterThanOrEqual(1)
   })
 
@@ -53,6 +53,34 @@ describe.skipIf(!binary.ok)('summit-bpf helper protocol', () => {
     expect(replies[8]?.['error']).toContain('hex')
     expect(replies[10]).toMatchObject({ id: 7, ok: false })
     expect(replies[13]).toMatchObject({ id: 10, ok: true })
+  })
+
+  it('checks the fields of the object, timing and map-in-map requests', () => {
+    const replies = converse([
+      '{"id":1,"op":"openObject"}',
+      '{"id":2,"op":"openObject","object":"00","programs":[1]}',
+      '{"id":3,"op":"openObject","object":"00","load":"xdp"}',
+      '{"id":4,"op":"timeRun","fd":3,"samples":0}',
+      '{"id":5,"op":"createMap","type":12,"keySize":4,"valueSize":4,"maxEntries":1,"inner":5}',
+      '{"id":6,"op":"cycle","maps":[{"type":2}],"progType":6,"insns":"9500000000000000"}',
+      '{"id":7,"op":"cycle","maps":[],"fills":[{"map":0,"key":"00","value":"00"}],"progType":6,"insns":"9500000000000000"}',
+      '{"id":8,"op":"closeObject","handle":9}',
+      '{"id":9,"op":"load","progType":6,"insns":"9500000000000000","logSize":-1}',
+      '{"id":10,"op":"openObject","object":"00112233"}'
+    ])
+    expect(replies.map((r) => r['error'])).toEqual([
+      "missing hex field 'object'",
+      'a program override must be an object',
+      "field 'load' must be an array",
+      "field 'samples' is out of range",
+      "field 'inner' must be an object",
+      "missing integer field 'keySize'",
+      'fill 0 refers to map 0, which the cycle does not create',
+      'no open object with that handle',
+      "field 'logSize' is out of range",
+      'libbpf cannot open the object'
+    ])
+    expect(replies[9]).toMatchObject({ ok: false, stage: 'open' })
   })
 
   it('refuses to close file descriptors it did not create (its own stdio)', () => {

@@ -1,8 +1,11 @@
 /** @fileoverview Pure parts of the kernel client: hex, map fd patching, per-CPU values, K2 run types. */
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { insn } from '../../src-daemon/core/isa/insn'
 import { MapType, ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
-import { ensureHelperBinary } from '../../src-daemon/engine/kernel/helper-binary'
+import { defaultNativeDir, ensureHelperBinary } from '../../src-daemon/engine/kernel/helper-binary'
 import { HelperProcess } from '../../src-daemon/engine/kernel/helper-process'
 import { bytesToHex, hexToBytes } from '../../src-daemon/engine/kernel/hex'
 import { k2KernelRun, usesLegacyPacketLoads } from '../../src-daemon/engine/kernel/k2-run-type'
@@ -80,6 +83,36 @@ describe('kernel client pure parts', () => {
       ok: false,
       reason: 'helper sources not found in /nonexistent/summit-native/'
     })
+  })
+
+  it('names the Debian package when a library the helper needs is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summit-native-'))
+    try {
+      for (const f of readdirSync(defaultNativeDir()))
+        if (/\.(c|h|sh)$/.test(f)) copyFileSync(join(defaultNativeDir(), f), join(dir, f))
+      // A compiler that cannot find json-c: every link against -ljson-c fails.
+      const fakeCc = join(dir, 'cc-without-json-c')
+      writeFileSync(
+        fakeCc,
+        '#!/bin/sh\nfor a in "$@"; do [ "$a" = -ljson-c ] && { echo "ld: cannot find -ljson-c" >&2; exit 1; }; done\nexec cc "$@"\n',
+        { mode: 0o755 }
+      )
+      const saved = process.env['CC']
+      process.env['CC'] = fakeCc
+      try {
+        const r = await ensureHelperBinary(dir)
+        expect(r).toEqual({
+          ok: false,
+          reason:
+            'building the kernel helper failed: libjson-c-dev is missing or too old: install it (Debian/Ubuntu: apt-get install libjson-c-dev)'
+        })
+      } finally {
+        if (saved === undefined) delete process.env['CC']
+        else process.env['CC'] = saved
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('answers requests with an error value when the helper exits or cannot start', async () => {

@@ -69,3 +69,75 @@ export function isUndumpableMapType(type: number): boolean {
 export function isPacketProgType(type: number): boolean {
   return [1, 3, 4, 6, 8, 10, 11, 12, 14].includes(type)
 }
+
+/**
+ * Map types whose contents are data both programs of a comparison must leave equal: hash, array,
+ * their per-CPU and LRU forms and LPM tries. Others hold kernel objects (programs, maps, devices,
+ * sockets: ids differ between loads) or cannot be listed (ring buffers, queues, perf arrays).
+ */
+export function isComparableMapType(type: number): boolean {
+  return [1, 2, 5, 6, 9, 10, 11].includes(type)
+}
+
+/** Kernel program type names (`enum bpf_prog_type` without the prefix, lower case), by value. */
+const PROG_TYPE_NAMES: readonly string[] = [
+  'unspec',
+  'socket_filter',
+  'kprobe',
+  'sched_cls',
+  'sched_act',
+  'tracepoint',
+  'xdp',
+  'perf_event',
+  'cgroup_skb',
+  'cgroup_sock',
+  'lwt_in',
+  'lwt_out',
+  'lwt_xmit',
+  'sock_ops',
+  'sk_skb',
+  'cgroup_device',
+  'sk_msg',
+  'raw_tracepoint',
+  'cgroup_sock_addr',
+  'lwt_seg6local',
+  'lirc_mode2',
+  'sk_reuseport',
+  'flow_dissector',
+  'cgroup_sysctl',
+  'raw_tracepoint_writable',
+  'cgroup_sockopt',
+  'tracing',
+  'struct_ops',
+  'ext',
+  'lsm',
+  'sk_lookup',
+  'syscall',
+  'netfilter'
+]
+
+/** Short names users also type. */
+const PROG_TYPE_ALIASES: Readonly<Record<string, number>> = {
+  tc: 3,
+  classifier: 3,
+  action: 4,
+  socket: 1,
+  raw_tp: 17
+}
+
+/** The name of a program type (`type N` for values past the table). */
+export function progTypeName(type: number): string {
+  return PROG_TYPE_NAMES[type] ?? `type ${type}`
+}
+
+/** The program type a name (or alias such as `tc`) stands for; undefined when unknown. */
+export function progTypeByName(name: string): number | undefined {
+  const i = PROG_TYPE_NAMES.indexOf(name)
+  if (i > 0) return i
+  return PROG_TYPE_ALIASES[name]
+}
+
+/** Every program type name accepted by `progTypeByName`. */
+export function progTypeNames(): string[] {
+  return [...PROG_TYPE_NAMES.slice(1), ...Object.keys(PROG_TYPE_ALIASES)]
+}

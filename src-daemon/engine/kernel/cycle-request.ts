@@ -5,7 +5,7 @@ import type { Result } from '../../core/util/result'
 import { fail, ok } from '../../core/util/result'
 import { isUndumpableMapType } from './bpf-constants'
 import type { HelperReply, HelperRequest } from './helper-protocol'
-import { replyInt, replyString } from './helper-protocol'
+import { helperMapDef, replyInt, replyString } from './helper-protocol'
 import { bytesToHex } from './hex'
 import type { KernelError } from './kernel-error'
 import { patchMapFds } from './map-fd-patching'
@@ -13,7 +13,7 @@ import { entriesFromReply, syscallValue, type CpuLayout } from './map-values'
 import type { MapDump, MapSpec, RunOnceInput, RunOnceOutput } from './oracle-types'
 import { decodeTestRun, replyError, testRunFields } from './reply-decoding'
 
-/** Builds the cycle request: maps and fills in the helper's compact string forms. */
+/** Builds the cycle request (maps with their inner templates, fills by map index). */
 export function cycleRequest(
   program: readonly Insn[],
   maps: readonly MapSpec[],
@@ -28,7 +28,7 @@ export function cycleRequest(
   if (!checked.ok) return checked
   const run = testRunFields(input.progType, input)
   if (!run.ok) return run
-  const fills: string[] = []
+  const fills: { map: number; key: string; value: string }[] = []
   for (const [i, entries] of (input.mapEntries ?? []).entries()) {
     if (!entries || entries.length === 0) continue
     const spec = maps[i]
@@ -36,15 +36,13 @@ export function cycleRequest(
     for (const e of entries) {
       const value = syscallValue(spec, e.value, layout)
       if (!value.ok) return value
-      fills.push(`${i}:${bytesToHex(e.key)}:${bytesToHex(value.value)}`)
+      fills.push({ map: i, key: bytesToHex(e.key), value: bytesToHex(value.value) })
     }
   }
   return ok({
     op: 'cycle',
-    maps: maps
-      .map((m) => [m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0].join(','))
-      .join(';'),
-    fills: fills.join(';'),
+    maps: maps.map(helperMapDef),
+    fills,
     progType: input.progType,
     insns: bytesToHex(bytesFromSlots(program)),
     expectedAttachType: input.expectedAttachType ?? 0,

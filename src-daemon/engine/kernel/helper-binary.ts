@@ -1,4 +1,7 @@
-/** @fileoverview Locates the native summit-bpf helper and builds it with `cc` when missing or stale. */
+/**
+ * @fileoverview Locates the native summit-bpf helper and builds it with `cc` (against libbpf and
+ * json-c) when missing or stale; a missing library is reported with the package that provides it.
+ */
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +10,7 @@ import { promisify } from 'node:util'
 
 const execFileAsync = promisify(execFile)
 
-/** Directory holding summit-bpf.c, jsonl.c/.h and build.sh. */
+/** Directory holding the helper's C sources and build.sh. */
 export function defaultNativeDir(): string {
   return fileURLToPath(new URL('../../../native/', import.meta.url))
 }
@@ -62,10 +65,20 @@ export async function ensureHelperBinary(
   try {
     await execFileAsync('sh', [script], { timeout: 120_000 })
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    return { ok: false, reason: `building the kernel helper failed: ${message.split('\n')[0]}` }
+    return { ok: false, reason: `building the kernel helper failed: ${buildFailure(e)}` }
   }
   return existsSync(binary)
     ? { ok: true, path: binary }
     : { ok: false, reason: 'build.sh ran but produced no binary' }
+}
+
+/** The line of a failed build that says why: build.sh's own message (naming the package), else the compiler's first error. */
+function buildFailure(e: unknown): string {
+  const stderr = (e as { stderr?: unknown }).stderr
+  const lines = (typeof stderr === 'string' ? stderr : '').split('\n').filter((l) => l.trim())
+  const own = lines.find((l) => l.startsWith('summit-bpf: '))
+  if (own !== undefined) return own.slice('summit-bpf: '.length)
+  const error = lines.find((l) => l.includes('error'))
+  const message = e instanceof Error ? e.message.split('\n')[0]! : String(e)
+  return error ?? message
 }

@@ -1,17 +1,10 @@
 /** @fileoverview The JSON-lines protocol spoken with native/summit-bpf (requests and replies). */
+import type { MapSpec } from './oracle-types'
 
 /** A request to the helper; byte fields are hex strings. */
 export type HelperRequest =
   | { op: 'ping' }
-  | {
-      op: 'createMap'
-      type: number
-      keySize: number
-      valueSize: number
-      maxEntries: number
-      flags?: number
-      name?: string
-    }
+  | ({ op: 'createMap' } & HelperMapDef)
   | { op: 'updateMap'; fd: number; key: string; value: string; flags?: number }
   | { op: 'lookupMap'; fd: number; key: string }
   | { op: 'deleteMap'; fd: number; key: string }
@@ -39,9 +32,19 @@ export type HelperRequest =
       cpu?: number
     }
   | {
+      op: 'timeRun'
+      fd: number
+      dataIn?: string
+      ctxIn?: string
+      repeat?: number
+      samples?: number
+      calls?: number
+      stats?: boolean
+    }
+  | {
       op: 'cycle'
-      maps: string
-      fills: string
+      maps: string | HelperMapDef[]
+      fills: string | { map: number; key: string; value: string }[]
       progType: number
       insns: string
       expectedAttachType?: number
@@ -52,8 +55,28 @@ export type HelperRequest =
       repeat?: number
       ctxOut?: boolean
     }
+  | {
+      op: 'openObject'
+      object: string
+      programs?: { name: string; progType?: number; expectedAttachType?: number }[]
+      load?: string[]
+      logLevel?: number
+      logSize?: number
+    }
+  | { op: 'closeObject'; handle: number }
   | { op: 'close'; fd: number }
   | { op: 'pinCpu'; cpu: number }
+
+/** A map to create, as the helper takes it (`inner`: the template of a map-in-map's inner maps). */
+export interface HelperMapDef {
+  type: number
+  keySize: number
+  valueSize: number
+  maxEntries: number
+  flags?: number
+  name?: string
+  inner?: { type: number; keySize: number; valueSize: number; maxEntries: number; flags?: number }
+}
 
 /** Fields every reply may carry; the rest depend on the op. */
 export interface HelperReply {
@@ -81,4 +104,28 @@ export function replyInt(reply: HelperReply, field: string): number | undefined 
 export function replyString(reply: HelperReply, field: string): string | undefined {
   const v = reply[field]
   return typeof v === 'string' ? v : undefined
+}
+
+/** The helper's form of a map to create. */
+export function helperMapDef(spec: MapSpec): HelperMapDef {
+  const inner = spec.inner
+  return {
+    type: spec.type,
+    keySize: spec.keySize,
+    valueSize: spec.valueSize,
+    maxEntries: spec.maxEntries,
+    flags: spec.flags ?? 0,
+    ...(spec.name !== undefined ? { name: spec.name } : {}),
+    ...(inner !== undefined
+      ? {
+          inner: {
+            type: inner.type,
+            keySize: inner.keySize,
+            valueSize: inner.valueSize,
+            maxEntries: inner.maxEntries,
+            flags: inner.flags ?? 0
+          }
+        }
+      : {})
+  }
 }

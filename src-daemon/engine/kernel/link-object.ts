@@ -1,5 +1,5 @@
 /** @fileoverview Turns one program of a parsed BPF object into what the kernel oracle loads. */
-import type { BpfObject, BpfProgram } from '../../core/formats/bpf-object'
+import type { BpfMap, BpfObject, BpfProgram } from '../../core/formats/bpf-object'
 import type { Insn } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
 import { MapType } from './bpf-constants'
@@ -23,6 +23,19 @@ export interface LinkedProgram {
   readonly license: string
 }
 
+/** The kernel's form of a map definition: flags, name and the inner template of map-in-map types. */
+export function mapSpecOf(m: BpfMap): MapSpec {
+  return {
+    type: m.type,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+    flags: m.flags,
+    name: m.name,
+    ...(m.inner !== undefined ? { inner: mapSpecOf(m.inner) } : {})
+  }
+}
+
 const LD_IMM64 = 0x18
 const CALL = 0x85
 
@@ -34,13 +47,7 @@ const CALL = 0x85
 export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram, KernelError> {
   const entry = obj.programs.find((p) => p.name === name && !p.isSubprogram)
   if (!entry) return fail({ code: 'KERNEL_BAD_INPUT', message: `no program named ${name}` })
-  const maps: MapSpec[] = obj.maps.map((m) => ({
-    type: m.type,
-    keySize: m.keySize,
-    valueSize: m.valueSize,
-    maxEntries: m.maxEntries,
-    flags: m.flags
-  }))
+  const maps: MapSpec[] = obj.maps.map(mapSpecOf)
   const mapEntries: (MapInitEntry[] | undefined)[] = maps.map(() => undefined)
   const dataMapIndex = new Map<string, number>()
   const subprograms = obj.programs
@@ -74,7 +81,13 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
             return fail({ code: 'KERNEL_BAD_INPUT', message: `no data section ${t.section}` })
           index = maps.length
           dataMapIndex.set(t.section, index)
-          maps.push({ type: MapType.array, keySize: 4, valueSize: section.size, maxEntries: 1 })
+          maps.push({
+            type: MapType.array,
+            keySize: 4,
+            valueSize: section.size,
+            maxEntries: 1,
+            name: section.name
+          })
           mapEntries.push([{ key: new Uint8Array(4), value: section.bytes }])
         }
         const second = insns[at + 1]

@@ -14,6 +14,8 @@ export interface MapSpec {
   readonly flags?: number
   /** Optional kernel-visible name (at most 15 characters used). */
   readonly name?: string
+  /** Map-in-map types: the template of the inner maps (the kernel needs one to create the outer). */
+  readonly inner?: MapSpec
 }
 
 /** A map created in the kernel; valid until closed. */
@@ -128,3 +130,81 @@ export type OracleAvailability =
       readonly cpu: number
     }
   | { readonly available: false; readonly reason: string }
+
+/** How to open and load an object with libbpf. */
+export interface ObjectLoadOptions {
+  /** Per-program overrides of the type and attach type libbpf guesses from the section name. */
+  readonly programs?: readonly {
+    readonly name: string
+    readonly progType?: number
+    readonly expectedAttachType?: number
+  }[]
+  /** Programs to load (default: every program whose type libbpf knows). */
+  readonly load?: readonly string[]
+  /** Verifier log level of the loaded programs (0: a log only for a rejection). */
+  readonly logLevel?: number
+}
+
+/** A program of an object opened by libbpf. */
+export interface ObjectProgram {
+  /** Function name. */
+  readonly name: string
+  /** ELF section. */
+  readonly section: string
+  /** The program type it was (or would have been) loaded as. */
+  readonly progType: number
+  /** Its expected attach type. */
+  readonly expectedAttachType: number
+  /** Whether it was loaded: then `fd` and the sizes are set. */
+  readonly loaded: boolean
+  /** The loaded program (fd owned by the object; closed with it). */
+  readonly program?: LoadedProgram
+}
+
+/** A map of an object opened by libbpf. */
+export interface ObjectMap {
+  /** libbpf's name (internal maps: `o.data`, `o.rodata`, `o.bss`, or the section name). */
+  readonly name: string
+  /** The map (fd owned by the object; closed with it). */
+  readonly handle: MapHandle
+  /** A global-data or kconfig map libbpf made. */
+  readonly internal: boolean
+  /** The definition asked to be pinned; it was created fresh instead. */
+  readonly pinning: boolean
+}
+
+/** An object loaded by libbpf in the helper; valid until `closeObject`. */
+export interface LoadedObject {
+  /** The helper's handle of the object. */
+  readonly handle: number
+  /** Every program of the object (entry points, not subprograms). */
+  readonly programs: readonly ObjectProgram[]
+  /** Every map libbpf created. */
+  readonly maps: readonly ObjectMap[]
+  /** libbpf's warnings while opening and loading. */
+  readonly libbpfLog: string
+  /** Map definitions adjusted as production loaders adjust them (see native/objects.c). */
+  readonly adjusted: readonly string[]
+}
+
+/** Options of `timeRuns`. */
+export interface TimeRunOptions {
+  /** Kernel repetitions per test run (packet types; 0 for context-only types). */
+  readonly repeat: number
+  /** Samples to take. */
+  readonly samples?: number
+  /** Test runs per sample (their durations are averaged). */
+  readonly calls?: number
+  /** Also read BPF_ENABLE_STATS run-time statistics (needs CAP_SYS_ADMIN). */
+  readonly stats?: boolean
+}
+
+/** Timing samples of a loaded program. */
+export interface TimeRunOutput {
+  /** The last run's return value. */
+  readonly retval: number
+  /** Per sample: the kernel's whole-nanosecond duration per repetition, averaged over the calls. */
+  readonly durations: readonly number[]
+  /** Per sample, with `stats`: run time per program run from the kernel's statistics (fractional ns). */
+  readonly statNs?: readonly number[]
+}

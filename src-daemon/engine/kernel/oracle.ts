@@ -7,14 +7,28 @@ import { cycleRequest, decodeCycleReply, protocolError } from './cycle-request'
 import { describeFeature, isTurnedOff, simulatedRejection, type KernelFeature } from './features'
 import { ensureHelperBinary } from './helper-binary'
 import { HelperProcess } from './helper-process'
-import { replyInt, replyString, type HelperReply, type HelperRequest } from './helper-protocol'
+import {
+  helperMapDef,
+  replyInt,
+  replyString,
+  type HelperReply,
+  type HelperRequest
+} from './helper-protocol'
 import { bytesToHex } from './hex'
 import type { KernelError } from './kernel-error'
 import { patchMapFds } from './map-fd-patching'
 import { entriesFromReply, entryFromSyscall, syscallValue, type CpuLayout } from './map-values'
+import {
+  decodeOpenObject,
+  decodeTimeRun,
+  openObjectRequest,
+  timeRunRequest
+} from './object-requests'
 import type {
+  LoadedObject,
   LoadedProgram,
   LoadOptions,
+  ObjectLoadOptions,
   MapEntry,
   MapHandle,
   MapSpec,
@@ -22,12 +36,20 @@ import type {
   RunOnceInput,
   RunOnceOutput,
   TestRunInput,
-  TestRunOutput
+  TestRunOutput,
+  TimeRunOptions,
+  TimeRunOutput
 } from './oracle-types'
 import { decodeTestRun, replyBytes, replyError, testRunFields } from './reply-decoding'
 
 /** Program `r0 = XDP_PASS; exit`, loaded once to check that BPF works at all. */
 const PROBE_PROGRAM = 'b700000002000000' + '9500000000000000'
+
+const EPERM = 1
+const EACCES = 13
+/** Why a helper without privileges cannot be used, and what to do about it. */
+const NO_PRIVILEGE =
+  'the kernel helper may not load BPF programs: run as root, or give the helper CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN with setcap (native/README.md)'
 
 /** Options of a kernel oracle. */
 export interface KernelOracleOptions {
@@ -65,15 +87,7 @@ export class KernelOracle {
         code: 'KERNEL_MAP_CREATE',
         message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
       })
-    const reply = await this.call({
-      op: 'createMap',
-      type: spec.type,
-      keySize: spec.keySize,
-      valueSize: spec.valueSize,
-      maxEntries: spec.maxEntries,
-      flags: spec.flags ?? 0,
-      ...(spec.name !== undefined ? { name: spec.name } : {})
-    })
+    const reply = await this.call({ op: 'createMap', ...helperMapDef(spec) })
     if (!reply.ok) return fail(replyError('KERNEL_MAP_CREATE', 'cannot create map', reply))
     const fd = replyInt(reply, 'fd')
     return fd === undefined ? fail(protocolError(reply)) : ok({ fd, spec })
@@ -249,6 +263,42 @@ export class KernelOracle {
     }
   }
 
+  /**
+   * Opens and loads a whole ELF object as libbpf does (maps with flags, map-in-map, BTF,
+   * relocations, global data, CO-RE), with per-program type overrides; pinned maps are created
+   * fresh. Close it with `closeObject`.
+   */
+  async openObject(
+    bytes: Uint8Array,
+    options: ObjectLoadOptions = {}
+  ): Promise<Result<LoadedObject, KernelError>> {
+    return decodeOpenObject(await this.call(openObjectRequest(bytes, options)))
+  }
+
+  /** Closes an object opened with `openObject` (its programs and maps). */
+  async closeObject(object: { readonly handle: number }): Promise<void> {
+    await this.call({ op: 'closeObject', handle: object.handle })
+  }
+
+  /**
+   * Timing samples of a loaded program with BPF_PROG_TEST_RUN: the kernel's duration per
+   * repetition and, with `stats`, BPF_ENABLE_STATS run time per run.
+   */
+  async timeRuns(
+    prog: { readonly fd: number },
+    progType: number,
+    input: TestRunInput,
+    options: TimeRunOptions
+  ): Promise<Result<TimeRunOutput, KernelError>> {
+    const feature: KernelFeature = { kind: 'testRun', progType }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_TEST_RUN',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
+    return decodeTimeRun(await this.call(timeRunRequest(prog.fd, input, options)))
+  }
+
   /** Stops the helper process (the kernel frees every map and program it still held). */
   async dispose(): Promise<void> {
     const h = this.helper
@@ -259,12 +309,6 @@ export class KernelOracle {
 
   private async probe(): Promise<OracleAvailability> {
     if (process.platform !== 'linux') return { available: false, reason: 'BPF needs Linux' }
-    if (process.getuid?.() !== 0) {
-      return {
-        available: false,
-        reason: 'not root: loading and test-running BPF programs needs root'
-      }
-    }
     const binary = await ensureHelperBinary(this.nativeDir)
     if (!binary.ok) return { available: false, reason: binary.reason }
     this.helper = new HelperProcess(binary.path)
@@ -281,6 +325,8 @@ export class KernelOracle {
     })
     if (!probe.ok) {
       const why = probe.errnoText ?? probe.error ?? ''
+      if (probe.errno === EPERM || probe.errno === EACCES)
+        return { available: false, reason: `${NO_PRIVILEGE} (${why})` }
       return { available: false, reason: `kernel refused a trivial XDP program: ${why}` }
     }
     await this.helper.request({ op: 'close', fd: replyInt(probe, 'fd') ?? -1 })

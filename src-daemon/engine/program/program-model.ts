@@ -1,12 +1,14 @@
 /** @fileoverview Turns a loaded input's program into what the interpreter, prover and search run. */
+import { attachTypeOfSection, type AttachType } from '../../core/analysis/program-kind'
 import type { Insn } from '../../core/isa/insn'
 import type { CtxKind, MapDef } from '../../core/interp/types'
 import { ctxKindForK2 } from '../../core/interp/api'
+import { FLAT_CONTEXT_SIZES, isStructContext, STRUCT_CONTEXTS } from '../../core/interp/contexts'
 import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import { linkProgram } from '../kernel/link-object'
 import { InputError } from './input-error'
-import type { LoadedInput, LoadedProgram } from './load'
+import type { LoadedInput, LoadedMap, LoadedProgram } from './load'
 
 /** A program ready to run: linked instructions, maps and its input model. */
 export interface RunnableProgram {
@@ -19,6 +21,8 @@ export interface RunnableProgram {
   readonly maps: readonly MapDef[]
   /** Program type name (`xdp`, `sched_cls`, ...; `k2-flat` for K2's flat buffers). */
   readonly progType: string
+  /** Expected attach type libbpf gives the section, where there is one. */
+  readonly attachType?: AttachType
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
 }
@@ -40,24 +44,46 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
       return { ctx: 'skb', maxPacket: 1514, ctxSize: 192 }
     case 'socket_filter':
       return { ctx: 'socket', maxPacket: 1514, ctxSize: 192 }
-    case 'kprobe':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 168 }
-    case 'raw_tracepoint':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 96 }
-    case 'tracepoint':
-    case 'perf_event':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 128 }
-    default:
+    default: {
+      // Read-only flat contexts (pt_regs, tracepoint records, raw tracepoint arguments, ...).
+      const flat = FLAT_CONTEXT_SIZES[progType]
+      if (flat !== undefined) return { ctx: 'tracepoint', maxPacket: 0, ctxSize: flat }
+      // Kernel structs the program reads and partly writes (sock_ops, cgroup hooks, ...).
+      if (isStructContext(progType))
+        return { ctx: progType, maxPacket: 0, ctxSize: STRUCT_CONTEXTS[progType].size }
       return { ctx: 'plain', maxPacket: 0, ctxSize: 512 }
+    }
   }
 }
 
-/** The runnable form of `program` from `input`. */
-export function runnable(input: LoadedInput, program: LoadedProgram): RunnableProgram {
+function innerDef(m: LoadedMap): MapDef {
+  return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }
+}
+
+function attachOf(section: string): { attachType?: AttachType } {
+  const a = attachTypeOfSection(section)
+  return a === undefined ? {} : { attachType: a }
+}
+
+/** The runnable form of `program` from `input` (`progType`: a type name overriding the section's). */
+export function runnable(
+  input: LoadedInput,
+  program: LoadedProgram,
+  progType: string = program.progType
+): RunnableProgram {
   if (input.k2 !== undefined) {
     const d = input.k2.desc
     const ctx = ctxKindForK2(d.pgmInputType)
     const maps = input.k2.maps.map((m) => ({ ...m }))
+    if (progType !== program.progType)
+      return {
+        section: program.section,
+        name: program.name,
+        slots: program.slots,
+        maps,
+        progType,
+        model: { ...modelFor(progType), maps }
+      }
     return {
       section: program.section,
       name: program.name,
@@ -71,20 +97,26 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
     const linked = linkProgram(input.object, program.name)
     if (!linked.ok)
       throw new InputError({ ...linked.error, file: input.file, section: program.section })
-    const maps: MapDef[] = linked.value.maps.map((m, i) => ({
-      name: m.name ?? `map${i}`,
-      type: m.type,
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      maxEntries: m.maxEntries
-    }))
+    const maps: MapDef[] = linked.value.maps.map((m, i) => {
+      const inner = input.object?.maps[i]?.inner
+      return {
+        name: m.name ?? `map${i}`,
+        type: m.type,
+        keySize: m.keySize,
+        valueSize: m.valueSize,
+        maxEntries: m.maxEntries,
+        ...(m.flags !== undefined && m.flags !== 0 ? { flags: m.flags } : {}),
+        ...(inner !== undefined ? { inner: innerDef(inner) } : {})
+      }
+    })
     return {
       section: program.section,
       name: program.name,
       slots: linked.value.insns,
       maps,
-      progType: program.progType,
-      model: { ...modelFor(program.progType), maps }
+      progType,
+      ...attachOf(program.section),
+      model: { ...modelFor(progType), maps }
     }
   }
   return {
