@@ -84,8 +84,15 @@ export function parseBtfExt(bytes: Uint8Array): Result<BtfExt> {
   return ok({ hdrLen, subsections })
 }
 
-/** How one record of the edited section moves: its new insn byte offset, or -1 to drop it. */
-export type RecordRemap = (kind: BtfExtKind, insnOffs: readonly number[]) => Result<Int32Array>
+/**
+ * How the records of one block of an edited section move: their new insn byte offsets, or -1
+ * to drop one. `secNameOff` names the block's section.
+ */
+export type RecordRemap = (
+  kind: BtfExtKind,
+  insnOffs: readonly number[],
+  secNameOff: number
+) => Result<Int32Array>
 
 /** A byte span that moved: `[oldStart, oldStart + length)` now lives at `newStart`. */
 export interface MovedSpan {
@@ -128,7 +135,7 @@ export function rebuildBtfExt(
       const recs = block.insnOffs
       let newOffs: Int32Array | undefined
       if (edited.has(block.secNameOff)) {
-        const m = remap(sub.kind, recs)
+        const m = remap(sub.kind, recs, block.secNameOff)
         if (!m.ok) return m
         newOffs = m.value
       }
@@ -192,4 +199,25 @@ export function mapThroughSpans(spans: readonly MovedSpan[], oldOffset: number):
     else return s.newStart + (oldOffset - s.oldStart)
   }
   return -1
+}
+
+/** Instruction slots carrying CO-RE relocations, by section name (empty without `.BTF.ext`). */
+export function coreRecordSlots(obj: {
+  readonly btfExt?: Uint8Array
+  readonly btfTypes?: { readonly stringAt: (offset: number) => string | undefined }
+}): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>()
+  if (obj.btfExt === undefined || obj.btfTypes === undefined) return out
+  const ext = parseBtfExt(obj.btfExt)
+  if (!ext.ok) return out
+  for (const sub of ext.value.subsections) {
+    if (sub.kind !== 'core') continue
+    for (const b of sub.blocks) {
+      const name = obj.btfTypes.stringAt(b.secNameOff) ?? ''
+      const set = out.get(name) ?? new Set<number>()
+      for (const off of b.insnOffs) set.add(off / 8)
+      out.set(name, set)
+    }
+  }
+  return out
 }

@@ -63,3 +63,15 @@ export { decodeUtf8, encodeUtf8 } from './bytes'
 /** Linking an entry program with its subprograms into one loader-style instruction array. */
 export { PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, linkProgram } from './link'
 export type { LinkedExtern, LinkedFunction, LinkedProgram } from './link'
+
+/** Writing a program optimized in its linked form back into its object (all functions, all relocations). */
+export { writeLinkedProgram } from './export-linked'
+export type {
+  LinkedEdit,
+  LinkedLayout,
+  LinkedMapRef,
+  PlacedFunction,
+  WriteLinkedOptions
+} from './export-linked'
+export { rewriteCodeSections } from './code-rewrite'
+export type { CodeRelocation, CodeRewrite, RewriteOptions } from './code-rewrite'
