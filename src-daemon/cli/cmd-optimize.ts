@@ -15,7 +15,7 @@ import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from './load'
 import { kernelVerify } from './optimize-kernel'
-import { defaultOutPath, outputBytes } from './optimize-output'
+import { coreRelocatedSlots, defaultOutPath, outputBytes } from './optimize-output'
 import { runnable } from './program-model'
 
 function progressLine(p: SearchProgress): string {
@@ -70,6 +70,17 @@ export const optimizeCommand: Command = {
         file
       })
     const program = progs[0]!
+    const core = coreRelocatedSlots(input, program)
+    if (core.length > 0)
+      throw new CliError({
+        code: 'OPTIMIZE_CORE_RELOCATIONS',
+        message:
+          `${core.length} instruction(s) carry CO-RE relocations, whose values the loader replaces with the ` +
+          `running kernel's; a proof over the compiled values would not hold for the loaded program`,
+        file,
+        section: program.section,
+        index: core[0]!
+      })
     const r = runnable(input, program)
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')

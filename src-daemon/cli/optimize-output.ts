@@ -2,6 +2,7 @@
 import type { Insn } from '../core/isa/insn'
 import { disasmSlots } from '../core/isa/disasm'
 import {
+  coreRecordSlots,
   readBpfObject,
   writeK2Insns,
   writeLinkedProgram,
@@ -28,14 +29,30 @@ function linkOrThrow(obj: BpfObject, name: string, file: string, section: string
 
 /** How the kernel-oracle linker laid out a program: placed functions and what its map indices mean. */
 export function layoutOf(obj: BpfObject, linked: LinkedProgram): LinkedLayout {
-  const data = linked.dataSections.map((name) => {
-    const g = obj.globalData.find((d) => d.name === name)
-    return { kind: 'data' as const, sectionIndex: g?.sectionIndex ?? -1 }
+  const data: (number | undefined)[] = obj.maps.map(() => undefined)
+  for (const name of linked.dataSections)
+    data.push(obj.globalData.find((d) => d.name === name)?.sectionIndex)
+  return { functions: linked.functions, maps: obj.maps.map((_, i) => i), data }
+}
+
+/**
+ * Linked slots of `program` that carry CO-RE relocations. The loader replaces their values with
+ * the running kernel's; a proof over the compiled values says nothing about those.
+ */
+export function coreRelocatedSlots(input: LoadedInput, program: LoadedProgram): number[] {
+  const obj = input.object
+  if (obj === undefined) return []
+  const linked = linkProgram(obj, program.name)
+  if (!linked.ok) return []
+  const core = coreRecordSlots(obj)
+  return linked.value.functions.flatMap((f) => {
+    const slots = core.get(f.program.section)
+    if (slots === undefined) return []
+    const first = f.program.firstSlot
+    return [...slots]
+      .filter((s) => s >= first && s < first + f.program.slotCount)
+      .map((s) => f.firstSlot + s - first)
   })
-  return {
-    functions: linked.functions,
-    mapRefs: [...obj.maps.map((_, mapIndex) => ({ kind: 'map' as const, mapIndex })), ...data]
-  }
 }
 
 /** Slots with map-value references (src 2) naming their data section instead of a map index. */

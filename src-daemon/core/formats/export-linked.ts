@@ -14,13 +14,9 @@ import type { BpfObject, BpfProgram, ProgramRelocation } from './bpf-object'
 import { coreRecordSlots } from './btf-ext'
 import type { CodeRelocation, CodeRewrite, LandingIn, RewriteOptions } from './code-rewrite'
 import { moveRelocation, rewriteCodeSections } from './code-rewrite'
+import type { LinkedProgram } from './link'
 import { linkProgram, PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './link'
 import { R_BPF, STT } from './elf-types'
-
-/** What a map index of the linked program's ld_imm64 (src 1 or 2) stands for. */
-export type LinkedMapRef =
-  | { readonly kind: 'map'; readonly mapIndex: number }
-  | { readonly kind: 'data'; readonly sectionIndex: number }
 
 /** A function placed in the linked program. */
 export interface PlacedFunction {
@@ -34,8 +30,19 @@ export interface PlacedFunction {
 export interface LinkedLayout {
   /** Placed functions in slot order, the entry first; together they cover every linked slot. */
   readonly functions: readonly PlacedFunction[]
-  /** Meaning of each map index used by ld_imm64 with src 1 (map) or 2 (map value). */
-  readonly mapRefs: readonly LinkedMapRef[]
+  /** For each immediate of a map load (ld_imm64 src 1): the map's index in the object. */
+  readonly maps: readonly (number | undefined)[]
+  /** For each immediate of a map-value load (ld_imm64 src 2): the data section's ELF index. */
+  readonly data: readonly (number | undefined)[]
+}
+
+/** The layout of a program linked by this layer's {@link linkProgram}. */
+export function layoutOfLink(obj: BpfObject, linked: LinkedProgram): LinkedLayout {
+  return {
+    functions: linked.functions,
+    maps: obj.maps.map((_, i) => i),
+    data: obj.globalData.map((g) => g.sectionIndex)
+  }
 }
 
 /** The optimized program in the linked frame. */
@@ -115,6 +122,20 @@ export function writeLinkedProgram(
   const placed = placeFunctions(layout, original, edit)
   if (!placed.ok) return err('EXPORT_BAD_LAYOUT', placed.error)
   const placements = placed.value
+  for (let i = 0; i < n; i++) {
+    const s = edit.slots[i]!
+    const pointer = s.code === 0x18 && s.src === PSEUDO_FUNC
+    if (!edit.keep[i] || !(pointer || (s.code === 0x85 && s.src === PSEUDO_CALL))) continue
+    const callee = calleeOf(placements, i + s.imm + 1)
+    const caller = placements.find((p) => i >= p.a && i < p.b)!
+    if (callee?.empty === true)
+      return err(
+        'EXPORT_BAD_CALL',
+        `callee ${callee.fn.program.name} has no code left`,
+        i - caller.a + caller.fn.program.firstSlot,
+        caller.fn.program.section
+      )
+  }
   const shared = sharedChanged(obj, placements)
   if (shared !== undefined)
     return err(
@@ -493,22 +514,22 @@ function emitLddw(
   }
   if (now.src === 0) return ok({ head: { ...now }, tail: { ...tail } })
   if (now.src === PSEUDO_MAP_FD) {
-    const ref = layout.mapRefs[now.imm]
-    if (ref?.kind !== 'map') return no('EXPORT_BAD_MAP', `map index ${now.imm} is not a map`)
-    if (rel?.target.kind === 'map' && rel.target.mapIndex === ref.mapIndex)
+    const mapIndex = layout.maps[now.imm]
+    if (mapIndex === undefined) return no('EXPORT_BAD_MAP', `map index ${now.imm} is not a map`)
+    if (rel?.target.kind === 'map' && rel.target.mapIndex === mapIndex)
       return ok({
         head: { ...now, src: objOld.src, imm: objOld.imm },
         tail: { ...objOldTail },
         relocation: { slot: ni, type: rel.type, symbol: rel.symbolIndex, imm: objOld.imm }
       })
-    const m = obj.maps[ref.mapIndex]
+    const m = obj.maps[mapIndex]
     const sym =
       m &&
       obj.symbols.find(
         (s) => s.shndx === m.sectionIndex && s.value === m.offset && s.name === m.name
       )
     if (m === undefined || sym === undefined)
-      return no('EXPORT_NO_SYMBOL', `no symbol for map ${m?.name ?? ref.mapIndex}`)
+      return no('EXPORT_NO_SYMBOL', `no symbol for map ${m?.name ?? mapIndex}`)
     return ok({
       head: { ...now, src: 0, imm: 0 },
       tail: { code: 0, dst: 0, src: 0, off: 0, imm: 0 },
@@ -516,15 +537,16 @@ function emitLddw(
     })
   }
   if (now.src === PSEUDO_MAP_VALUE) {
-    const ref = layout.mapRefs[now.imm]
-    if (ref?.kind !== 'data') return no('EXPORT_BAD_MAP', `map index ${now.imm} is not global data`)
+    const sectionIndex = layout.data[now.imm]
+    if (sectionIndex === undefined)
+      return no('EXPORT_BAD_MAP', `map index ${now.imm} is not global data`)
     const symbol =
-      rel?.target.kind === 'data' && rel.target.sectionIndex === ref.sectionIndex
+      rel?.target.kind === 'data' && rel.target.sectionIndex === sectionIndex
         ? rel.symbolIndex
-        : (sectionSymbol(obj, ref.sectionIndex) ??
-          obj.symbols.find((s) => s.shndx === ref.sectionIndex && s.type === STT.OBJECT)?.index)
+        : (sectionSymbol(obj, sectionIndex) ??
+          obj.symbols.find((s) => s.shndx === sectionIndex && s.type === STT.OBJECT)?.index)
     if (symbol === undefined)
-      return no('EXPORT_NO_SYMBOL', `no symbol for section ${obj.sections[ref.sectionIndex]?.name}`)
+      return no('EXPORT_NO_SYMBOL', `no symbol for section ${obj.sections[sectionIndex]?.name}`)
     const imm = tail.imm - obj.symbols[symbol]!.value
     return ok({
       head: { ...now, src: 0, imm },

@@ -23,7 +23,7 @@ export type { ProgramTypeGuess } from './prog-type'
 /** BTF: types and strings of `.BTF`; `.BTF.ext` structure. */
 export { BTF_KIND, parseBtf, skipModifiers, typeSize } from './btf'
 export type { Btf, BtfMember, BtfType } from './btf'
-export { parseBtfExt } from './btf-ext'
+export { coreRecordSlots, parseBtfExt } from './btf-ext'
 export type { BtfExt, BtfExtBlock, BtfExtKind, BtfExtSubsection } from './btf-ext'
 export { readBtfMaps, readLegacyMaps } from './maps-read'
 
@@ -65,13 +65,7 @@ export { PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, linkProgram 
 export type { LinkedExtern, LinkedFunction, LinkedProgram } from './link'
 
 /** Writing a program optimized in its linked form back into its object (all functions, all relocations). */
-export { writeLinkedProgram } from './export-linked'
-export type {
-  LinkedEdit,
-  LinkedLayout,
-  LinkedMapRef,
-  PlacedFunction,
-  WriteLinkedOptions
-} from './export-linked'
+export { layoutOfLink, writeLinkedProgram } from './export-linked'
+export type { LinkedEdit, LinkedLayout, PlacedFunction, WriteLinkedOptions } from './export-linked'
 export { rewriteCodeSections } from './code-rewrite'
 export type { CodeRelocation, CodeRewrite, RewriteOptions } from './code-rewrite'
