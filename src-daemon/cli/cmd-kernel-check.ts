@@ -4,6 +4,8 @@
  * rejection (the log tail is printed), 2 bad input or BPF unavailable.
  */
 import { k2MapFdsToIndices } from '../core/formats/k2'
+import { PROGRAM_TYPES } from '../core/formats'
+import { programTypeOption } from './program-model'
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { loadInput, selectPrograms, type LoadedInput, type LoadedProgram } from './load'
@@ -37,20 +39,8 @@ export interface KernelPlan {
   readonly inputIsCtx: boolean
 }
 
-const TYPE_BY_NAME: Readonly<Record<string, number>> = {
-  socket_filter: ProgType.socketFilter,
-  kprobe: ProgType.kprobe,
-  sched_cls: ProgType.schedCls,
-  sched_act: ProgType.schedAct,
-  tracepoint: ProgType.tracepoint,
-  xdp: ProgType.xdp,
-  perf_event: ProgType.perfEvent,
-  cgroup_skb: ProgType.cgroupSkb,
-  raw_tracepoint: ProgType.rawTracepoint
-}
-
 function typeName(t: number): string {
-  return Object.entries(TYPE_BY_NAME).find(([, v]) => v === t)?.[0] ?? `type ${t}`
+  return [...PROGRAM_TYPES].find(([, v]) => v === t)?.[0] ?? `type ${t}`
 }
 
 /** How the kernel loads `program` of `input`; `typeOverride` is a program type name. */
@@ -59,14 +49,8 @@ export function kernelPlan(
   program: LoadedProgram,
   typeOverride: string | undefined
 ): KernelPlan {
-  let override: number | undefined
-  if (typeOverride !== undefined) {
-    override = TYPE_BY_NAME[typeOverride]
-    if (override === undefined)
-      throw new UsageError(
-        `--type: unknown program type '${typeOverride}' (known: ${Object.keys(TYPE_BY_NAME).join(', ')})`
-      )
-  }
+  const named = programTypeOption(typeOverride)
+  const override = named === undefined ? undefined : PROGRAM_TYPES.get(named)
   const specOf = (m: MapDef): MapSpec => ({
     type: m.type,
     keySize: m.keySize,

@@ -16,7 +16,7 @@ import { CliError } from './errors'
 import { loadInput, selectPrograms } from './load'
 import { kernelVerify } from './optimize-kernel'
 import { coreRelocatedSlots, defaultOutPath, outputBytes } from './optimize-output'
-import { runnable } from './program-model'
+import { programTypeOption, runnable } from './program-model'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -43,11 +43,21 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
-      valued: ['section', 'time', 'iterations', 'chains', 'seed', 'cost', 'out', 'proof-timeout'],
+      valued: [
+        'section',
+        'type',
+        'time',
+        'iterations',
+        'chains',
+        'seed',
+        'cost',
+        'out',
+        'proof-timeout'
+      ],
       aliases: { o: 'out' }
     })
     const [file] = args.positionals
@@ -81,7 +91,8 @@ export const optimizeCommand: Command = {
         section: program.section,
         index: core[0]!
       })
-    const r = runnable(input, program)
+    const type = programTypeOption(flagString(args, 'type'))
+    const r = runnable(input, program, type)
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
     const job = prepareJob(
@@ -138,7 +149,7 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact())
+      kernel = await kernelVerify(input, program, best.compact(), type)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }

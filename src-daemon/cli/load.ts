@@ -15,6 +15,7 @@ import {
   STT,
   type BpfObject,
   type InputKind,
+  type MapSlot,
   type K2Program
 } from '../core/formats'
 import { CliError } from './errors'
@@ -29,6 +30,14 @@ export interface LoadedMap {
   readonly keySize: number
   readonly valueSize: number
   readonly maxEntries: number
+  /** map_flags, when the format has them. */
+  readonly flags?: number
+  /** Pinning (0 none; see `BpfMap.pinning`). */
+  readonly pinning?: number
+  /** Inner map template of a map-in-map. */
+  readonly inner?: LoadedMap
+  /** What the loader stores in it at creation (map-in-maps and program arrays). */
+  readonly initial?: readonly MapSlot[]
 }
 
 /** A function symbol inside a section (for llvm-objdump's `<name>:` headers). */

@@ -6,15 +6,16 @@ import type { MapHandle } from '../engine/kernel/oracle-types'
 import { kernelPlan } from './cmd-kernel-check'
 import type { LoadedInput, LoadedProgram } from './load'
 
-/** Loads `slots` (in the search's form) as `program` of `input`; a one-line verdict. */
+/** Loads `slots` (in the search's form) as `program` of `input` (of type `type`, if given); a one-line verdict. */
 export async function kernelVerify(
   input: LoadedInput,
   program: LoadedProgram,
-  slots: readonly Insn[]
+  slots: readonly Insn[],
+  type?: string
 ): Promise<string> {
   let plan
   try {
-    plan = kernelPlan(input, program, undefined)
+    plan = kernelPlan(input, program, type)
   } catch (e) {
     return `skipped: ${e instanceof Error ? e.message : String(e)}`
   }

@@ -5,6 +5,8 @@ import { ctxKindForK2 } from '../core/interp/api'
 import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
 import type { EncodeModel } from '../core/smt/enc-state'
 import { linkProgram } from '../engine/kernel/link-object'
+import { PROGRAM_TYPES, programTypeByName } from '../core/formats'
+import { UsageError } from './args'
 import { CliError } from './errors'
 import type { LoadedInput, LoadedProgram } from './load'
 
@@ -52,9 +54,32 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
   }
 }
 
-/** The runnable form of `program` from `input`. */
-export function runnable(input: LoadedInput, program: LoadedProgram): RunnableProgram {
+/**
+ * Checks a `--type` value: undefined stays undefined, a known program type name is returned, and
+ * anything else is a usage error listing the names.
+ */
+export function programTypeOption(name: string | undefined): string | undefined {
+  if (name === undefined || programTypeByName(name) !== undefined) return name
+  throw new UsageError(
+    `--type: unknown program type '${name}' (known: ${[...PROGRAM_TYPES.keys()].join(', ')})`
+  )
+}
+
+/**
+ * The runnable form of `program` from `input`. `type` (a `--type` name) replaces the program type
+ * guessed from an ELF section name, and gives raw bytecode and assembly one; K2 triples take theirs
+ * from the `.desc` file.
+ */
+export function runnable(
+  input: LoadedInput,
+  program: LoadedProgram,
+  type?: string
+): RunnableProgram {
   if (input.k2 !== undefined) {
+    if (type !== undefined)
+      throw new UsageError(
+        '--type does not apply to K2 triples: the .desc file gives the input model'
+      )
     const d = input.k2.desc
     const ctx = ctxKindForK2(d.pgmInputType)
     const maps = input.k2.maps.map((m) => ({ ...m }))
@@ -68,6 +93,13 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
     }
   }
   if (input.object !== undefined) {
+    if (type === undefined && program.progType === 'unknown')
+      throw new CliError({
+        code: 'PROGRAM_TYPE_UNKNOWN',
+        message: `cannot tell the program type from section '${program.section}'; give --type (e.g. --type sched_cls)`,
+        file: input.file,
+        section: program.section
+      })
     const linked = linkProgram(input.object, program.name)
     if (!linked.ok)
       throw new CliError({ ...linked.error, file: input.file, section: program.section })
@@ -78,21 +110,23 @@ export function runnable(input: LoadedInput, program: LoadedProgram): RunnablePr
       valueSize: m.valueSize,
       maxEntries: m.maxEntries
     }))
+    const progType = type ?? program.progType
     return {
       section: program.section,
       name: program.name,
       slots: linked.value.insns,
       maps,
-      progType: program.progType,
-      model: { ...modelFor(program.progType), maps }
+      progType,
+      model: { ...modelFor(progType), maps }
     }
   }
+  const progType = type ?? 'plain'
   return {
     section: program.section,
     name: program.name,
     slots: program.slots,
     maps: [],
-    progType: 'plain',
-    model: { ...modelFor('plain'), maps: [] }
+    progType,
+    model: { ...modelFor(progType), maps: [] }
   }
 }

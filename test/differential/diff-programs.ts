@@ -156,7 +156,11 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
               ? 'socket'
               : undefined
       if (input === undefined) {
-        skipped.push({ label, reason: `program type ${l.progType} has no BPF_PROG_TEST_RUN` })
+        const reason =
+          l.progType === 0
+            ? 'its section name gives no program type (iproute2 loads it as tc tells it)'
+            : `program type ${l.progType} has no BPF_PROG_TEST_RUN here`
+        skipped.push({ label, reason })
         continue
       }
       const maps: MapDef[] = l.maps.map((m, i) => ({

@@ -2,6 +2,8 @@
 
 /** ELF machine number of BPF. */
 export const EM_BPF = 247
+/** ELF machine number "none": some old clangs wrote it into BPF objects. */
+export const EM_NONE = 0
 /** Size of the ELF64 file header. */
 export const ELF64_EHDR_SIZE = 64
 /** Size of one ELF64 section header. */

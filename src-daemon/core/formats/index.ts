@@ -14,10 +14,12 @@ export type {
   BpfObject,
   BpfProgram,
   GlobalDataSection,
+  LegacyMapIds,
+  MapSlot,
   ProgramRelocation,
   RelocationTarget
 } from './bpf-object'
-export { guessProgramType } from './prog-type'
+export { guessProgramType, programTypeByName, PROGRAM_TYPES } from './prog-type'
 export type { ProgramTypeGuess } from './prog-type'
 
 /** BTF: types and strings of `.BTF`; `.BTF.ext` structure. */
@@ -25,7 +27,7 @@ export { BTF_KIND, parseBtf, skipModifiers, typeSize } from './btf'
 export type { Btf, BtfMember, BtfType } from './btf'
 export { coreRecordSlots, parseBtfExt } from './btf-ext'
 export type { BtfExt, BtfExtBlock, BtfExtKind, BtfExtSubsection } from './btf-ext'
-export { readBtfMaps, readLegacyMaps } from './maps-read'
+export { linkLegacyMaps, readBtfMaps, readLegacyMaps } from './maps-read'
 
 /** Writing: replace a section's / program's code (shorter or longer), fixing the whole object. */
 export { removeProgramSlots, replaceProgramCode, replaceSectionCode } from './elf-write'
