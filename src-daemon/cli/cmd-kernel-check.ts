@@ -59,6 +59,15 @@ export function kernelPlan(
   })
   if (input.k2 !== undefined) {
     const k2 = input.k2
+    const bare = k2.maps.find(
+      (m) => (m.type === 12 || m.type === 13) && m.innerMapIndex === undefined
+    )
+    if (bare !== undefined)
+      throw new CliError({
+        code: 'K2_MAP_IN_MAP_TEMPLATE',
+        message: `map ${bare.name} is a map-in-map; the kernel needs its inner map template: add "inner_map_idx = N" (N: the .maps line of the template) to its line`,
+        file: input.file
+      })
     const run = k2KernelRun(k2.desc.pgmInputType, k2.slots)
     const progType = override ?? run.progType
     const mapDefs = k2.maps.map((m) => ({

@@ -8,6 +8,7 @@ import {
   decodeUtf8,
   detectInput,
   k2CompanionNames,
+  k2InnerMap,
   parseConformanceData,
   parseK2Program,
   readBpfObject,
@@ -169,7 +170,10 @@ function loadK2(file: string, bytes: Uint8Array): LoadedInput {
     kind: 'k2',
     programs: [{ name: section, section, slots: k2.slots, progType, isSubprogram: false }],
     sections: [{ name: section, slots: k2.slots, symbols: [] }],
-    maps: k2.maps,
+    maps: k2.maps.map((m) => {
+      const inner = k2InnerMap(k2.maps, m)
+      return inner === undefined ? m : { ...m, inner }
+    }),
     k2
   }
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { infoCommand } from '../../src-daemon/cli/cmd-info'
 import { kernelCheckCommand } from '../../src-daemon/cli/cmd-kernel-check'
 import { optimizeCommand } from '../../src-daemon/cli/cmd-optimize'
 import { runCommand } from '../../src-daemon/cli/cmd-run'
@@ -148,4 +149,40 @@ describe('an iproute2 object (tc_iproute2.o)', () => {
         expect(k.code, `${file} ${section}: ${k.out}${k.err}`).toBe(0)
       }
   }, 240_000)
+})
+
+describe('K2 triples with map-in-map maps', () => {
+  const write = (maps: string): string => {
+    const base = join(work, `mim${maps.length}`)
+    // r1 = map 0 ll; r0 = 0; exit
+    const insns = Buffer.from(
+      '18110000000000000000000000000000' + 'b7000000000000009500000000000000',
+      'hex'
+    )
+    writeFileSync(`${base}.insns`, insns)
+    writeFileSync(`${base}.maps`, maps)
+    writeFileSync(`${base}.desc`, '{ pgm_input_type = 2, }\n{ max_pkt_sz = 64, }\n')
+    return `${base}.insns`
+  }
+
+  it('info shows the inner map template named by inner_map_idx', async () => {
+    const file = write(
+      'outer { type = 12, key_size = 4, value_size = 4, max_entries = 2, fd = 0, inner_map_idx = 1 }\n' +
+        'inner { type = 2, key_size = 4, value_size = 8, max_entries = 4, fd = 1 }\n'
+    )
+    const r = await runCli(infoCommand, file)
+    expect(r.out).toContain(
+      'outer  array_of_maps  key 4 B  value 4 B  max_entries 2  inner array key 4 B value 8 B max_entries 4'
+    )
+  })
+
+  it('kernel-check says how to give a missing inner map template', async () => {
+    const file = write(
+      'outer { type = 13, key_size = 4, value_size = 4, max_entries = 2, fd = 0 }\n'
+    )
+    const r = await runCli(kernelCheckCommand, file)
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('error K2_MAP_IN_MAP_TEMPLATE: map outer is a map-in-map')
+    expect(r.err).toContain('inner_map_idx = N')
+  })
 })

@@ -40,6 +40,7 @@ export type { RemapJumpsOptions, RemappedCode } from './slot-map'
 
 /** K2 triples (`.insns`, `.maps`, `.desc`). */
 export {
+  k2InnerMap,
   k2MapFdsToIndices,
   parseK2Desc,
   parseK2Insns,
