@@ -14,6 +14,7 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from './load'
+import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
 import { coreRelocatedSlots, defaultOutPath, outputBytes } from './optimize-output'
 import { programTypeOption, runnable } from './program-model'
@@ -154,7 +155,14 @@ export const optimizeCommand: Command = {
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
     const out = flagString(args, 'out') ?? defaultOutPath(file)
-    writeFileSync(out, outputBytes(input, program, r.slots, best))
+    const bytes = outputBytes(input, program, r.slots, best)
+    let objectLoad: string | undefined
+    if (args.flags.has('kernel-check') && input.kind === 'elf') {
+      objectLoad = objectLoadVerdict(file, bytes)
+      io.err(`object: ${objectLoad}\n`)
+      if (objectLoad.startsWith('rejected')) return EXIT.negative
+    }
+    writeFileSync(out, bytes)
     const p = outcome.progress
     if (json) {
       io.out(
@@ -167,6 +175,7 @@ export const optimizeCommand: Command = {
             bestSlots: best.liveSlots(),
             verdict,
             ...(kernel !== undefined ? { kernel } : {}),
+            ...(objectLoad !== undefined ? { objectLoad } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
               slots: m.slots,

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { optimizeCommand } from '../../src-daemon/cli/cmd-optimize'
 import { verifyCommand } from '../../src-daemon/cli/cmd-verify'
+import { objectLoadVerdict } from '../../src-daemon/cli/object-load-check'
 import { readBpfObject, type BpfObject, type BpfProgram } from '../../src-daemon/core/formats'
 import { OBJ, runCli } from '../differential/cli-support'
 
@@ -46,7 +47,12 @@ function loadall(path: string, tag: string): { status: number | null; log: strin
 interface Exported {
   readonly original: BpfObject
   readonly written: BpfObject
-  readonly report: { originalSlots: number; bestSlots: number; verdict: string }
+  readonly report: {
+    originalSlots: number
+    bestSlots: number
+    verdict: string
+    objectLoad: string
+  }
 }
 
 /**
@@ -69,10 +75,12 @@ async function exportFixture(name: string, section: string): Promise<Exported> {
     '1',
     '--out',
     out,
-    '--json'
+    '--json',
+    '--kernel-check'
   )
   expect(run.code, run.err).toBe(0)
   const report = JSON.parse(run.out) as Exported['report']
+  expect(report.objectLoad).toMatch(canLoad ? /^accepted/ : /^skipped/)
   expect(report.verdict).toBe('proven equal, accepted by the analysis')
   expect(report.bestSlots).toBeLessThan(report.originalSlots)
   const written = read(out)
@@ -165,4 +173,21 @@ describe('optimize refuses what it cannot prove for the loaded program', () => {
     expect(run.code).toBe(2)
     expect(run.err).toContain('insn 1: error OPTIMIZE_CORE_RELOCATIONS')
   })
+})
+
+describe('objectLoadVerdict', () => {
+  it.skipIf(!canLoad)(
+    'rejects a written object the kernel refuses, skips an original bpftool cannot load',
+    () => {
+      const original = join(OBJ, 'syscall_counts.o')
+      const broken = new Uint8Array(readFileSync(original))
+      const text = read(original).sections.find((s) => s.name.startsWith('tracepoint/'))!
+      broken[text.offset] = 0xff // an opcode the kernel does not know
+      expect(objectLoadVerdict(original, broken)).toMatch(/^rejected: the original loads/)
+      const legacy = join(OBJ, 'tc_iproute2.o')
+      expect(objectLoadVerdict(legacy, new Uint8Array(readFileSync(legacy)))).toMatch(
+        /^skipped: the original does not load with bpftool/
+      )
+    }
+  )
 })
