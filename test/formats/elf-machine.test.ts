@@ -58,3 +58,26 @@ describe('EM_NONE objects', () => {
     expect(r.ok ? undefined : r.error.message).toBe('machine 62 is not BPF (247)')
   })
 })
+
+describe('EM_NONE objects from old clangs', () => {
+  it('take relocation type 0 on a ld_imm64 as the map or data reference old loaders saw', () => {
+    const bpf = readBpfObject(fixture('prog.o'))
+    if (!bpf.ok) throw new Error(bpf.error.message)
+    const bytes = emNone((b, obj) => {
+      const view = new DataView(b.buffer)
+      for (const t of obj.elf.relocations) {
+        if ((obj.sections[t.targetIndex]!.flags & 4) === 0) continue
+        const rel = obj.sections[t.sectionIndex]!
+        t.entries.forEach((e, k) => {
+          if (e.type === 1) view.setUint32(rel.offset + k * 16 + 8, 0, true)
+        })
+      }
+    })
+    const old = readBpfObject(bytes)
+    if (!old.ok) throw new Error(old.error.message)
+    const targets = (o: BpfObject): unknown[] =>
+      o.programs.flatMap((p) => p.relocations.map((r) => [p.name, r.slot, r.target]))
+    expect(targets(old.value)).toEqual(targets(bpf.value))
+    expect(old.value.programs.flatMap((p) => p.relocations.map((r) => r.type))).toContain(0)
+  })
+})

@@ -17,7 +17,7 @@ import type { Btf } from './btf'
 import { parseBtf } from './btf'
 import { parseElf, sectionBytes } from './elf-read'
 import type { ElfFile, ElfRelocation, ElfSection } from './elf-types'
-import { R_BPF, SHF, SHN, SHT, STB, STT } from './elf-types'
+import { isLdImm64Relocation, R_BPF, SHF, SHN, SHT, STB, STT } from './elf-types'
 import { linkLegacyMaps, readBtfMaps, readLegacyMaps } from './maps-read'
 import { guessProgramType } from './prog-type'
 
@@ -259,7 +259,7 @@ function resolveTarget(
       ...(fn ? { function: fn.name } : {})
     }
   }
-  if (e.type !== R_BPF.R_64_64 || ins.code !== 0x18)
+  if (!isLdImm64Relocation(e.type) || ins.code !== 0x18)
     return {
       kind: 'other',
       reason: `relocation type ${e.type} on opcode 0x${ins.code.toString(16)}`

@@ -8,7 +8,7 @@ import { INSN_SIZE, readInsn, slotsFromBytes } from '../isa/insn'
 import { lookupSpec } from '../isa/lookup'
 import { validateInsn } from '../isa/validate'
 import type { ElfFile, ElfSection } from './elf-types'
-import { R_BPF, SHF, SHT } from './elf-types'
+import { isLdImm64Relocation, R_BPF, SHF, SHT } from './elf-types'
 
 /** Contents of a section (elf-read's sectionBytes, which imports this module). */
 function contents(elf: ElfFile, s: ElfSection): Uint8Array {
@@ -28,8 +28,8 @@ export interface NotBpf {
 /**
  * Why `elf` does not hold BPF code, or undefined when it does: a relocatable object with at
  * least one executable section, every executable section a whole number of valid BPF
- * instructions, and every relocation into code an R_BPF_64_64 on a ld_imm64 or an R_BPF_64_32
- * on a call.
+ * instructions, and every relocation into code an R_BPF_64_64 (or the type 0 old clangs wrote) on
+ * a ld_imm64 or an R_BPF_64_32 on a call.
  */
 export function notBpfContent(elf: ElfFile): NotBpf | undefined {
   if (elf.type !== ET_REL) return { message: `ELF type ${elf.type} is not a relocatable object` }
@@ -56,7 +56,7 @@ export function notBpfContent(elf: ElfFile): NotBpf | undefined {
       const slot = e.offset / INSN_SIZE
       const ins = Number.isInteger(slot) ? readInsn(bytes, slot) : undefined
       const fits =
-        (e.type === R_BPF.R_64_64 && ins?.code === 0x18) ||
+        (isLdImm64Relocation(e.type) && ins?.code === 0x18) ||
         (e.type === R_BPF.R_64_32 && ins?.code === 0x85)
       if (!fits)
         return {
