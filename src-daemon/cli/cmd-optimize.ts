@@ -16,7 +16,7 @@ import { CliError } from './errors'
 import { loadInput, selectPrograms } from './load'
 import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
-import { coreRelocatedSlots, defaultOutPath, outputBytes } from './optimize-output'
+import { defaultOutPath, outputBytes } from './optimize-output'
 import { programTypeOption, runnable } from './program-model'
 
 function progressLine(p: SearchProgress): string {
@@ -81,19 +81,12 @@ export const optimizeCommand: Command = {
         file
       })
     const program = progs[0]!
-    const core = coreRelocatedSlots(input, program)
-    if (core.length > 0)
-      throw new CliError({
-        code: 'OPTIMIZE_CORE_RELOCATIONS',
-        message:
-          `${core.length} instruction(s) carry CO-RE relocations, whose values the loader replaces with the ` +
-          `running kernel's; a proof over the compiled values would not hold for the loaded program`,
-        file,
-        section: program.section,
-        index: core[0]!
-      })
     const type = programTypeOption(flagString(args, 'type'))
     const r = runnable(input, program, type)
+    if (r.core !== undefined)
+      io.err(
+        `CO-RE: ${r.core.relocations} relocation(s) resolved against this kernel's BTF (${r.core.kernel}), as libbpf resolves them here; the result holds where they resolve alike\n`
+      )
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
     const job = prepareJob(
@@ -176,6 +169,7 @@ export const optimizeCommand: Command = {
             verdict,
             ...(kernel !== undefined ? { kernel } : {}),
             ...(objectLoad !== undefined ? { objectLoad } : {}),
+            ...(r.core !== undefined ? { core: r.core } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
               slots: m.slots,

@@ -2,7 +2,6 @@
 import type { Insn } from '../core/isa/insn'
 import { disasmSlots } from '../core/isa/disasm'
 import {
-  coreRecordSlots,
   readBpfObject,
   writeK2Insns,
   writeLinkedProgram,
@@ -10,7 +9,8 @@ import {
   type LinkedLayout
 } from '../core/formats'
 import { Candidate, SlotKind } from '../core/search/candidate'
-import { linkProgram, type LinkedProgram } from '../engine/kernel/link-object'
+import type { LinkedProgram } from '../engine/kernel/link-object'
+import { linkedForKernel } from './program-model'
 import { CliError } from './errors'
 import type { LoadedInput, LoadedProgram } from './load'
 
@@ -20,39 +20,12 @@ export function defaultOutPath(file: string): string {
   return `${m?.[1] ?? file}.summit${m?.[2] ?? ''}`
 }
 
-/** Links `name` of `obj` as the search saw it, or throws a CliError naming the file. */
-function linkOrThrow(obj: BpfObject, name: string, file: string, section: string): LinkedProgram {
-  const l = linkProgram(obj, name)
-  if (!l.ok) throw new CliError({ ...l.error, file, section })
-  return l.value
-}
-
 /** How the kernel-oracle linker laid out a program: placed functions and what its map indices mean. */
 export function layoutOf(obj: BpfObject, linked: LinkedProgram): LinkedLayout {
   const data: (number | undefined)[] = obj.maps.map(() => undefined)
   for (const name of linked.dataSections)
     data.push(obj.globalData.find((d) => d.name === name)?.sectionIndex)
   return { functions: linked.functions, maps: obj.maps.map((_, i) => i), data }
-}
-
-/**
- * Linked slots of `program` that carry CO-RE relocations. The loader replaces their values with
- * the running kernel's; a proof over the compiled values says nothing about those.
- */
-export function coreRelocatedSlots(input: LoadedInput, program: LoadedProgram): number[] {
-  const obj = input.object
-  if (obj === undefined) return []
-  const linked = linkProgram(obj, program.name)
-  if (!linked.ok) return []
-  const core = coreRecordSlots(obj)
-  return linked.value.functions.flatMap((f) => {
-    const slots = core.get(f.program.section)
-    if (slots === undefined) return []
-    const first = f.program.firstSlot
-    return [...slots]
-      .filter((s) => s >= first && s < first + f.program.slotCount)
-      .map((s) => f.firstSlot + s - first)
-  })
 }
 
 /** Slots with map-value references (src 2) naming their data section instead of a map index. */
@@ -83,7 +56,7 @@ function checkReadBack(
       code: 'EXPORT_READBACK',
       message: `the written object does not read back: ${back.error.message}`
     })
-  const after = linkOrThrow(back.value, program.name, input.file, program.section)
+  const after = linkedForKernel(back.value, program.name, where)
   const expected = best.clone()
   const orig = Candidate.fromSlots(linked)
   for (const f of before.functions.slice(1)) {
@@ -97,7 +70,7 @@ function checkReadBack(
         expected[k][i] = orig[k][i]!
   }
   const want = byDataName(expected.compact(), before, back.value.maps.length)
-  const got = byDataName(after.insns, after, back.value.maps.length)
+  const got = byDataName(after.slots, after.linked, back.value.maps.length)
   const at = want.findIndex((w, i) => w !== got[i])
   if (at >= 0 || want.length !== got.length)
     throw new CliError({
@@ -133,14 +106,17 @@ export function outputBytes(
       message: 'program not found in the object',
       file: input.file
     })
-  const before = linkOrThrow(obj, program.name, input.file, program.section)
+  const { linked: before, core } = linkedForKernel(obj, program.name, {
+    file: input.file,
+    section: program.section
+  })
   const keep = Uint8Array.from(best.kind, (k) => (k === SlotKind.nop ? 0 : 1))
   const r = writeLinkedProgram(
     obj,
     layoutOf(obj, before),
     linked,
     { slots: best.toFixedSlots(), keep },
-    { debugInfo: 'clear' }
+    { debugInfo: 'clear', ...(core !== undefined ? { core: core.applied } : {}) }
   )
   if (!r.ok) throw new CliError({ ...r.error, file: input.file })
   checkReadBack(r.value, input, program, before, linked, best)

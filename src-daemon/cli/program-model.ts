@@ -4,8 +4,16 @@ import type { CtxKind, MapDef } from '../core/interp/types'
 import { ctxKindForK2 } from '../core/interp/api'
 import { XDP_HARD_END, XDP_HEADROOM } from '../core/interp/layout'
 import type { EncodeModel } from '../core/smt/enc-state'
-import { linkProgram } from '../engine/kernel/link-object'
-import { PROGRAM_TYPES, programTypeByName } from '../core/formats'
+import { linkProgram, type LinkedProgram } from '../engine/kernel/link-object'
+import {
+  applyCoreRelocations,
+  coreRecordsOfLink,
+  PROGRAM_TYPES,
+  programTypeByName,
+  type AppliedCore,
+  type BpfObject
+} from '../core/formats'
+import { kernelCoreTarget } from './kernel-btf'
 import { UsageError } from './args'
 import { CliError } from './errors'
 import type { LoadedInput, LoadedProgram } from './load'
@@ -23,6 +31,41 @@ export interface RunnableProgram {
   readonly progType: string
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
+  /** CO-RE relocations resolved for the running kernel (ELF objects that have any). */
+  readonly core?: { readonly relocations: number; readonly kernel: string }
+}
+
+/**
+ * Links program `name` of `obj` as the kernel-oracle linker does and, when its functions carry
+ * CO-RE relocations, resolves them against the running kernel's BTF as libbpf will at load: the
+ * slots are the program this kernel runs. Throws a CliError naming the slot where that fails.
+ */
+export function linkedForKernel(
+  obj: BpfObject,
+  name: string,
+  where: { file: string; section: string }
+): {
+  linked: LinkedProgram
+  slots: Insn[]
+  core?: { relocations: number; kernel: string; applied: readonly AppliedCore[] }
+} {
+  const linked = linkProgram(obj, name)
+  if (!linked.ok) throw new CliError({ ...linked.error, ...where })
+  const l = linked.value
+  if (coreRecordsOfLink(obj, l.functions).length === 0) return { linked: l, slots: l.insns }
+  const target = kernelCoreTarget()
+  if (!target.ok) throw new CliError({ ...target.error, ...where })
+  const applied = applyCoreRelocations(obj, l.functions, l.insns, target.value)
+  if (!applied.ok) throw new CliError({ ...applied.error, file: where.file })
+  return {
+    linked: l,
+    slots: applied.value.slots,
+    core: {
+      relocations: applied.value.applied.length,
+      kernel: target.value.kernel,
+      applied: applied.value.applied
+    }
+  }
 }
 
 /**
@@ -100,10 +143,11 @@ export function runnable(
         file: input.file,
         section: program.section
       })
-    const linked = linkProgram(input.object, program.name)
-    if (!linked.ok)
-      throw new CliError({ ...linked.error, file: input.file, section: program.section })
-    const maps: MapDef[] = linked.value.maps.map((m, i) => ({
+    const { linked, slots, core } = linkedForKernel(input.object, program.name, {
+      file: input.file,
+      section: program.section
+    })
+    const maps: MapDef[] = linked.maps.map((m, i) => ({
       name: m.name ?? `map${i}`,
       type: m.type,
       keySize: m.keySize,
@@ -114,10 +158,13 @@ export function runnable(
     return {
       section: program.section,
       name: program.name,
-      slots: linked.value.insns,
+      slots,
       maps,
       progType,
-      model: { ...modelFor(progType), maps }
+      model: { ...modelFor(progType), maps },
+      ...(core !== undefined
+        ? { core: { relocations: core.relocations, kernel: core.kernel } }
+        : {})
     }
   }
   const progType = type ?? 'plain'

@@ -13,6 +13,8 @@ import type { Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { k2KernelRun } from '../../src-daemon/engine/kernel/k2-run-type'
 import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
+import { applyCoreRelocations, coreRecordsOfLink } from '../../src-daemon/core/formats'
+import { kernelCoreTarget } from '../../src-daemon/cli/kernel-btf'
 import type { MapInitEntry, MapSpec } from '../../src-daemon/engine/kernel/oracle-types'
 
 /** The shared K2 benchmark folder. */
@@ -147,6 +149,19 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
       const linked = linkProgram(obj.value, p.name)
       if (!linked.ok) throw new Error(`${label}: ${linked.error.code} ${linked.error.message}`)
       const l = linked.value
+      // CO-RE relocations are resolved for this kernel, as libbpf resolves them at load.
+      let insns = l.insns
+      if (coreRecordsOfLink(obj.value, l.functions).length > 0) {
+        const kernel = kernelCoreTarget()
+        const applied = kernel.ok
+          ? applyCoreRelocations(obj.value, l.functions, l.insns, kernel.value)
+          : kernel
+        if (!applied.ok) {
+          skipped.push({ label, reason: `CO-RE: ${applied.error.message}` })
+          continue
+        }
+        insns = applied.value.slots
+      }
       const input: InputKind | undefined =
         l.progType === ProgType.xdp
           ? 'xdp'
@@ -172,7 +187,7 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
       }))
       programs.push({
         label,
-        insns: l.insns,
+        insns,
         maps,
         specs: l.maps,
         baseEntries: l.mapEntries,
@@ -181,7 +196,7 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
         input,
         maxInput: 160,
         license: l.license,
-        constants: jumpConstants(l.insns)
+        constants: jumpConstants(insns)
       })
     }
   }

@@ -5,7 +5,7 @@
  * load with bpftool exactly as the original does.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -20,6 +20,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const canLoad = (process.getuid?.() ?? -1) === 0 && spawnSync('bpftool', ['version']).status === 0
 if (!canLoad) console.log('[export-objects] bpftool loads skipped: needs root and bpftool')
+const hasKernelBtf = existsSync('/sys/kernel/btf/vmlinux')
+if (!hasKernelBtf) console.log('[export-objects] CO-RE export skipped: no /sys/kernel/btf/vmlinux')
 
 function read(path: string): BpfObject {
   const r = readBpfObject(new Uint8Array(readFileSync(path)), { file: path })
@@ -52,6 +54,7 @@ interface Exported {
     bestSlots: number
     verdict: string
     objectLoad: string
+    core?: { relocations: number; kernel: string }
   }
 }
 
@@ -159,8 +162,22 @@ describe('optimize writes back what it proves', () => {
   }, 240_000)
 })
 
-describe('optimize refuses what it cannot prove for the loaded program', () => {
-  it('a program with CO-RE relocations, before searching, naming the first relocated slot', async () => {
+describe('CO-RE programs are optimized for the running kernel', () => {
+  it.skipIf(!hasKernelBtf)(
+    'resolves the CO-RE relocations as libbpf does, writes compiled forms the loader patches back',
+    async () => {
+      const { original, written, report } = await exportFixture('core_fields', 'tc_core_fields')
+      expect(report.core).toMatchObject({ relocations: 7 })
+      const p = program(written, 'tc_core_fields')
+      // The load of skb->mark keeps the compiled offset of the local struct (0); libbpf makes it 8.
+      const mark = p.slots.findIndex((s) => (s.code & 7) === 1 && s.dst === 0)
+      expect(p.slots[mark]!.off).toBe(0)
+      expect(program(original, 'tc_core_fields').slots.length).toBeGreaterThan(p.slots.length)
+    },
+    240_000
+  )
+
+  it('refuses, before searching, a relocation the loader would poison (no such kernel type)', async () => {
     const features = join(OBJ, '../../formats/fixtures/features.o')
     const run = await runCli(
       optimizeCommand,
@@ -171,7 +188,10 @@ describe('optimize refuses what it cannot prove for the loaded program', () => {
       '10'
     )
     expect(run.code).toBe(2)
-    expect(run.err).toContain('insn 1: error OPTIMIZE_CORE_RELOCATIONS')
+    if (hasKernelBtf) {
+      expect(run.err).toContain('insn 1: error CORE_UNRESOLVED')
+      expect(run.err).toContain('would poison')
+    } else expect(run.err).toContain('error CORE_NO_KERNEL_BTF')
   })
 })
 

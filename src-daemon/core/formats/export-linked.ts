@@ -12,6 +12,8 @@ import type { Diagnostic, Result } from '../util/result'
 import { fail, ok } from '../util/result'
 import type { BpfObject, BpfProgram, ProgramRelocation } from './bpf-object'
 import { coreRecordSlots } from './btf-ext'
+import type { CoreResolution } from './core-relo'
+import { patchCoreInsn } from './core-relo'
 import type { CodeRelocation, CodeRewrite, LandingIn, RewriteOptions } from './code-rewrite'
 import { moveRelocation, rewriteCodeSections } from './code-rewrite'
 import type { LinkedProgram } from './link'
@@ -54,7 +56,17 @@ export interface LinkedEdit {
 }
 
 /** Options of {@link writeLinkedProgram}. */
-export type WriteLinkedOptions = Pick<RewriteOptions, 'lineInfoOnRemoved' | 'debugInfo'>
+export interface WriteLinkedOptions extends Pick<
+  RewriteOptions,
+  'lineInfoOnRemoved' | 'debugInfo'
+> {
+  /**
+   * How CO-RE relocations were resolved in `original` (by linked slot). A relocated instruction
+   * is written in the compiled form the loader patches into the new one; without this, CO-RE
+   * relocated instructions must be unchanged and keep their compiled form.
+   */
+  readonly core?: readonly { readonly slot: number; readonly resolution: CoreResolution }[]
+}
 
 type Fail = { readonly ok: false; readonly error: Diagnostic }
 
@@ -153,13 +165,23 @@ export function writeLinkedProgram(
     return -1
   }
   const core = coreRecordSlots(obj)
+  const coreAt = new Map((options.core ?? []).map((c) => [c.slot, c.resolution]))
   const rewrites: CodeRewrite[] = []
   for (const plan of plans.values()) {
-    const r = emitSection(obj, plan, placements, plans, landingIn, original, edit, layout, core)
+    const r = emitSection(obj, plan, placements, plans, landingIn, original, edit, layout, {
+      slots: core,
+      at: coreAt
+    })
     if (!r.ok) return fail({ ...r.error, ...(obj.file !== undefined ? { file: obj.file } : {}) })
     rewrites.push(r.value)
   }
-  const out = rewriteCodeSections(obj.elf, rewrites, { ...options, dropCoreOnRemoved: true })
+  const out = rewriteCodeSections(obj.elf, rewrites, {
+    ...(options.lineInfoOnRemoved !== undefined
+      ? { lineInfoOnRemoved: options.lineInfoOnRemoved }
+      : {}),
+    ...(options.debugInfo !== undefined ? { debugInfo: options.debugInfo } : {}),
+    dropCoreOnRemoved: true
+  })
   if (!out.ok) return fail({ ...out.error, ...(obj.file !== undefined ? { file: obj.file } : {}) })
   return out
 }
@@ -254,7 +276,7 @@ function emitSection(
   original: readonly Insn[],
   edit: LinkedEdit,
   layout: LinkedLayout,
-  core: ReadonlyMap<string, ReadonlySet<number>>
+  core: CoreInfo
 ): Result<CodeRewrite> {
   const sec = obj.sections[plan.sectionIndex]!
   const slots: Insn[] = new Array<Insn>(plan.count)
@@ -269,7 +291,7 @@ function emitSection(
   const placementOf = new Map(placements.map((p) => [p.fn.program, p]))
   const rawEntries = obj.elf.relocations.find((t) => t.targetIndex === sec.index)?.entries ?? []
   const entryAt = new Map(rawEntries.map((e) => [e.offset / INSN_SIZE, e]))
-  const coreSlots = core.get(sec.name)
+  const coreSlots = core.slots.get(sec.name)
   for (let s = 0; s < plan.newIndexOf.length; s++) {
     const ns = plan.newIndexOf[s]!
     const fn = obj.programs.find(
@@ -288,7 +310,10 @@ function emitSection(
   }
   for (const pl of placements) {
     if (!pl.changed || pl.fn.program.sectionIndex !== sec.index) continue
-    const r = emitFunction(obj, pl, placements, plans, original, edit, layout, relocsAt, coreSlots)
+    const r = emitFunction(obj, pl, placements, plans, original, edit, layout, relocsAt, {
+      slots: coreSlots,
+      at: core.at
+    })
     if (!r.ok) return r
     const first = plan.newIndexOf.findIndex((v, s) => v >= 0 && s >= pl.fn.program.firstSlot)
     const base = first < 0 ? plan.count : plan.newIndexOf[first]!
@@ -342,7 +367,7 @@ function emitFunction(
   edit: LinkedEdit,
   layout: LinkedLayout,
   relocsAt: ReadonlyMap<number, ProgramRelocation>,
-  coreSlots: ReadonlySet<number> | undefined
+  core: { slots: ReadonlySet<number> | undefined; at: ReadonlyMap<number, CoreResolution> }
 ): Result<EmittedFunction> {
   const prog = pl.fn.program
   const out: Insn[] = []
@@ -380,12 +405,26 @@ function emitFunction(
     const rel = relocsAt.get(secSlot)
     const unchanged =
       sameInsn(now, original[i]) && (!isLddw || sameInsn(edit.slots[i + 1], original[i + 1]))
-    if (coreSlots?.has(secSlot) === true && !unchanged)
-      return bad(
-        'EXPORT_CORE_EDIT',
-        'the search changed an instruction that carries a CO-RE relocation; its relocation would no longer mean the same',
-        i
-      )
+    if (core.slots?.has(secSlot) === true) {
+      const res = core.at.get(i)
+      const form =
+        res === undefined
+          ? unchanged
+            ? ok(isLddw ? [objOld, prog.slots[li + 1]!] : [objOld])
+            : fail('the instruction changed and no CO-RE resolution was given')
+          : compiledCoreForm(isLddw ? [now, edit.slots[i + 1]!] : [now], res)
+      if (!form.ok)
+        return bad(
+          'EXPORT_CORE_EDIT',
+          `the instruction carries a CO-RE relocation and its new form cannot be expressed as one (${form.error})`,
+          i
+        )
+      out.push(...form.value.map((x) => ({ ...x })))
+      if (rel !== undefined)
+        relocations.push({ slot: ni, type: rel.type, symbol: rel.symbolIndex, imm: objOld.imm })
+      if (isLddw) i++
+      continue
+    }
     if (spec?.kind === 'jmp' || spec?.kind === 'ja') {
       const long = spec.kind === 'ja' && spec.long
       const t = i + (long ? now.imm : now.off) + 1
@@ -459,6 +498,47 @@ function emitFunction(
     i++
   }
   return ok({ slots: out, relocations })
+}
+
+/** Which sections' slots carry CO-RE records, and how records resolved by linked slot. */
+interface CoreInfo {
+  readonly slots: ReadonlyMap<string, ReadonlySet<number>>
+  readonly at: ReadonlyMap<number, CoreResolution>
+}
+
+/**
+ * The compiled form of a CO-RE relocated instruction whose resolved form is `now` (one slot, two
+ * for ld_imm64): its relocated field back at the compiled value, such that the loader's patch
+ * gives exactly `now` again; an error when no such form exists.
+ */
+function compiledCoreForm(now: readonly Insn[], res: CoreResolution): Result<Insn[], string> {
+  const first = now[0]!
+  const cls = first.code & 0x07
+  const sizes: Readonly<Record<number, number>> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 }
+  let form: Insn[]
+  if (cls === 0x04 || cls === 0x07) form = [{ ...first, imm: Number(BigInt.asIntN(32, res.orig)) }]
+  else if (cls === 0x01 || cls === 0x02 || cls === 0x03) {
+    const size = res.origSize !== res.newSize ? sizes[res.origSize] : undefined
+    form = [
+      {
+        ...first,
+        off: Number(BigInt.asIntN(16, res.orig)),
+        ...(size !== undefined ? { code: (first.code & ~0x18) | size } : {})
+      }
+    ]
+  } else if (first.code === 0x18 && now[1] !== undefined) {
+    const v = BigInt.asUintN(64, res.orig)
+    form = [
+      { ...first, imm: Number(BigInt.asIntN(32, v)) },
+      { ...now[1], imm: Number(BigInt.asIntN(32, v >> 32n)) }
+    ]
+  } else return fail(`opcode 0x${first.code.toString(16)}`)
+  const patched = form.map((x) => ({ ...x }))
+  const r = patchCoreInsn(patched, 0, res)
+  if (!r.ok) return fail(r.error.message)
+  if (!patched.every((x, k) => sameInsn(x, now[k])))
+    return fail('the loader would patch it differently')
+  return ok(form)
 }
 
 /** The placed function starting at linked slot `t`, if any. */

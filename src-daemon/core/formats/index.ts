@@ -25,7 +25,7 @@ export type { ProgramTypeGuess } from './prog-type'
 /** BTF: types and strings of `.BTF`; `.BTF.ext` structure. */
 export { BTF_KIND, parseBtf, skipModifiers, typeSize } from './btf'
 export type { Btf, BtfMember, BtfType } from './btf'
-export { coreRecordSlots, parseBtfExt } from './btf-ext'
+export { coreRecordSlots, parseBtfExt, readCoreRecords } from './btf-ext'
 export type { BtfExt, BtfExtBlock, BtfExtKind, BtfExtSubsection } from './btf-ext'
 export { linkLegacyMaps, readBtfMaps, readLegacyMaps } from './maps-read'
 
@@ -72,3 +72,9 @@ export { layoutOfLink, writeLinkedProgram } from './export-linked'
 export type { LinkedEdit, LinkedLayout, PlacedFunction, WriteLinkedOptions } from './export-linked'
 export { rewriteCodeSections } from './code-rewrite'
 export type { CodeRelocation, CodeRewrite, RewriteOptions } from './code-rewrite'
+
+/** CO-RE: resolving `.BTF.ext` core records against a target kernel's BTF, as libbpf does. */
+export { CORE_KIND, coreTarget, essentialName, patchCoreInsn, resolveCoreRecord } from './core-relo'
+export type { CoreRecord, CoreResolution, CoreTarget } from './core-relo'
+export { applyCoreRelocations, coreRecordsOfLink } from './core-apply'
+export type { AppliedCore } from './core-apply'
