@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  applyCoreRelocations,
+  coreTarget,
   layoutOfLink,
   linkProgram,
   writeLinkedProgram,
@@ -188,3 +190,56 @@ function retargeted(l: LinkedProgram, gone: number): (s: Insn, k: number) => Ins
     return { ...s, off: t - (t > gone ? 1 : 0) - k - 1 }
   }
 }
+
+describe('writeLinkedProgram with CO-RE resolutions', () => {
+  it('writes relocated instructions back in the compiled form the loader patches, poisoned ones too', () => {
+    const obj = compiled('core_fields.o')
+    const target = coreTarget(read(fixture('core_target.o')).btfTypes!)
+    const l = link(obj, 'tc_core_fields')
+    const applied = applyCoreRelocations(obj, l.functions, l.slots, target)
+    if (!applied.ok) throw new Error(applied.error.message)
+    const poisoned = applied.value.applied.filter((a) => a.resolution.poison)
+    expect(poisoned.length).toBeGreaterThan(0) // the stand-in __sk_buff has no priority
+    const resolved = { ...l, slots: applied.value.slots }
+    const last = resolved.slots.findIndex((s) => s.code === 0x57) // r0 &= 2, after every relocation
+    const out = writeLinkedProgram(
+      obj,
+      layoutOfLink(obj, l),
+      resolved.slots,
+      edit(resolved, [last]),
+      {
+        core: applied.value.applied
+      }
+    )
+    if (!out.ok) throw new Error(out.error.message)
+    const after = read(out.value)
+    const p = after.programs.find((x) => x.name === 'tc_core_fields')!
+    const before = obj.programs.find((x) => x.name === 'tc_core_fields')!
+    for (const a of applied.value.applied) expect(p.slots[a.slot]).toEqual(before.slots[a.slot])
+    const again = link(after, 'tc_core_fields')
+    const reapplied = applyCoreRelocations(after, again.functions, again.slots, target)
+    if (!reapplied.ok) throw new Error(reapplied.error.message)
+    expect(reapplied.value.slots).toEqual(resolved.slots.filter((_, i) => i !== last))
+  })
+
+  it('refuses a changed relocated instruction the loader could not patch into it', () => {
+    const obj = compiled('core_fields.o')
+    const target = coreTarget(read(fixture('core_target.o')).btfTypes!)
+    const l = link(obj, 'tc_core_fields')
+    const applied = applyCoreRelocations(obj, l.functions, l.slots, target)
+    if (!applied.ok) throw new Error(applied.error.message)
+    const load = applied.value.applied.find((a) => (l.slots[a.slot]!.code & 7) === 1)!
+    const moved = { [load.slot]: { off: applied.value.slots[load.slot]!.off + 4 } }
+    const out = writeLinkedProgram(
+      obj,
+      layoutOfLink(obj, l),
+      applied.value.slots,
+      edit({ ...l, slots: applied.value.slots }, [], moved),
+      { core: applied.value.applied }
+    )
+    expect(out.ok ? undefined : out.error).toMatchObject({
+      code: 'EXPORT_CORE_EDIT',
+      index: load.slot
+    })
+  })
+})

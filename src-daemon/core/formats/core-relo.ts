@@ -515,11 +515,26 @@ export function resolveCoreRecord(
 
 const SIZE_CODE: Readonly<Record<number, number>> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 }
 
+/** The helper number libbpf calls in place of an instruction it cannot relocate ("bad relo"). */
+export const CORE_POISON_HELPER = 0xbad2310
+
+/**
+ * Replaces the instruction at `i` (both halves of a ld_imm64) by a call of a helper that does not
+ * exist, as libbpf does when a relocation has no target: the verifier accepts it only where no
+ * path reaches it.
+ */
+function poison(slots: Insn[], i: number): Result<void, { code: string; message: string }> {
+  const call = { code: 0x85, dst: 0, src: 0, off: 0, imm: CORE_POISON_HELPER }
+  if (slots[i]!.code === 0x18 && slots[i + 1] !== undefined) slots[i + 1] = { ...call }
+  slots[i] = { ...call }
+  return ok(undefined)
+}
+
 /**
  * Patches the instruction at `slots[i]` (both halves of a ld_imm64) as libbpf does for `res`:
  * ALU immediates, load/store offsets (and sizes), 64-bit immediates. Fails where libbpf fails
- * (the compiled value is not the expected one, an unsupported instruction) and for poisoning,
- * which Summit does not model.
+ * (the compiled value is not the expected one, an unsupported instruction); where libbpf poisons
+ * the instruction, so does this.
  */
 export function patchCoreInsn(
   slots: Insn[],
@@ -528,7 +543,7 @@ export function patchCoreInsn(
 ): Result<void, { code: string; message: string }> {
   const ins = slots[i]
   if (ins === undefined) return bad(`no instruction ${i}`)
-  if (res.poison) return bad('the loader would poison this instruction (no matching target)')
+  if (res.poison) return poison(slots, i)
   const cls = ins.code & 0x07
   if (cls === 0x04 || cls === 0x07) {
     if ((ins.code & 0x08) !== 0) return bad('CO-RE relocation on a register ALU instruction')
@@ -541,7 +556,7 @@ export function patchCoreInsn(
     if (res.validate && BigInt(ins.off) !== res.orig)
       return bad(`instruction offset ${ins.off}, expected ${res.orig}`)
     if (res.value > 32767n) return bad(`offset ${res.value} is too large`)
-    if (res.failSizeAdjust) return bad('the loader would poison this load or store (field size)')
+    if (res.failSizeAdjust) return poison(slots, i)
     let code = ins.code
     if (res.newSize !== res.origSize) {
       const have = [1, 2, 4, 8].find((s) => SIZE_CODE[s] === (ins.code & 0x18))

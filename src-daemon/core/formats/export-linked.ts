@@ -408,10 +408,10 @@ function emitFunction(
     if (core.slots?.has(secSlot) === true) {
       const res = core.at.get(i)
       const form =
-        res === undefined
+        res === undefined || res.poison
           ? unchanged
             ? ok(isLddw ? [objOld, prog.slots[li + 1]!] : [objOld])
-            : fail('the instruction changed and no CO-RE resolution was given')
+            : fail('the instruction changed and is not one the loader patches')
           : compiledCoreForm(isLddw ? [now, edit.slots[i + 1]!] : [now], res)
       if (!form.ok)
         return bad(
