@@ -8,9 +8,49 @@ import path from 'node:path'
 const ROOT = path.dirname(new URL(import.meta.url).pathname)
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
 
-/** Layer rules: for files under `from`, imports may resolve only inside `allow` (repo-relative dirs). */
+/**
+ * Layer rules: for files under `from`, imports may resolve only inside `allow` (repo-relative
+ * dirs); `packages` is true (any), or the list of packages allowed.
+ */
 const LAYERS = [
-  { from: 'src-daemon/core/', allow: ['src-daemon/core/'], builtins: false, packages: false },
+  // core is pure: its one package is the schema library (schemas are plain JSON Schema objects).
+  {
+    from: 'src-daemon/core/',
+    allow: ['src-daemon/core/'],
+    builtins: false,
+    packages: ['@sinclair/typebox']
+  },
+  // The protocol is imported by the renderer and Electron main: no Node built-ins.
+  {
+    from: 'src-daemon/api/protocol/',
+    allow: ['src-daemon/api/protocol/', 'src-daemon/core/'],
+    builtins: false,
+    packages: ['@sinclair/typebox']
+  },
+  {
+    from: 'src-daemon/store/',
+    allow: ['src-daemon/core/', 'src-daemon/store/', 'src-daemon/api/protocol/'],
+    builtins: true,
+    packages: true
+  },
+  {
+    from: 'src-daemon/api/',
+    allow: ['src-daemon/core/', 'src-daemon/engine/', 'src-daemon/store/', 'src-daemon/api/'],
+    builtins: true,
+    packages: true
+  },
+  {
+    from: 'src-daemon/daemon/',
+    allow: [
+      'src-daemon/core/',
+      'src-daemon/engine/',
+      'src-daemon/store/',
+      'src-daemon/api/',
+      'src-daemon/daemon/'
+    ],
+    builtins: true,
+    packages: true
+  },
   {
     from: 'src-daemon/engine/',
     allow: ['src-daemon/core/', 'src-daemon/engine/'],
@@ -60,7 +100,10 @@ const boundaries = {
                 messageId: 'bad',
                 data: { why: `${layer.from} may not import Node built-in ${spec}` }
               })
-          } else if (!layer.packages) {
+          } else if (
+            layer.packages !== true &&
+            !(layer.packages || []).some((p) => spec === p || spec.startsWith(`${p}/`))
+          ) {
             context.report({
               node,
               messageId: 'bad',

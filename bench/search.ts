@@ -10,9 +10,8 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { loadInput, selectPrograms } from '../src-daemon/cli/load'
-import { runnable } from '../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../src-daemon/engine/program/load'
+import { runnable } from '../src-daemon/engine/program/program-model'
 import { bytesFromSlots } from '../src-daemon/core/isa/insn'
 import { Candidate } from '../src-daemon/core/search/candidate'
 import { InterpEvaluator } from '../src-daemon/core/search/evaluator'
@@ -21,8 +20,9 @@ import { Rng } from '../src-daemon/core/search/rng'
 import { generateTestInputs } from '../src-daemon/core/search/test-inputs'
 import { runSearch } from '../src-daemon/engine/search/engine'
 import { prepareJob } from '../src-daemon/engine/search/prepare'
+import { requireShared } from './support/shared-data'
 
-const DIR = fileURLToPath(new URL('../../shared/bench/k2/', import.meta.url))
+const DIR = requireShared('bench/k2/', 'search')
 
 interface ManifestEntry {
   name: string

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { EXIT, type Command } from './command'
 import { flagString, parseArgs, UsageError } from './args'
-import { readInputFile } from './load'
+import { readInputFile } from '../engine/program/load'
 import { CliError } from './errors'
 import { assemble, type AsmSyntax } from '../core/isa/asm'
 import { bytesFromSlots } from '../core/isa/insn'

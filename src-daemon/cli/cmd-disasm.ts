@@ -1,7 +1,7 @@
 /** @fileoverview `summit disasm FILE [--section S] [--syntax llvm|ubpf|k2]`. */
 import { EXIT, type Command } from './command'
 import { flagString, parseArgs, UsageError } from './args'
-import { loadInput } from './load'
+import { loadInput } from '../engine/program/load'
 import { CliError } from './errors'
 import { SYNTAXES, disasmSlots, type Syntax } from '../core/isa/disasm'
 import { formatObjdumpBanner, formatObjdumpSection } from '../core/isa/objdump-layout'

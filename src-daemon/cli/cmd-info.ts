@@ -1,8 +1,8 @@
 /** @fileoverview `summit info FILE`: programs with section, type and instruction count; maps. */
 import { EXIT, type Command } from './command'
 import { parseArgs, UsageError } from './args'
-import { loadInput, type LoadedInput, type LoadedMap } from './load'
-import { mapTypeName } from './map-types'
+import { loadInput, type LoadedInput, type LoadedMap } from '../engine/program/load'
+import { mapTypeName } from '../engine/program/map-types'
 import { decodeLenient } from '../core/isa/decode'
 
 /** Number of instructions (an ld_imm64 counts once) in `slots`. */

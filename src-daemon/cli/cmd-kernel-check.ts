@@ -5,10 +5,15 @@
  */
 import { k2MapFdsToIndices } from '../core/formats/k2'
 import { PROGRAM_TYPES } from '../core/formats'
-import { programTypeOption } from './program-model'
+import { programTypeOption } from '../engine/program/program-model'
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
-import { loadInput, selectPrograms, type LoadedInput, type LoadedProgram } from './load'
+import {
+  loadInput,
+  selectPrograms,
+  type LoadedInput,
+  type LoadedProgram
+} from '../engine/program/load'
 import { CliError } from './errors'
 import { hex } from './format-result'
 import { parseInputSpec } from './input-spec'

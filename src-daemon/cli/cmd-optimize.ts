@@ -13,11 +13,12 @@ import { Z3Instance } from '../engine/z3/z3-instance'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
-import { loadInput, selectPrograms } from './load'
+import { loadInput, selectPrograms } from '../engine/program/load'
 import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
-import { defaultOutPath, outputBytes } from './optimize-output'
-import { programTypeOption, runnable } from './program-model'
+import { defaultOutPath, outputBytes } from '../engine/program/output'
+import { programTypeOption, runnable } from '../engine/program/program-model'
+import { optimizeThroughDaemon } from './optimize-daemon'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -44,7 +45,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -57,7 +58,8 @@ export const optimizeCommand: Command = {
         'seed',
         'cost',
         'out',
-        'proof-timeout'
+        'proof-timeout',
+        'data-dir'
       ],
       aliases: { o: 'out' }
     })
@@ -72,6 +74,30 @@ export const optimizeCommand: Command = {
     const chains = flagInt(args, 'chains', availableParallelism())
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
+    if (args.flags.has('daemon')) {
+      if (flagString(args, 'type') !== undefined)
+        throw new UsageError('--type is not passed to daemon jobs yet: run without --daemon')
+      const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
+      if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
+      return await optimizeThroughDaemon(
+        {
+          file,
+          section: flagString(args, 'section'),
+          config: {
+            seed: flagInt(args, 'seed', 1),
+            iterations,
+            timeSeconds,
+            chains,
+            perfModel: cost === 'latency' ? 'latency' : 'count'
+          },
+          proofTimeoutMs: proofTimeout,
+          out: flagString(args, 'out'),
+          json,
+          dataDir: flagString(args, 'data-dir')
+        },
+        io
+      )
+    }
     const input = loadInput(file)
     const progs = selectPrograms(input, flagString(args, 'section'))
     if (progs.length > 1)

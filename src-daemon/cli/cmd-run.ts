@@ -1,9 +1,9 @@
 /** @fileoverview `summit run FILE [--section S] --input SPEC [--json]`: interprets a program on one input. */
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
-import { loadInput, selectPrograms, type LoadedInput } from './load'
+import { loadInput, selectPrograms, type LoadedInput } from '../engine/program/load'
 import { linkProgram } from '../engine/kernel/link-object'
-import { programTypeOption, runnable, type RunnableProgram } from './program-model'
+import { programTypeOption, runnable, type RunnableProgram } from '../engine/program/program-model'
 import { CliError } from './errors'
 import { hex, jsonReplacer } from './format-result'
 import { parseInputSpec } from './input-spec'

@@ -1,8 +1,8 @@
 /** @fileoverview `summit verify A B [--window S:E]`: proves two programs equivalent (exit 0), refutes (1), or cannot decide (2). */
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
-import { loadInput, selectPrograms } from './load'
-import { programTypeOption, runnable, type RunnableProgram } from './program-model'
+import { loadInput, selectPrograms } from '../engine/program/load'
+import { programTypeOption, runnable, type RunnableProgram } from '../engine/program/program-model'
 import { CliError } from './errors'
 import { describeInput, describeResult, differingParts, jsonReplacer } from './format-result'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../core/smt/equiv'

@@ -9,6 +9,9 @@ import { conformanceCommand } from './cmd-conformance'
 import { verifyCommand } from './cmd-verify'
 import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
+import { kernelFeaturesCommand } from './cmd-kernel-features'
+import { daemonCommand } from './cmd-daemon'
+import { jobsCommand } from './cmd-jobs'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -20,5 +23,8 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   optimizeCommand,
   kernelCheckCommand,
+  kernelFeaturesCommand,
+  daemonCommand,
+  jobsCommand,
   startCommand
 ]

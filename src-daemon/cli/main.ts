@@ -4,6 +4,8 @@ import { EXIT, type CliIo, type Command } from './command'
 import { UsageError } from './args'
 import { CliError } from './errors'
 import { COMMANDS } from './commands'
+import { ApiError } from '../api/protocol/errors'
+import { StoreError } from '../store/store'
 
 /** Prints the list of commands. */
 function help(io: CliIo, commands: readonly Command[]): void {
@@ -11,17 +13,30 @@ function help(io: CliIo, commands: readonly Command[]): void {
   for (const c of commands) io.out(`  ${c.usage}\n      ${c.summary}\n`)
 }
 
+/** Prints one command's usage and summary. */
+function commandHelp(io: CliIo, cmd: Command): void {
+  io.out(`usage: summit ${cmd.usage}\n\n${cmd.summary}\n`)
+}
+
+const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h'
+
 /** Runs `summit` with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    help(io, COMMANDS)
+  if (name === undefined || name === 'help' || isHelpFlag(name)) {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined
+    if (topic !== undefined) commandHelp(io, topic)
+    else help(io, COMMANDS)
     return name === undefined ? EXIT.error : EXIT.ok
   }
   const cmd = COMMANDS.find((c) => c.name === name)
   if (cmd === undefined) {
     io.err(`summit: unknown command '${name}' (try 'summit help')\n`)
     return EXIT.error
+  }
+  if (rest.some(isHelpFlag)) {
+    commandHelp(io, cmd)
+    return EXIT.ok
   }
   try {
     return await cmd.run(rest, io)
@@ -32,6 +47,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (e instanceof CliError) {
       io.err(`summit ${name}: ${e.message}\n`)
+      return EXIT.error
+    }
+    if (e instanceof ApiError || e instanceof StoreError) {
+      io.err(`summit ${name}: error ${e.code}: ${e.message}\n`)
       return EXIT.error
     }
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e)

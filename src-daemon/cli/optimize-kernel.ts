@@ -4,7 +4,7 @@ import type { Insn } from '../core/isa/insn'
 import { KernelOracle } from '../engine/kernel/oracle'
 import type { MapHandle } from '../engine/kernel/oracle-types'
 import { kernelPlan } from './cmd-kernel-check'
-import type { LoadedInput, LoadedProgram } from './load'
+import type { LoadedInput, LoadedProgram } from '../engine/program/load'
 
 /** Loads `slots` (in the search's form) as `program` of `input` (of type `type`, if given); a one-line verdict. */
 export async function kernelVerify(

@@ -18,7 +18,7 @@ import {
   type BpfObject,
   type CoreRecord
 } from '../../src-daemon/core/formats'
-import { kernelCoreTarget } from '../../src-daemon/cli/kernel-btf'
+import { kernelCoreTarget } from '../../src-daemon/engine/program/kernel-btf'
 import { fixture } from './helpers'
 
 function read(bytes: Uint8Array): BpfObject {

@@ -8,8 +8,8 @@ import { asm, expectRefuted, useZ3, type Refutation } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
-import { loadInput, selectPrograms } from '../../src-daemon/cli/load'
-import { runnable } from '../../src-daemon/cli/program-model'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
+import { runnable } from '../../src-daemon/engine/program/program-model'
 
 const z3 = useZ3()
 

@@ -6,6 +6,8 @@
 import type { Insn } from '../../core/isa/insn'
 import { Candidate } from '../../core/search/candidate'
 import { Chain } from '../../core/search/chain'
+import { restoreChain } from '../../core/search/checkpoint'
+import { fail, ok, type Result } from '../../core/util/result'
 import type { ProofResult, Window } from '../../core/search/chain-types'
 import type { JsonValue } from '../../core/search/cost'
 import { InterpEvaluator, SafetyGatedEvaluator } from '../../core/search/evaluator'
@@ -43,7 +45,9 @@ export interface ProverStats {
   lastError: string
 }
 
-/** A chain plus its injected parts. */
+/** Raised inside the constructor when a checkpoint does not restore (turned into a Result). */
+class CheckpointError extends Error {}
+
 /** Instruction kinds a straight-line window proof cannot take. */
 const CONTROL = new Set(['jmp', 'ja', 'call', 'exit', 'ldabs', 'ldind'])
 
@@ -52,6 +56,7 @@ function hasControlFlow(slots: readonly Insn[]): boolean {
   return decodeLenient(slots).some((d) => d.spec !== undefined && CONTROL.has(d.spec.kind))
 }
 
+/** A chain plus its injected parts. */
 export class ChainHost {
   /** The chain. */
   readonly chain: Chain
@@ -79,7 +84,8 @@ export class ChainHost {
     readonly index: number,
     private readonly solver: TermSolver,
     readonly cache: ProofCache,
-    private readonly events: ChainHostEvents = {}
+    private readonly events: ChainHostEvents = {},
+    checkpoint?: string
   ) {
     const o = job.options
     const options = { ...o, seed: (o.seed + index) >>> 0 }
@@ -92,12 +98,34 @@ export class ChainHost {
       job.windows !== undefined && job.windows.length > 0
         ? job.windows.map((w): Window => [w[0], w[1]])
         : windowSchedule(original, choices, job.windowLimit > 0 ? job.windowLimit : Infinity)
-    this.chain = new Chain(
-      original,
-      options,
-      { evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError) },
-      windows
-    )
+    const deps = {
+      evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError)
+    }
+    if (checkpoint === undefined) {
+      this.chain = new Chain(original, options, deps, windows)
+      return
+    }
+    const restored = restoreChain(checkpoint, deps)
+    if (!restored.ok) throw new CheckpointError(restored.error.message)
+    this.chain = restored.value
+  }
+
+  /** Chain `index` of `job` resumed from a {@link serializeChain} checkpoint. */
+  static restore(
+    job: SearchJob,
+    index: number,
+    solver: TermSolver,
+    cache: ProofCache,
+    events: ChainHostEvents,
+    checkpoint: string
+  ): Result<ChainHost> {
+    try {
+      return ok(new ChainHost(job, index, solver, cache, events, checkpoint))
+    } catch (e) {
+      if (e instanceof CheckpointError)
+        return fail({ code: 'CHECKPOINT_INVALID', message: `chain ${index}: ${e.message}` })
+      throw e
+    }
   }
 
   /** Progress figures (copies, safe to post to another thread). */

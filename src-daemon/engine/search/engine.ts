@@ -66,8 +66,8 @@ export interface SearchOutcome {
   readonly failures: readonly string[]
 }
 
-/** Where the worker code lives: TypeScript through the tsx bootstrap in development, else JS. */
-function workerSpec(): { url: URL; entry?: string } {
+/** Where the chain worker code lives: TypeScript through the tsx bootstrap in development, else JS. */
+export function workerSpec(): { url: URL; entry?: string } {
   if (import.meta.url.endsWith('.ts')) {
     return {
       url: new URL('../z3/z3-worker-boot.mjs', import.meta.url),

@@ -18,6 +18,30 @@ export interface ChainWorkerData {
   readonly iterations: number
   /** Progress reporting period in milliseconds. */
   readonly reportMs: number
+  /** serializeChain output to resume from (the chain continues exactly where it stopped). */
+  readonly checkpoint?: string
+  /** Post a `checkpoint` message every this many milliseconds (0 or absent = only at the end). */
+  readonly checkpointMs?: number
+  /**
+   * Re-prove each new best as a whole program and re-run the safety analysis (what `summit
+   * optimize` does to its result) before reporting it; `best` messages then carry the verdict.
+   */
+  readonly finalCheck?: boolean
+  /** With finalCheck: the best perf already reported for the job (restored bests above it are not re-reported). */
+  readonly knownBestPerf?: number
+  /** Tests to add before the first iteration (learnt earlier by the job's other chains). */
+  readonly tests?: readonly JsonValue[]
+}
+
+/** The final check of a reported best (see ChainWorkerData.finalCheck). */
+export interface BestVerdict {
+  /** Kind of the whole-program proof: equal, notEqual, unknown or error. */
+  readonly proof: string
+  readonly proofDetail: string
+  /** Whether the safety analysis accepts the program. */
+  readonly accepted: boolean
+  /** Proven equal and accepted: only then is it a result. */
+  readonly sound: boolean
 }
 
 /** A chain's progress figures. */
@@ -41,8 +65,11 @@ export type WorkerMessage =
       readonly best: CandidateJson
       readonly perf: number
       readonly progress: ChainProgress
+      /** Present when the worker runs with finalCheck. */
+      readonly verdict?: BestVerdict
     }
   | { readonly type: 'progress'; readonly progress: ChainProgress }
+  | { readonly type: 'checkpoint'; readonly checkpoint: string; readonly iterations: number }
   | {
       readonly type: 'done'
       readonly progress: ChainProgress

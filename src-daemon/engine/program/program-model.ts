@@ -1,0 +1,180 @@
+/** @fileoverview Turns a loaded input's program into what the interpreter, prover and search run. */
+import type { Insn } from '../../core/isa/insn'
+import type { CtxKind, MapDef } from '../../core/interp/types'
+import { ctxKindForK2 } from '../../core/interp/api'
+import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
+import type { EncodeModel } from '../../core/smt/enc-state'
+import { linkProgram, type LinkedProgram } from '../kernel/link-object'
+import {
+  applyCoreRelocations,
+  coreRecordsOfLink,
+  PROGRAM_TYPES,
+  programTypeByName,
+  type AppliedCore,
+  type BpfObject
+} from '../../core/formats'
+import { kernelCoreTarget } from './kernel-btf'
+import { InputError } from './input-error'
+import type { LoadedInput, LoadedProgram } from './load'
+
+/** A program ready to run: linked instructions, maps and its input model. */
+export interface RunnableProgram {
+  /** Section and function it came from. */
+  readonly section: string
+  readonly name: string
+  /** Linked slots (subprograms appended, map references by index). */
+  readonly slots: readonly Insn[]
+  /** Maps by index (global data sections become single-entry arrays after the object's maps). */
+  readonly maps: readonly MapDef[]
+  /** Program type name (`xdp`, `sched_cls`, ...; `k2-flat` for K2's flat buffers). */
+  readonly progType: string
+  /** The input model shared by the interpreter and the prover. */
+  readonly model: EncodeModel
+  /** CO-RE relocations resolved for the running kernel (ELF objects that have any). */
+  readonly core?: { readonly relocations: number; readonly kernel: string }
+}
+
+/**
+ * Links program `name` of `obj` as the kernel-oracle linker does and, when its functions carry
+ * CO-RE relocations, resolves them against the running kernel's BTF as libbpf will at load: the
+ * slots are the program this kernel runs. Throws a InputError naming the slot where that fails.
+ */
+export function linkedForKernel(
+  obj: BpfObject,
+  name: string,
+  where: { file: string; section: string }
+): {
+  linked: LinkedProgram
+  slots: Insn[]
+  core?: { relocations: number; kernel: string; applied: readonly AppliedCore[] }
+} {
+  const linked = linkProgram(obj, name)
+  if (!linked.ok) throw new InputError({ ...linked.error, ...where })
+  const l = linked.value
+  if (coreRecordsOfLink(obj, l.functions).length === 0) return { linked: l, slots: l.insns }
+  const target = kernelCoreTarget()
+  if (!target.ok) throw new InputError({ ...target.error, ...where })
+  const applied = applyCoreRelocations(obj, l.functions, l.insns, target.value)
+  if (!applied.ok) throw new InputError({ ...applied.error, file: where.file })
+  return {
+    linked: l,
+    slots: applied.value.slots,
+    core: {
+      relocations: applied.value.applied.length,
+      kernel: target.value.kernel,
+      applied: applied.value.applied
+    }
+  }
+}
+
+/**
+ * Largest XDP packet without fragments: a 4 KiB frame less the 256-byte headroom and the
+ * 320-byte skb_shared_info (what the kernel allows with a jumbo MTU). A proof covers every length
+ * up to it, so that length checks against larger MTUs are never treated as dead code.
+ */
+const XDP_MAX_PACKET = XDP_HARD_END - XDP_HEADROOM
+
+/** Context kind and sizes for a program type name. */
+function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize: number } {
+  switch (progType) {
+    case 'xdp':
+      return { ctx: 'xdp', maxPacket: XDP_MAX_PACKET, ctxSize: 24 }
+    case 'sched_cls':
+    case 'sched_act':
+      return { ctx: 'skb', maxPacket: 1514, ctxSize: 192 }
+    case 'socket_filter':
+      return { ctx: 'socket', maxPacket: 1514, ctxSize: 192 }
+    case 'kprobe':
+      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 168 }
+    case 'raw_tracepoint':
+      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 96 }
+    case 'tracepoint':
+    case 'perf_event':
+      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 128 }
+    default:
+      return { ctx: 'plain', maxPacket: 0, ctxSize: 512 }
+  }
+}
+
+/**
+ * Checks a `--type` value: undefined stays undefined, a known program type name is returned, and
+ * anything else is a usage error listing the names.
+ */
+export function programTypeOption(name: string | undefined): string | undefined {
+  if (name === undefined || programTypeByName(name) !== undefined) return name
+  throw new InputError({
+    code: 'PROGRAM_TYPE_UNKNOWN_NAME',
+    message: `--type: unknown program type '${name}' (known: ${[...PROGRAM_TYPES.keys()].join(', ')})`
+  })
+}
+
+/**
+ * The runnable form of `program` from `input`. `type` (a `--type` name) replaces the program type
+ * guessed from an ELF section name, and gives raw bytecode and assembly one; K2 triples take theirs
+ * from the `.desc` file.
+ */
+export function runnable(
+  input: LoadedInput,
+  program: LoadedProgram,
+  type?: string
+): RunnableProgram {
+  if (input.k2 !== undefined) {
+    if (type !== undefined)
+      throw new InputError({
+        code: 'PROGRAM_TYPE_NOT_APPLICABLE',
+        message: '--type does not apply to K2 triples: the .desc file gives the input model'
+      })
+    const d = input.k2.desc
+    const ctx = ctxKindForK2(d.pgmInputType)
+    const maps = input.k2.maps.map((m) => ({ ...m }))
+    return {
+      section: program.section,
+      name: program.name,
+      slots: program.slots,
+      maps,
+      progType: ctx === 'flat' ? 'k2-flat' : ctx === 'xdp' ? 'xdp' : ctx,
+      model: { ctx, maxPacket: d.maxPktSz, ctxSize: d.maxPktSz, maps }
+    }
+  }
+  if (input.object !== undefined) {
+    if (type === undefined && program.progType === 'unknown')
+      throw new InputError({
+        code: 'PROGRAM_TYPE_UNKNOWN',
+        message: `cannot tell the program type from section '${program.section}'; give --type (e.g. --type sched_cls)`,
+        file: input.file,
+        section: program.section
+      })
+    const { linked, slots, core } = linkedForKernel(input.object, program.name, {
+      file: input.file,
+      section: program.section
+    })
+    const maps: MapDef[] = linked.maps.map((m, i) => ({
+      name: m.name ?? `map${i}`,
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries
+    }))
+    const progType = type ?? program.progType
+    return {
+      section: program.section,
+      name: program.name,
+      slots,
+      maps,
+      progType,
+      model: { ...modelFor(progType), maps },
+      ...(core !== undefined
+        ? { core: { relocations: core.relocations, kernel: core.kernel } }
+        : {})
+    }
+  }
+  const progType = type ?? 'plain'
+  return {
+    section: program.section,
+    name: program.name,
+    slots: program.slots,
+    maps: [],
+    progType,
+    model: { ...modelFor(progType), maps: [] }
+  }
+}
