@@ -14,9 +14,10 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
+import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
-import { runnable } from '../engine/program/program-model'
+import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
 
 function progressLine(p: SearchProgress): string {
@@ -44,12 +45,13 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
       valued: [
         'section',
+        'type',
         'time',
         'iterations',
         'chains',
@@ -73,6 +75,8 @@ export const optimizeCommand: Command = {
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
     if (args.flags.has('daemon')) {
+      if (flagString(args, 'type') !== undefined)
+        throw new UsageError('--type is not passed to daemon jobs yet: run without --daemon')
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
       return await optimizeThroughDaemon(
@@ -103,7 +107,12 @@ export const optimizeCommand: Command = {
         file
       })
     const program = progs[0]!
-    const r = runnable(input, program)
+    const type = programTypeOption(flagString(args, 'type'))
+    const r = runnable(input, program, type)
+    if (r.core !== undefined)
+      io.err(
+        `CO-RE: ${r.core.relocations} relocation(s) resolved against this kernel's BTF (${r.core.kernel}), as libbpf resolves them here; the result holds where they resolve alike\n`
+      )
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
     const job = prepareJob(
@@ -160,12 +169,19 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact())
+      kernel = await kernelVerify(input, program, best.compact(), type)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
     const out = flagString(args, 'out') ?? defaultOutPath(file)
-    writeFileSync(out, outputBytes(input, program, r.slots, best))
+    const bytes = outputBytes(input, program, r.slots, best)
+    let objectLoad: string | undefined
+    if (args.flags.has('kernel-check') && input.kind === 'elf') {
+      objectLoad = objectLoadVerdict(file, bytes)
+      io.err(`object: ${objectLoad}\n`)
+      if (objectLoad.startsWith('rejected')) return EXIT.negative
+    }
+    writeFileSync(out, bytes)
     const p = outcome.progress
     if (json) {
       io.out(
@@ -178,6 +194,8 @@ export const optimizeCommand: Command = {
             bestSlots: best.liveSlots(),
             verdict,
             ...(kernel !== undefined ? { kernel } : {}),
+            ...(objectLoad !== undefined ? { objectLoad } : {}),
+            ...(r.core !== undefined ? { core: r.core } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
               slots: m.slots,

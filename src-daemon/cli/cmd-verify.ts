@@ -2,14 +2,18 @@
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { loadInput, selectPrograms } from '../engine/program/load'
-import { runnable, type RunnableProgram } from '../engine/program/program-model'
+import { programTypeOption, runnable, type RunnableProgram } from '../engine/program/program-model'
 import { CliError } from './errors'
 import { describeInput, describeResult, differingParts, jsonReplacer } from './format-result'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../core/smt/equiv'
 import { Z3Instance } from '../engine/z3/z3-instance'
 
-/** Loads the one program of `file` (or its `--section`). */
-function programOf(file: string, section: string | undefined): RunnableProgram {
+/** Loads the one program of `file` (or its `--section`), as program type `type` when given. */
+function programOf(
+  file: string,
+  section: string | undefined,
+  type: string | undefined
+): RunnableProgram {
   const input = loadInput(file)
   const progs = selectPrograms(input, section)
   if (progs.length > 1)
@@ -18,7 +22,7 @@ function programOf(file: string, section: string | undefined): RunnableProgram {
       message: `several programs (${progs.map((p) => p.section + '/' + p.name).join(', ')}); choose one with --section`,
       file
     })
-  return runnable(input, progs[0]!)
+  return runnable(input, progs[0]!, type)
 }
 
 /**
@@ -28,11 +32,12 @@ function programOf(file: string, section: string | undefined): RunnableProgram {
 function secondProgram(
   file: string,
   section: string | undefined,
+  type: string | undefined,
   first: RunnableProgram
 ): RunnableProgram {
   const input = loadInput(file)
   if (input.kind === 'raw') return { ...first, slots: input.programs[0]?.slots ?? [] }
-  return programOf(file, section)
+  return programOf(file, section, type)
 }
 
 /** Parses `S:E` (inclusive slot indices). */
@@ -117,17 +122,18 @@ function report(r: EquivResult, json: boolean, out: (t: string) => void): number
 /** `summit verify`. */
 export const verifyCommand: Command = {
   name: 'verify',
-  usage: 'verify A B [--section S] [--window S:E] [--timeout MS] [--json]',
+  usage: 'verify A B [--section S] [--type T] [--window S:E] [--timeout MS] [--json]',
   summary:
     'proves equivalence: exit 0 equal, 1 not equal (prints a counterexample), 2 unknown/error',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'window', 'timeout'] })
+    const args = parseArgs(argv, { valued: ['section', 'type', 'window', 'timeout'] })
     const [fa, fb] = args.positionals
     if (fa === undefined || fb === undefined || args.positionals.length !== 2)
       throw new UsageError('expects two programs A B')
     const section = flagString(args, 'section')
-    const a = programOf(fa, section)
-    const b = secondProgram(fb, section, a)
+    const type = programTypeOption(flagString(args, 'type'))
+    const a = programOf(fa, section, type)
+    const b = secondProgram(fb, section, type, a)
     const windowText = flagString(args, 'window')
     const window = windowText === undefined ? undefined : parseWindow(windowText)
     if (window !== undefined) checkWindowShape(a, b, window)
