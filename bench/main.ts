@@ -1,6 +1,7 @@
 /**
  * @fileoverview `npm run bench -- <name> [args]`: runs bench/<name>.ts with the remaining
- * arguments (e.g. `search`, `interp`, `verify`, `kernel-cycle`, `search-proposals`, `z3-perf`).
+ * arguments (e.g. `search`, `interp`, `verify`, `kernel-cycle`, `search-proposals`, `z3-perf`,
+ * `corpus`).
  */
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -17,20 +17,23 @@ export interface AnalysisProfile {
   readonly ctxSize?: number
 }
 
+/** Program type names the analysis models as themselves (others fall back to flat profiles). */
+export const ANALYSIS_PROG_TYPES: readonly string[] = [
+  'xdp',
+  'socket_filter',
+  'sched_cls',
+  'sched_act',
+  'tracepoint',
+  'kprobe',
+  'raw_tracepoint',
+  'plain'
+]
+
 /** Analysis program types worth trying for an interpreter model, most specific first. */
-function profilesFor(progType: string, model: EncodeModel): AnalysisProfile[] {
+export function profilesFor(progType: string, model: EncodeModel): AnalysisProfile[] {
   const maps = model.maps
-  const known: readonly string[] = [
-    'xdp',
-    'socket_filter',
-    'sched_cls',
-    'tracepoint',
-    'kprobe',
-    'raw_tracepoint',
-    'plain'
-  ]
   if (progType === 'sched_act') return [{ progType: 'sched_cls', maps }]
-  if (known.includes(progType)) {
+  if (ANALYSIS_PROG_TYPES.includes(progType)) {
     const p = progType as ProgType
     const flat = p === 'tracepoint' || p === 'kprobe' || p === 'raw_tracepoint' || p === 'plain'
     return [flat ? { progType: p, maps, ctxSize: model.ctxSize } : { progType: p, maps }]
