@@ -129,6 +129,7 @@ function collectWork(o: Options): { work: ProgramWork[]; unread: ProgramRow[] } 
         disasm: skip,
         kernel: skip,
         summitKernel: skip,
+        model: skip,
         analysis: skip,
         selfCheck: skip,
         rewriteCheck: skip,

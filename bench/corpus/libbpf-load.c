@@ -3,8 +3,10 @@
  * libbpf (and so bpftool) would, one program at a time, and prints one JSON line per program.
  *
  *   libbpf-load OBJ                 lists the programs: name, section, type, attach type, insns
- *   libbpf-load OBJ PROG [TYPE]     loads only PROG (TYPE: a bpf_prog_type number overriding the
- *                                   one libbpf guessed from the section name)
+ *   libbpf-load OBJ PROG [TYPE]     loads only PROG; TYPE > 0 is a bpf_prog_type number that
+ *                                   overrides the one libbpf guessed from the section name,
+ *                                   TYPE < 0 gives -TYPE only when libbpf guessed none (legacy
+ *                                   section names the old loaders knew, like `socket1`)
  *
  * Map pinning is switched off (nothing is left in bpffs); everything is closed before exit.
  * Exit 0 when the answer was printed (whatever it says), 2 on bad usage.
@@ -143,15 +145,17 @@ static int load_one(const char *path, const char *name, int type)
 			bpf_program__set_autoload(prog, false);
 	}
 	if (target == NULL) {
-		printf("{\"ok\":false,\"stage\":\"open\",\"errno\":%d,\"said\":\"no program named ", ENOENT);
-		json_string(name, strlen(name));
-		puts("\"}");
+		char msg[512];
+		snprintf(msg, sizeof msg, "libbpf finds no program named '%s' (objects without function symbols have none)", name);
+		printf("{\"ok\":false,\"stage\":\"open\",\"errno\":%d,\"said\":", ENOENT);
+		json_string(msg, strlen(msg));
+		puts("}");
 		bpf_object__close(obj);
 		return 0;
 	}
 	bpf_program__set_autoload(target, true);
-	if (type > 0)
-		bpf_program__set_type(target, (enum bpf_prog_type)type);
+	if (type > 0 || (type < 0 && bpf_program__type(target) == BPF_PROG_TYPE_UNSPEC))
+		bpf_program__set_type(target, (enum bpf_prog_type)(type > 0 ? type : -type));
 	int err = bpf_object__load(obj);
 	if (err != 0) {
 		printf("{\"ok\":false,\"stage\":\"load\",\"errno\":%d,\"type\":%d,\"said\":", -err,

@@ -39,6 +39,8 @@ export interface ProgramTask {
 
 /** What a worker answers for one program. */
 export interface ProgramTaskResult {
+  /** The program linked into Summit's program model (subprograms, maps, input model). */
+  readonly model: Step
   readonly analysis: AnalysisVerdict
   readonly selfCheck: ProofAnswer
   readonly rewriteCheck: ProofAnswer
@@ -184,18 +186,33 @@ export async function runProgramTask(
 ): Promise<ProgramTaskResult> {
   const input = loadInput(task.file)
   const program = findProgram(input, task)
-  const r = runnable(input, program)
-  stage('analysis', {})
+  let r: RunnableProgram
+  try {
+    r = runnable(input, program)
+  } catch (e) {
+    const { code, line } = errorLine(e)
+    const skip = { kind: 'skip' as const, why: 'no program model' }
+    return {
+      model: { kind: 'fail', code, line },
+      analysis: skip,
+      selfCheck: skip,
+      rewriteCheck: skip,
+      search: skip,
+      exportWrite: skip
+    }
+  }
+  const model: Step = { kind: 'ok' }
+  stage('analysis', { model })
   const analysis = analysisVerdict(r, input.kind === 'k2')
-  stage('self-check', { analysis })
+  stage('self-check', { model, analysis })
   const selfCheck = await prove(r.slots, r.slots, r, solver, task.proofTimeoutMs)
-  stage('rewrite-check', { analysis, selfCheck })
+  stage('rewrite-check', { model, analysis, selfCheck })
   const rw = addSubRewrite(r.slots)
   const rewriteCheck: ProofAnswer =
     rw === undefined
       ? { kind: 'skip', why: 'no add/sub with an immediate to rewrite' }
       : await prove(r.slots, rw.slots, r, solver, task.proofTimeoutMs)
-  const sofar = { analysis, selfCheck, rewriteCheck }
+  const sofar = { model, analysis, selfCheck, rewriteCheck }
   if (task.timeSeconds === 0)
     return {
       ...sofar,

@@ -97,6 +97,7 @@ export function rowFailures(r: ProgramRow): Failure[] {
       code: r.kernel.code,
       line: r.kernel.line
     })
+  out.push(stepFailure("summit's program model", r.model))
   out.push(analysisDisagreement(r.analysis, r.kernel))
   out.push(proofFailure('self-check', r.selfCheck))
   out.push(proofFailure('rewrite-check', r.rewriteCheck))
@@ -177,8 +178,8 @@ const provenImproved = (r: ProgramRow): boolean =>
 export function summaryTable(rows: readonly ProgramRow[]): string {
   const projects = [...new Set(rows.map((r) => r.project))].sort()
   const head =
-    '| project | programs | read | disasm | kernel accept/reject/other | analysis accept/reject/unsupported | agree | self-check equal/unknown/other | rewrite equal/unknown/other | searched | improved | proven | exported+loads |'
-  const sep = `|${' --- |'.repeat(13)}`
+    '| project | programs | read | disasm | model | kernel accept/reject/other | analysis accept/reject/unsupported | agree | self-check equal/unknown/other | rewrite equal/unknown/other | searched | improved | proven | exported+loads |'
+  const sep = `|${' --- |'.repeat(14)}`
   const line = (name: string, rs: readonly ProgramRow[]): string => {
     const k = (kind: string): number => count(rs, (r) => kernelKey(r.kernel) === kind)
     const a = (kind: string): number => count(rs, (r) => r.analysis.kind === kind)
@@ -199,7 +200,7 @@ export function summaryTable(rows: readonly ProgramRow[]): string {
       const other = count(rs, (r) => f(r).kind === 'notEqual' || f(r).kind === 'error')
       return `${eq}/${unk}/${other}`
     }
-    return `| ${name} | ${rs.length} | ${count(rs, (r) => r.read.kind === 'ok')} | ${count(rs, (r) => r.disasm.kind === 'ok')} | ${k('accept')}/${k('reject')}/${k('other')} | ${a('accept')}/${a('reject')}/${a('unsupported')} | ${agree}/${judged} | ${proof((r) => r.selfCheck)} | ${proof((r) => r.rewriteCheck)} | ${count(rs, (r) => r.search.kind === 'ran')} | ${count(rs, improved)} | ${count(rs, provenImproved)} | ${count(rs, (r) => r.exportCheck.kind === 'ok')}/${count(rs, provenImproved)} |`
+    return `| ${name} | ${rs.length} | ${count(rs, (r) => r.read.kind === 'ok')} | ${count(rs, (r) => r.disasm.kind === 'ok')} | ${count(rs, (r) => r.model.kind === 'ok')} | ${k('accept')}/${k('reject')}/${k('other')} | ${a('accept')}/${a('reject')}/${a('unsupported')} | ${agree}/${judged} | ${proof((r) => r.selfCheck)} | ${proof((r) => r.rewriteCheck)} | ${count(rs, (r) => r.search.kind === 'ran')} | ${count(rs, improved)} | ${count(rs, provenImproved)} | ${count(rs, (r) => r.exportCheck.kind === 'ok')}/${count(rs, provenImproved)} |`
   }
   return [
     head,
@@ -217,11 +218,11 @@ export function summaryTable(rows: readonly ProgramRow[]): string {
 /** One line per program. */
 export function programTable(rows: readonly ProgramRow[]): string {
   const head =
-    '| object | section | program | type | slots | read | disasm | kernel | summit loader | analysis | self | rewrite | search | export | s |'
-  const sep = `|${' --- |'.repeat(15)}`
+    '| object | section | program | type | slots | read | disasm | model | kernel | summit loader | analysis | self | rewrite | search | export | s |'
+  const sep = `|${' --- |'.repeat(16)}`
   const lines = rows.map(
     (r) =>
-      `| ${r.object} | ${r.section.replace(/\|/g, '\\|')} | ${r.name} | ${r.progType} | ${r.slots} | ${stepCell(r.read)} | ${stepCell(r.disasm)} | ${kernelCell(r.kernel)} | ${kernelCell(r.summitKernel)} | ${r.analysis.kind === 'skip' ? '-' : r.analysis.kind} | ${proofCell(r.selfCheck)} | ${proofCell(r.rewriteCheck)} | ${searchCell(r)} | ${stepCell(r.exportCheck)} | ${r.seconds.toFixed(1)} |`
+      `| ${r.object} | ${r.section.replace(/\|/g, '\\|')} | ${r.name} | ${r.progType} | ${r.slots} | ${stepCell(r.read)} | ${stepCell(r.disasm)} | ${stepCell(r.model)} | ${kernelCell(r.kernel)} | ${kernelCell(r.summitKernel)} | ${r.analysis.kind === 'skip' ? '-' : r.analysis.kind} | ${proofCell(r.selfCheck)} | ${proofCell(r.rewriteCheck)} | ${searchCell(r)} | ${stepCell(r.exportCheck)} | ${r.seconds.toFixed(1)} |`
   )
   return [head, sep, ...lines].join('\n')
 }

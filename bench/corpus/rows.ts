@@ -59,6 +59,8 @@ export interface ProgramRow {
   readonly kernel: KernelVerdict
   /** Summit's own kernel path (`kernel-check`, the search's kernel option). */
   readonly summitKernel: KernelVerdict
+  /** The program linked into Summit's program model (what the analysis, prover and search run). */
+  readonly model: Step
   readonly analysis: AnalysisVerdict
   /** The program proven equal to itself. */
   readonly selfCheck: ProofAnswer

@@ -76,7 +76,17 @@ async function referenceKernel(
   // K2 triples carry no object: Summit's loader is how K2's own tooling loads them.
   if (input.kind !== 'elf' || 'unavailable' in ctx.libbpf)
     return summitKernelLoad(ctx.oracle, input, program, typeHint)
-  const type = typeHint === undefined ? undefined : PROG_TYPE_NUMBERS[typeHint]
+  // A hinted type overrides libbpf's guess; otherwise Summit's guess from the section name
+  // (which knows the legacy names old loaders used) applies only where libbpf has none.
+  const guessed = input.object?.programs.find(
+    (p) => p.name === program.name && p.section === program.section
+  )?.progType.progType
+  const type =
+    typeHint !== undefined
+      ? PROG_TYPE_NUMBERS[typeHint]
+      : guessed !== undefined && guessed > 0
+        ? -guessed
+        : undefined
   let r
   try {
     r = await loadProgram(ctx.libbpf.path, file, program.name, type, LOAD_TIMEOUT_MS)
@@ -124,11 +134,15 @@ function failedRow(
   partial: Partial<ProgramTaskResult>,
   stage: string,
   why: string
-): Pick<ProgramRow, 'analysis' | 'selfCheck' | 'rewriteCheck' | 'search' | 'exportCheck'> {
+): Pick<
+  ProgramRow,
+  'model' | 'analysis' | 'selfCheck' | 'rewriteCheck' | 'search' | 'exportCheck'
+> {
   const skip = { kind: 'skip' as const, why: `not reached (${stage} did not finish)` }
   const code = why.startsWith('no answer') ? 'TIMEOUT' : 'WORKER_FAILED'
   const failure = { kind: 'fail' as const, code, line: `${stage}: ${why}` }
   return {
+    model: partial.model ?? (stage === 'start' ? failure : skip),
     analysis: partial.analysis ?? skip,
     selfCheck:
       partial.selfCheck ??
@@ -168,7 +182,10 @@ export async function runProgram(ctx: RunContext, work: ProgramWork): Promise<Pr
     exportDir: ctx.exportDir
   }
   const outcome = await ctx.pool.run(task, ctx.programTimeoutMs)
-  let rest: Pick<ProgramRow, 'analysis' | 'selfCheck' | 'rewriteCheck' | 'search' | 'exportCheck'>
+  let rest: Pick<
+    ProgramRow,
+    'model' | 'analysis' | 'selfCheck' | 'rewriteCheck' | 'search' | 'exportCheck'
+  >
   if (outcome.kind === 'done') {
     const r = outcome.result
     const exportCheck =
@@ -188,6 +205,7 @@ export async function runProgram(ctx: RunContext, work: ProgramWork): Promise<Pr
     disasm,
     kernel,
     summitKernel,
+    model: rest.model,
     analysis: rest.analysis,
     selfCheck: rest.selfCheck,
     rewriteCheck: rest.rewriteCheck,

@@ -33,6 +33,7 @@ function row(over: Partial<ProgramRow>): ProgramRow {
     disasm: { kind: 'ok' },
     kernel: { kind: 'accept', via: 'libbpf' },
     summitKernel: { kind: 'accept', via: 'summit' },
+    model: { kind: 'ok' },
     analysis: { kind: 'accept', profile: 'xdp' },
     selfCheck: { kind: 'equal', ms: 1 },
     rewriteCheck: { kind: 'equal', ms: 1 },
@@ -106,7 +107,7 @@ describe('corpus report', () => {
     ])
     const md = markdownReport([unproven], ['# test'])
     expect(md).toContain('## Analysis × kernel agreement')
-    expect(md).toContain('| p/a.o | xdp | prog | xdp | 10 |')
+    expect(md).toContain('| p/a.o | xdp | prog | xdp | 10 | ok | ok | ok | accept |')
     expect(md).toContain('10→8 unknown')
   })
 })
@@ -203,6 +204,7 @@ describe('npm run bench -- corpus', () => {
       )
       expect(kprobe.read.kind).toBe('ok')
       expect(kprobe.disasm.kind).toBe('ok')
+      expect(kprobe.model.kind).toBe('ok')
       expect(kprobe.progType).toBe('kprobe')
       expect(kprobe.analysis).toEqual({ kind: 'accept', profile: 'kprobe' })
       expect(kprobe.selfCheck.kind).toBe('equal')
@@ -216,7 +218,7 @@ describe('npm run bench -- corpus', () => {
         expect(kprobe.search.proof.kind).toBe('equal')
         expect(kprobe.exportCheck.kind).toBe('ok')
       }
-      expect(readFileSync(md, 'utf8')).toContain('| fixtures | 2 | 1 | 1 |')
+      expect(readFileSync(md, 'utf8')).toContain('| fixtures | 2 | 1 | 1 | 1 |')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
