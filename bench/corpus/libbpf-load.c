@@ -101,16 +101,20 @@ static struct bpf_object *open_object(const char *path)
 	return obj;
 }
 
+/* The answer when libbpf cannot open the object (errno `err`); returns 0. */
+static int print_open_failure(int err)
+{
+	printf("{\"ok\":false,\"stage\":\"open\",\"errno\":%d,\"said\":", err);
+	json_said_tail(4000);
+	puts("}");
+	return 0;
+}
+
 static int list_programs(const char *path)
 {
 	struct bpf_object *obj = open_object(path);
-	if (obj == NULL) {
-		int err = errno;
-		printf("{\"ok\":false,\"stage\":\"open\",\"errno\":%d,\"said\":", err);
-		json_said_tail(4000);
-		puts("}");
-		return 0;
-	}
+	if (obj == NULL)
+		return print_open_failure(errno);
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, obj)
 	{
@@ -129,13 +133,8 @@ static int list_programs(const char *path)
 static int load_one(const char *path, const char *name, int type)
 {
 	struct bpf_object *obj = open_object(path);
-	if (obj == NULL) {
-		int err = errno;
-		printf("{\"ok\":false,\"stage\":\"open\",\"errno\":%d,\"said\":", err);
-		json_said_tail(4000);
-		puts("}");
-		return 0;
-	}
+	if (obj == NULL)
+		return print_open_failure(errno);
 	struct bpf_program *prog, *target = NULL;
 	bpf_object__for_each_program(prog, obj)
 	{
