@@ -6,7 +6,7 @@
  * analysis × kernel agreement matrix and every failure grouped by cause (Markdown, or `--json`).
  * Run `npm run bench -- corpus --help` for the options.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { CliError } from '../src-daemon/cli/errors'
@@ -38,6 +38,7 @@ options:
   --json              print one JSON document instead of the Markdown report
   --markdown FILE     also write the Markdown report to FILE
   --keep DIR          write exported programs to DIR and keep them (default: a temporary dir)
+  --from-json FILE    no run: print the Markdown report of an earlier --json output (no DIR)
   --help              this text
 
 Needs root for the kernel columns (they say "-" and why otherwise); cc and libbpf-dev for the
@@ -45,6 +46,7 @@ libbpf loader. Exit 0 when the run finished, 2 on bad usage.`
 
 interface Options {
   readonly dir: string
+  readonly fromJson?: string
   readonly time: number
   readonly jobs: number
   readonly proofTimeoutMs: number
@@ -59,7 +61,17 @@ interface Options {
 class UsageError extends Error {}
 
 function parseOptions(argv: readonly string[]): Options | 'help' {
-  const valued = ['time', 'jobs', 'proof-timeout', 'timeout', 'only', 'limit', 'markdown', 'keep']
+  const valued = [
+    'time',
+    'jobs',
+    'proof-timeout',
+    'timeout',
+    'only',
+    'limit',
+    'markdown',
+    'keep',
+    'from-json'
+  ]
   const values = new Map<string, string>()
   const flags = new Set<string>()
   const positionals: string[] = []
@@ -76,7 +88,11 @@ function parseOptions(argv: readonly string[]): Options | 'help' {
       else throw new UsageError(`unknown option ${a}`)
     } else positionals.push(a)
   }
-  if (positionals.length !== 1) throw new UsageError('expects one corpus directory DIR')
+  const fromJson = values.get('from-json')
+  if (positionals.length !== (fromJson === undefined ? 1 : 0))
+    throw new UsageError(
+      fromJson === undefined ? 'expects one corpus directory DIR' : '--from-json takes no DIR'
+    )
   const int = (name: string, dflt: number, min: number): number => {
     const v = values.get(name)
     if (v === undefined) return dflt
@@ -91,7 +107,8 @@ function parseOptions(argv: readonly string[]): Options | 'help' {
   const markdown = values.get('markdown')
   const keep = values.get('keep')
   return {
-    dir: resolve(positionals[0]!),
+    dir: resolve(positionals[0] ?? '.'),
+    ...(fromJson !== undefined ? { fromJson } : {}),
     time,
     jobs: int('jobs', 1, 1),
     proofTimeoutMs,
@@ -168,6 +185,39 @@ function progressLine(n: number, total: number, r: ProgramRow): string {
   return `[${n}/${total}] ${r.object} ${r.section}: kernel ${k}, analysis ${r.analysis.kind}, self ${r.selfCheck.kind}, rewrite ${r.rewriteCheck.kind}, search ${search}, export ${r.exportCheck.kind} (${r.seconds.toFixed(1)} s)\n`
 }
 
+/** What a run's --json document holds besides the matrix and the failure groups. */
+interface RunDocument {
+  readonly dir: string
+  readonly started: string
+  readonly minutes: number
+  readonly options: {
+    readonly time: number
+    readonly proofTimeoutMs: number
+    readonly jobs: number
+  }
+  readonly environment: readonly string[]
+  readonly rows: readonly ProgramRow[]
+}
+
+function reportHeader(d: RunDocument): string[] {
+  const o = d.options
+  return [
+    `# Corpus benchmark: ${d.dir}`,
+    '',
+    `${d.started}, ${d.minutes} min; --time ${o.time} s, --proof-timeout ${o.proofTimeoutMs} ms, --jobs ${o.jobs}.`,
+    ...d.environment.map((l) => `${l}.`)
+  ]
+}
+
+/** Prints (and with `markdownFile` writes) the report of a stored --json document. */
+function rerender(file: string, markdownFile: string | undefined): number {
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as RunDocument
+  const markdown = markdownReport(doc.rows, reportHeader(doc))
+  if (markdownFile !== undefined) writeFileSync(markdownFile, markdown)
+  process.stdout.write(markdown)
+  return 0
+}
+
 async function main(): Promise<number> {
   let o: Options | 'help'
   try {
@@ -181,6 +231,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
+  if (o.fromJson !== undefined) return rerender(o.fromJson, o.markdown)
   const started = new Date()
   const { work, unread } = collectWork(o)
   const oracle = new KernelOracle()
@@ -226,23 +277,22 @@ async function main(): Promise<number> {
     a.object < b.object ? -1 : a.object > b.object ? 1 : 0
   )
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
-  const header = [
-    `# Corpus benchmark: ${o.dir}`,
-    '',
-    `${started.toISOString()}, ${minutes} min; --time ${o.time} s, --proof-timeout ${o.proofTimeoutMs} ms, --jobs ${o.jobs}.`,
-    ...environment.map((l) => `${l}.`)
-  ]
-  const markdown = markdownReport(all, header)
+  const options = { time: o.time, proofTimeoutMs: o.proofTimeoutMs, jobs: o.jobs }
+  const doc: RunDocument = {
+    dir: o.dir,
+    started: started.toISOString(),
+    minutes: Number(minutes),
+    options,
+    environment,
+    rows: all
+  }
+  const markdown = markdownReport(all, reportHeader(doc))
   if (o.markdown !== undefined) writeFileSync(o.markdown, markdown)
   if (o.json)
     process.stdout.write(
       JSON.stringify(
         {
-          dir: o.dir,
-          started: started.toISOString(),
-          minutes: Number(minutes),
-          options: { time: o.time, proofTimeoutMs: o.proofTimeoutMs, jobs: o.jobs },
-          environment,
+          ...doc,
           matrix: agreementMatrix(all),
           failures: groupFailures(all),
           rows: all

@@ -174,11 +174,13 @@ const improved = (r: ProgramRow): boolean =>
 const provenImproved = (r: ProgramRow): boolean =>
   improved(r) && r.search.kind === 'ran' && r.search.proof.kind === 'equal' && r.search.accepted
 
-/** The per-project summary table. */
-export function summaryTable(rows: readonly ProgramRow[]): string {
-  const projects = [...new Set(rows.map((r) => r.project))].sort()
-  const head =
-    '| project | programs | read | disasm | model | kernel accept/reject/other | analysis accept/reject/unsupported | agree | self-check equal/unknown/other | rewrite equal/unknown/other | searched | improved | proven | exported+loads |'
+/** The summary table with one line per value of `by` (`project` or `progType`) and a total. */
+export function summaryTable(
+  rows: readonly ProgramRow[],
+  by: 'project' | 'progType' = 'project'
+): string {
+  const groups = [...new Set(rows.map((r) => r[by]))].sort()
+  const head = `| ${by === 'project' ? 'project' : 'type'} | programs | read | disasm | model | kernel accept/reject/other | analysis accept/reject/unsupported | agree | self-check equal/unknown/other | rewrite equal/unknown/other | searched | improved | proven | exported+loads |`
   const sep = `|${' --- |'.repeat(14)}`
   const line = (name: string, rs: readonly ProgramRow[]): string => {
     const k = (kind: string): number => count(rs, (r) => kernelKey(r.kernel) === kind)
@@ -205,10 +207,10 @@ export function summaryTable(rows: readonly ProgramRow[]): string {
   return [
     head,
     sep,
-    ...projects.map((p) =>
+    ...groups.map((g) =>
       line(
-        p,
-        rows.filter((r) => r.project === p)
+        g,
+        rows.filter((r) => r[by] === g)
       )
     ),
     line('**all**', rows)
@@ -261,6 +263,10 @@ export function markdownReport(rows: readonly ProgramRow[], header: readonly str
     '## Summary by project',
     '',
     summaryTable(rows),
+    '',
+    '## Summary by program type',
+    '',
+    summaryTable(rows, 'progType'),
     '',
     '## Analysis × kernel agreement',
     '',

@@ -218,7 +218,19 @@ describe('npm run bench -- corpus', () => {
         expect(kprobe.search.proof.kind).toBe('equal')
         expect(kprobe.exportCheck.kind).toBe('ok')
       }
-      expect(readFileSync(md, 'utf8')).toContain('| fixtures | 2 | 1 | 1 | 1 |')
+      const report = readFileSync(md, 'utf8')
+      expect(report).toContain('| fixtures | 2 | 1 | 1 | 1 |')
+      expect(report).toContain('| kprobe | 1 | 1 | 1 | 1 |')
+      // The stored document renders the same report without a run.
+      const stored = join(dir, 'run.json')
+      writeFileSync(stored, r.stdout)
+      const again = spawnSync(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        [join(ROOT, 'bench/corpus.ts'), '--from-json', stored],
+        { encoding: 'utf8', timeout: 60_000 }
+      )
+      expect(again.status, again.stderr).toBe(0)
+      expect(again.stdout).toBe(report)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
