@@ -16,6 +16,7 @@ import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
 import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
+import { progTypeByName } from '../engine/kernel/bpf-constants'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
@@ -28,7 +29,7 @@ function progressLine(p: SearchProgress): string {
 }
 
 /** Finds the candidate (over the original's slots) whose compact form is `slots`. */
-function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
+export function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
   if (checkpoint === undefined) return undefined
   const doc = JSON.parse(checkpoint) as { best?: Record<string, number[]> }
   if (doc.best === undefined) return undefined
@@ -169,7 +170,12 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact(), type)
+      kernel = await kernelVerify(
+        input,
+        program,
+        best.compact(),
+        type === undefined ? undefined : progTypeByName(type)
+      )
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
