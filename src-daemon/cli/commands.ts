@@ -11,6 +11,7 @@ import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
 import { daemonCommand } from './cmd-daemon'
 import { jobsCommand } from './cmd-jobs'
+import { uiCommand } from './cmd-ui'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -24,5 +25,6 @@ export const COMMANDS: readonly Command[] = [
   kernelCheckCommand,
   daemonCommand,
   jobsCommand,
+  uiCommand,
   startCommand
 ]

@@ -5,7 +5,7 @@ import type { ApiBackend } from '../api/backend'
 import { PROTOCOL_VERSION, type DaemonEvent, type Health } from '../api/protocol/schemas'
 import type { SummitStore } from '../store/store'
 import { JobError, type JobManager } from './jobs'
-import { disassemble, exportBytes, insnLines, loadFiles } from './programs'
+import { disassemble, estimatedLatency, exportBytes, insnLines, loadFiles } from './programs'
 
 /** Facts health reports that the backend does not own. */
 export interface HealthFacts {
@@ -87,7 +87,8 @@ export function daemonBackend(
     getCandidate: (id) => {
       const { row, cand } = candidate(id)
       const { program: _p, ...info } = row
-      return { ...info, lines: insnLines(cand.compact()) }
+      const slots = cand.compact()
+      return { ...info, lines: insnLines(slots), estimatedLatency: estimatedLatency(slots) }
     },
     exportCandidate: (id, format) => {
       const { row, cand } = candidate(id)
