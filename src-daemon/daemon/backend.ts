@@ -1,11 +1,12 @@
 /** @fileoverview The daemon behind the API: programs and candidates from the store, jobs from the job manager, events to subscribers. */
 import { availableParallelism } from 'node:os'
 import { candidateFromJson } from '../core/search/checkpoint'
+import { latencyOf } from '../core/search/latency'
 import type { ApiBackend } from '../api/backend'
 import { PROTOCOL_VERSION, type DaemonEvent, type Health } from '../api/protocol/schemas'
 import type { SummitStore } from '../store/store'
 import { JobError, type JobManager } from './jobs'
-import { disassemble, estimatedLatency, exportBytes, insnLines, loadFiles } from './programs'
+import { disassemble, exportBytes, insnLines, loadFiles } from './programs'
 
 /** Facts health reports that the backend does not own. */
 export interface HealthFacts {
@@ -87,8 +88,7 @@ export function daemonBackend(
     getCandidate: (id) => {
       const { row, cand } = candidate(id)
       const { program: _p, ...info } = row
-      const slots = cand.compact()
-      return { ...info, lines: insnLines(slots), estimatedLatency: estimatedLatency(slots) }
+      return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand) }
     },
     exportCandidate: (id, format) => {
       const { row, cand } = candidate(id)

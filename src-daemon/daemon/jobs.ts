@@ -138,6 +138,12 @@ export class JobManager {
     if (!options.ok) throw new JobError(options.error.code, options.error.message)
     const input = loadFiles(stored.files)
     const { program, runnable } = runnableOf(input, req.section)
+    for (const [lo, hi] of req.extras?.windows ?? [])
+      if (lo > hi || hi >= runnable.slots.length)
+        throw new JobError(
+          'BAD_REQUEST',
+          `window ${lo}:${hi} is not inside the program's ${runnable.slots.length} slots`
+        )
     const prepared = prepareJob(runnable, options.value, req.extras ?? {})
     if (!prepared.ok)
       throw new InputError({ ...prepared.error, file: input.file, section: program.section })

@@ -59,7 +59,8 @@ export function importFiles(files: readonly StoredFile[], now = Date.now()): Sto
       subprogram: p.isSubprogram,
       slots: p.slots.length,
       instructions: decodeLenient(p.slots).length,
-      size: p.slots.length * 8
+      size: p.slots.length * 8,
+      latency: estimatedLatency(p.slots)
     })),
     maps: input.maps.map((m) => ({
       name: m.name,
@@ -101,7 +102,7 @@ export function insnLines(slots: readonly Insn[]): InsnLine[] {
   })
 }
 
-/** Estimated latency of a program's slots (the search's latency model). */
+/** Estimated latency of a program's slots (the search's latency table). */
 export function estimatedLatency(slots: readonly Insn[]): number {
   return latencyOf(Candidate.fromSlots(slots))
 }
@@ -121,7 +122,7 @@ export function disassemble(input: LoadedInput, section: string): Disassembly {
     section: s.name,
     text: formatObjdumpSection(s.name, s.slots, { symbols: s.symbols }),
     lines: insnLines(s.slots),
-    estimatedLatency: estimatedLatency(s.slots)
+    latency: estimatedLatency(s.slots)
   }
 }
 

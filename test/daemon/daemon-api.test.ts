@@ -111,6 +111,7 @@ describe('daemon API', () => {
     const p = await d.client.importProgram([{ name: 'redundant_xdp.o', bytes }])
     expect(p.format).toBe('elf')
     expect(p.sections.find((s) => s.section === 'xdp')).toMatchObject({ type: 'xdp', slots: 6 })
+    expect(p.sections[0]!.latency).toBeGreaterThan(0)
     expect((await d.client.importProgram([{ name: 'redundant_xdp.o', bytes }])).id).toBe(p.id)
     const dis = await d.client.disassemble(p.id, 'xdp')
     expect(dis.text).toContain('Disassembly of section xdp')
@@ -137,6 +138,20 @@ describe('daemon API', () => {
     ).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
     await expect(d.client.createJob({ programId: 'nope' })).rejects.toMatchObject({
       code: 'NOT_FOUND'
+    })
+    await expect(
+      d.client.createJob({ programId: p.id, extras: { windows: [[0, 99]] } })
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 })
+    const created = await d.client.createJob({ programId: p.id, config: { seed: 2 } })
+    expect(created).toMatchObject({ state: 'created', section: 'xdp', originalSlots: 6 })
+    await expect(d.client.jobAction(created.id, 'pause')).rejects.toMatchObject({
+      code: 'JOB_STATE'
+    })
+    expect((await d.client.setPriority(created.id, 20)).priority).toBe(20)
+    expect(await d.client.deleteJob(created.id)).toEqual({ deleted: created.id })
+    await expect(d.client.getJob(created.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      status: 404
     })
   })
 

@@ -21,7 +21,8 @@ export const PROGRAM: ProgramInfo = {
       subprogram: false,
       slots: 6,
       instructions: 6,
-      size: 48
+      size: 48,
+      latency: 3.5
     }
   ],
   maps: [{ name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 }]
@@ -31,7 +32,7 @@ export const PROGRAM: ProgramInfo = {
 export const ORIGINAL: Disassembly = {
   section: 'xdp',
   text: '',
-  estimatedLatency: 3.5,
+  latency: 3.5,
   lines: [
     { slot: 0, text: 'if r1 > 2 goto +3', target: 4 },
     { slot: 1, text: 'r0 += 0' },
@@ -56,7 +57,7 @@ export const BEST: CandidateDetail = {
   safety: 'accepted',
   kernel: null,
   sound: true,
-  estimatedLatency: 1.2,
+  latency: 1.2,
   lines: [
     { slot: 0, text: 'if r1 > 2 goto +0', target: 1 },
     { slot: 1, text: 'r0 = 2' },

@@ -31,7 +31,9 @@ export const SectionInfo = Type.Object({
   slots: Type.Integer(),
   instructions: Type.Integer(),
   /** Bytes of code. */
-  size: Type.Integer()
+  size: Type.Integer(),
+  /** Estimated latency (ns, the search's latency table). */
+  latency: Type.Number()
 })
 export type SectionInfo = Static<typeof SectionInfo>
 
@@ -76,8 +78,8 @@ export const Disassembly = Type.Object({
   text: Type.String(),
   /** One line per instruction. */
   lines: Type.Array(InsnLine),
-  /** Estimated latency (ns, straight-line sum of the latency model; not measured). */
-  estimatedLatency: Type.Number()
+  /** Estimated latency (ns, the search's latency table; not measured). */
+  latency: Type.Number()
 })
 export type Disassembly = Static<typeof Disassembly>
 
@@ -187,7 +189,8 @@ export const CandidateDetail = Type.Composite([
   CandidateInfo,
   Type.Object({
     lines: Disassembly.properties.lines,
-    estimatedLatency: Disassembly.properties.estimatedLatency
+    /** Estimated latency (ns, the search's latency table). */
+    latency: Type.Number()
   })
 ])
 export type CandidateDetail = Static<typeof CandidateDetail>

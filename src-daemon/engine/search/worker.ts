@@ -74,6 +74,19 @@ async function main(): Promise<void> {
     let lastReport = performance.now()
     let lastCheckpoint = lastReport
     let checkedPerf = data.knownBestPerf ?? h.chain.bestPerf
+    /** With finalCheck: re-checks a best not reported yet and reports it with its verdict. */
+    const reportCheckedBest = async (): Promise<void> => {
+      if (data.finalCheck !== true || h.chain.bestPerf >= checkedPerf) return
+      checkedPerf = h.chain.bestPerf
+      const verdict = await verdictOf(h, z3)
+      post({
+        type: 'best',
+        best: candidateToJson(h.chain.best),
+        perf: h.chain.bestPerf,
+        progress: h.progress(),
+        verdict
+      })
+    }
     const between = async (): Promise<boolean> => {
       await new Promise<void>((r) => setImmediate(r))
       for (const t of pendingTests.splice(0)) h.addSharedTest(t)
@@ -83,17 +96,7 @@ async function main(): Promise<void> {
         checkedPerf = Math.min(checkedPerf, pendingBest.best.perf)
         pendingBest = undefined
       }
-      if (data.finalCheck === true && h.chain.bestPerf < checkedPerf) {
-        checkedPerf = h.chain.bestPerf
-        const verdict = await verdictOf(h, z3)
-        post({
-          type: 'best',
-          best: candidateToJson(h.chain.best),
-          perf: h.chain.bestPerf,
-          progress: h.progress(),
-          verdict
-        })
-      }
+      await reportCheckedBest()
       const now = performance.now()
       if (now - lastReport >= data.reportMs) {
         lastReport = now
@@ -113,16 +116,7 @@ async function main(): Promise<void> {
     }
     await h.run(data.iterations > 0 ? data.iterations : Infinity, between)
     // A best found in the last slice is checked before the chain reports that it is done.
-    if (data.finalCheck === true && h.chain.bestPerf < checkedPerf) {
-      const verdict = await verdictOf(h, z3)
-      post({
-        type: 'best',
-        best: candidateToJson(h.chain.best),
-        perf: h.chain.bestPerf,
-        progress: h.progress(),
-        verdict
-      })
-    }
+    await reportCheckedBest()
     const cp = serializeChain(h.chain)
     post({
       type: 'done',
