@@ -6,12 +6,37 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { _electron, type ElectronApplication } from 'playwright-core'
 import { findElectron } from '../../src-daemon/cli/electron-shell'
 import { ROOT } from '../daemon/daemon-support'
+
+/** Runs `electron-vite build` (it needs no Electron binary); returns its status and stderr. */
+function buildDesktop(): { status: number | null; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 300_000 }
+  )
+  return { status: r.status, stderr: r.stderr }
+}
+
+describe('the desktop build', () => {
+  it('builds main, a CommonJS preload for the sandbox and the renderer, without the binary', () => {
+    const r = buildDesktop()
+    expect(r.status, r.stderr).toBe(0)
+    const preload = readFileSync(join(ROOT, 'out/preload/index.js'), 'utf8')
+    // A sandboxed preload may require only electron: everything else is bundled in.
+    expect([...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])).toEqual([
+      'electron'
+    ])
+    expect(preload).toContain('exposeInMainWorld')
+    expect(readFileSync(join(ROOT, 'out/main/index.js'), 'utf8')).toContain('summit')
+    expect(existsSync(join(ROOT, 'out/renderer/index.html'))).toBe(true)
+  }, 300_000)
+})
 
 const shell = findElectron()
 if (!shell.available)
@@ -23,14 +48,7 @@ describe.skipIf(!shell.available)('the Electron desktop shell', () => {
 
   it('opens a locked-down window connected to the daemon', async () => {
     if (!shell.available) return
-    const build = spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8'
-      }
-    )
+    const build = buildDesktop()
     expect(build.status, build.stderr).toBe(0)
     const dataDir = mkdtempSync(join(tmpdir(), 'summit-electron-'))
     app = await _electron.launch({
