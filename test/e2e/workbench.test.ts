@@ -123,6 +123,7 @@ describe.skipIf(!browserAvailable)('the workbench in Chromium against a real dae
     const text = (await err.textContent()) ?? ''
     expect(text).toMatch(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/) // a stable code, e.g. ELF_...
     expect(text).toContain('broken.o')
+    await page.screenshot({ path: join(SHOTS, 'import-error-light.png') })
     await page.setInputFiles(
       '[data-testid=file-input]',
       join(ROOT, 'resources/samples/xdp_udp_filter.o')
