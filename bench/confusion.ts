@@ -10,6 +10,7 @@
  */
 import { KernelOracle } from '../src-daemon/engine/kernel/oracle'
 import { checkedProgram, confusion, formatMatrix } from '../test/differential/confusion-matrix'
+import { requireShared } from './support/shared-data'
 
 const K2_NAMES = [
   'socket-0',
@@ -34,6 +35,7 @@ function flag(name: string, dflt: number): number {
 }
 
 async function main(): Promise<number> {
+  requireShared('bench/k2/', 'confusion')
   const total = flag('mutants', 11_000)
   const seed = flag('seed', 1)
   const oracle = new KernelOracle()

@@ -5,7 +5,6 @@
  * (int32 halves vs BigInt64Array). Run with `npx tsx bench/interp.ts`.
  */
 import { readFileSync, readdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseK2Program } from '../src-daemon/core/formats/k2'
 import {
   compileProgram,
@@ -14,8 +13,9 @@ import {
   type RunInput
 } from '../src-daemon/core/interp'
 import { mul64, OUT } from '../src-daemon/core/interp/int64'
+import { requireShared } from './support/shared-data'
 
-const DIR = fileURLToPath(new URL('../../shared/bench/k2/', import.meta.url))
+const DIR = requireShared('bench/k2/', 'interp')
 const ROUNDS = 7
 const INPUTS = 64
 const ROUND_MS = 150

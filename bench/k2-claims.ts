@@ -12,6 +12,7 @@ import { KernelOracle } from '../src-daemon/engine/kernel/oracle'
 import { BENCH_NAMES, EQUIV_DIR } from '../test/equiv-corpus/corpus-program'
 import { checkClaim, type ClaimRecord } from '../test/equiv-corpus/k2-claims'
 import { describeInput, inputFromJson } from '../test/equiv-corpus/input-json'
+import { requireShared } from './support/shared-data'
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name)
@@ -19,6 +20,7 @@ function flag(name: string, fallback: number): number {
   return Number.isFinite(v) ? v : fallback
 }
 
+requireShared('bench/k2/', 'k2-claims')
 const inputs = flag('--inputs', 5000)
 const kernelInputs = flag('--kernel-inputs', 300)
 const seed = flag('--seed', 1)

@@ -1,4 +1,7 @@
-/** @fileoverview Measures one full kernel oracle cycle (create maps, load, run, read maps, close). */
+/**
+ * @fileoverview Measures one full kernel oracle cycle (create maps, load, run, read maps, close).
+ * Usage: `npm run bench -- kernel-cycle [CYCLES]` (default 2000; needs root).
+ */
 import { KernelOracle } from '../src-daemon/engine/kernel/oracle'
 import { insn, type Insn } from '../src-daemon/core/isa/insn'
 import { MapType, ProgType } from '../src-daemon/engine/kernel/bpf-constants'

@@ -1,8 +1,10 @@
 /**
  * @fileoverview `npm run bench -- <name> [args]`: runs bench/<name>.ts with the remaining
  * arguments (e.g. `search`, `interp`, `verify`, `kernel-cycle`, `search-proposals`, `z3-perf`).
+ * `--help` after a name prints that benchmark's description and options (its file overview
+ * comment, so every benchmark must state its options there) without running it.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const dir = fileURLToPath(new URL('.', import.meta.url))
@@ -10,8 +12,32 @@ const names = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'main.ts')
   .map((f) => f.slice(0, -3))
   .sort()
+/** The text of a benchmark's file overview comment (its description and options). */
+function overview(bench: string): string {
+  const text = readFileSync(fileURLToPath(new URL(`${bench}.ts`, import.meta.url)), 'utf8')
+  const doc = /\/\*\*([\s\S]*?)\*\//.exec(text)?.[1] ?? ''
+  return doc
+    .split('\n')
+    .map((l) => l.replace(/^\s*\* ?/, ''))
+    .join('\n')
+    .replace('@fileoverview ', '')
+    .trim()
+}
+
+const isHelp = (a: string | undefined): boolean => a === '--help' || a === '-h'
 const name = process.argv[2]
-if (name === undefined || !names.includes(name)) {
+if (name === undefined || isHelp(name)) {
+  process.stdout.write(
+    'usage: npm run bench -- <name> [options]   (<name> --help: its options)\n\n'
+  )
+  for (const n of names) process.stdout.write(`${n}\n  ${overview(n).split('\n')[0]}\n`)
+  process.exit(name === undefined ? 2 : 0)
+}
+if (names.includes(name) && process.argv.slice(3).some(isHelp)) {
+  process.stdout.write(`npm run bench -- ${name}\n\n${overview(name)}\n`)
+  process.exit(0)
+}
+if (!names.includes(name)) {
   process.stderr.write(
     `${name === undefined ? 'no benchmark given' : `unknown benchmark '${name}'`}; available: ${names.join(', ')}\n`
   )

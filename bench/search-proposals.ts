@@ -12,8 +12,9 @@ import { defaultSearchOptions } from '../src-daemon/core/search/config'
 import type { ErrorEvaluator } from '../src-daemon/core/search/cost'
 import { Proposer } from '../src-daemon/core/search/proposals'
 import { Rng } from '../src-daemon/core/search/rng'
+import { requireShared } from './support/shared-data'
 
-const FILE = new URL('../../shared/bench/k2/xdp1.insns', import.meta.url)
+const FILE = requireShared('bench/k2/xdp1.insns', 'search-proposals')
 const gc = (globalThis as { gc?: () => void }).gc
 
 let gcEvents = 0

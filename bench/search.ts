@@ -10,7 +10,6 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { loadInput, selectPrograms } from '../src-daemon/engine/program/load'
 import { runnable } from '../src-daemon/engine/program/program-model'
 import { bytesFromSlots } from '../src-daemon/core/isa/insn'
@@ -21,8 +20,9 @@ import { Rng } from '../src-daemon/core/search/rng'
 import { generateTestInputs } from '../src-daemon/core/search/test-inputs'
 import { runSearch } from '../src-daemon/engine/search/engine'
 import { prepareJob } from '../src-daemon/engine/search/prepare'
+import { requireShared } from './support/shared-data'
 
-const DIR = fileURLToPath(new URL('../../shared/bench/k2/', import.meta.url))
+const DIR = requireShared('bench/k2/', 'search')
 
 interface ManifestEntry {
   name: string

@@ -23,6 +23,7 @@ import {
   type CorpusProgram
 } from '../test/equiv-corpus/corpus-program'
 import { loadPair, mutate, readPairs } from '../test/equiv-corpus/pairs'
+import { requireShared } from './support/shared-data'
 
 interface Query {
   readonly kind: 'whole' | 'window'
@@ -84,6 +85,7 @@ function queriesFor(name: string): Query[] {
 
 /** Runs the benchmark; prints one table. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  requireShared('bench/k2/', 'verify')
   const rounds = Number(argv[argv.indexOf('--rounds') + 1] ?? 3) || 3
   const pick = argv.includes('--programs')
     ? (argv[argv.indexOf('--programs') + 1] ?? '').split(',')

@@ -9,6 +9,7 @@ import { conformanceCommand } from './cmd-conformance'
 import { verifyCommand } from './cmd-verify'
 import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
+import { kernelFeaturesCommand } from './cmd-kernel-features'
 import { daemonCommand } from './cmd-daemon'
 import { jobsCommand } from './cmd-jobs'
 import { uiCommand } from './cmd-ui'
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   optimizeCommand,
   kernelCheckCommand,
+  kernelFeaturesCommand,
   daemonCommand,
   jobsCommand,
   uiCommand,

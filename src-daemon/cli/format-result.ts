@@ -56,6 +56,16 @@ export function describeInput(input: RunInput): string {
     lines.push(`  get_prandom_u32: ${input.randoms.join(' ')}`)
   if (input.times !== undefined && input.times.length > 0)
     lines.push(`  ktime_get_ns: ${input.times.join(' ')}`)
+  input.calls?.forEach((c, i) => {
+    const data = c.data !== undefined && c.data.length > 0 ? `, writes ${hexBrief(c.data)}` : ''
+    const keep =
+      c.keep !== undefined && c.keep.length > 0 ? `, keeps bytes ${c.keep.join(' ')}` : ''
+    const evict =
+      c.evict !== undefined && c.evict.length > 0 ? `, evicts ${c.evict.map(hex).join(' ')}` : ''
+    lines.push(
+      `  helper call ${i + 1} answers r0 = ${BigInt.asIntN(64, c.r0)}${data}${keep}${evict}`
+    )
+  })
   return lines.join('\n')
 }
 

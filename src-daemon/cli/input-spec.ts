@@ -10,12 +10,16 @@
  *   r1=N                                   r1 of a scalar program (decimal or 0x hex)
  *   map:M=KEYHEX:VALUEHEX                  an initial map entry; M is the map index or name
  *   random=N,...  time=N,...               get_prandom_u32 / ktime_get_ns results
+ *   call=R0[:HEX]                          the answer to the next call of a helper outside the
+ *                                          model (probe_read, get_stackid, ...): its result and
+ *                                          the bytes it writes; repeat for later calls
  *   stack=N                                seed of the uninitialised stack bytes
  * or `@FILE.json`: `{"packet": "HEX", "ctx": "HEX" | {"field": N}, "mem": "HEX", "r1": "N",
- * "maps": {"M": [["KEYHEX", "VALUEHEX"], ...]}, "randoms": [N], "times": [N], "stack": N}`.
+ * "maps": {"M": [["KEYHEX", "VALUEHEX"], ...]}, "randoms": [N], "times": [N], "stack": N,
+ * "calls": [{"r0": "N", "data": "HEX", "keep": [N], "evict": ["KEYHEX"]}]}`.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import type { MapDef, MapEntryInput, RunInput } from '../core/interp/types'
+import type { HelperResponse, MapDef, MapEntryInput, RunInput } from '../core/interp/types'
 import { CliError } from './errors'
 
 /** Why a SPEC is malformed (exit code 2). */
@@ -109,6 +113,7 @@ interface Draft {
   randoms?: number[]
   times?: number[]
   stackSeed?: number
+  calls?: HelperResponse[]
   maps: MapEntryInput[][]
 }
 
@@ -125,6 +130,7 @@ function finish(d: Draft, maps: readonly MapDef[]): RunInput {
     ...(d.randoms !== undefined ? { randoms: d.randoms } : {}),
     ...(d.times !== undefined ? { times: d.times } : {}),
     ...(d.stackSeed !== undefined ? { stackSeed: d.stackSeed } : {}),
+    ...(d.calls !== undefined ? { calls: d.calls } : {}),
     ...(mapList.some((m) => m !== undefined) ? { maps: mapList } : {})
   }
 }
@@ -144,7 +150,13 @@ function applyItem(d: Draft, item: string, maps: readonly MapDef[]): void {
   else if (name === 'random' || name === 'randoms') d.randoms = parseNumberList(value, name)
   else if (name === 'time' || name === 'times') d.times = parseNumberList(value, name)
   else if (name === 'stack') d.stackSeed = Number(parseBig(value, 'stack'))
-  else if (name.startsWith('map:')) {
+  else if (name === 'call') {
+    const [r0, data] = value.split(':')
+    ;(d.calls ??= []).push({
+      r0: BigInt.asUintN(64, parseBig(r0 ?? '', 'call')),
+      ...(data !== undefined ? { data: parseHexBytes(data, 'call data') } : {})
+    })
+  } else if (name.startsWith('map:')) {
     const kv = value.split(':')
     if (kv.length !== 2) throw bad(`${name}: expected KEYHEX:VALUEHEX, got '${value}'`)
     const ref = name.slice(4)
@@ -157,8 +169,32 @@ function applyItem(d: Draft, item: string, maps: readonly MapDef[]): void {
     )
   } else
     throw bad(
-      `unknown input item '${name}' (known: packet, ctx, ctx.FIELD, mem, r1, map:M, random, time, stack)`
+      `unknown input item '${name}' (known: packet, ctx, ctx.FIELD, mem, r1, map:M, random, time, stack, call)`
     )
+}
+
+/** The JSON `calls` list: answers to helper calls outside the model, in call order. */
+function parseCalls(v: unknown, file: string): HelperResponse[] {
+  if (!Array.isArray(v)) throw bad('calls must be an array of {"r0", "data", "keep"}', file)
+  return v.map((c, i) => {
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      throw bad(`calls[${i}] must be an object`, file)
+    const o = c as Record<string, unknown>
+    const keep = o.keep
+    if (keep !== undefined && (!Array.isArray(keep) || !keep.every((k) => Number.isInteger(k))))
+      throw bad(`calls[${i}].keep must be an array of byte offsets`, file)
+    const evict = o.evict
+    if (evict !== undefined && !Array.isArray(evict))
+      throw bad(`calls[${i}].evict must be an array of hex keys`, file)
+    return {
+      r0: BigInt.asUintN(64, parseBig(String(o.r0 ?? '0'), `calls[${i}].r0`)),
+      ...(o.data !== undefined ? { data: asHexField(o.data, `calls[${i}].data`, file) } : {}),
+      ...(keep !== undefined ? { keep: keep as number[] } : {}),
+      ...(evict !== undefined
+        ? { evict: evict.map((k, j) => asHexField(k, `calls[${i}].evict[${j}]`, file)) }
+        : {})
+    }
+  })
 }
 
 function asHexField(v: unknown, what: string, file: string): Uint8Array {
@@ -199,6 +235,7 @@ function parseJsonSpec(file: string, maps: readonly MapDef[]): RunInput {
       if (k === 'randoms') d.randoms = list
       else d.times = list
     } else if (k === 'stack') d.stackSeed = Number(parseBig(String(v), 'stack'))
+    else if (k === 'calls') d.calls = parseCalls(v, file)
     else if (k === 'maps') {
       if (typeof v !== 'object' || v === null || Array.isArray(v))
         throw bad('maps must be an object {"index or name": [["KEYHEX","VALUEHEX"], ...]}', file)

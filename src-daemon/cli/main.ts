@@ -13,17 +13,30 @@ function help(io: CliIo, commands: readonly Command[]): void {
   for (const c of commands) io.out(`  ${c.usage}\n      ${c.summary}\n`)
 }
 
+/** Prints one command's usage and summary. */
+function commandHelp(io: CliIo, cmd: Command): void {
+  io.out(`usage: summit ${cmd.usage}\n\n${cmd.summary}\n`)
+}
+
+const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h'
+
 /** Runs `summit` with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    help(io, COMMANDS)
+  if (name === undefined || name === 'help' || isHelpFlag(name)) {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined
+    if (topic !== undefined) commandHelp(io, topic)
+    else help(io, COMMANDS)
     return name === undefined ? EXIT.error : EXIT.ok
   }
   const cmd = COMMANDS.find((c) => c.name === name)
   if (cmd === undefined) {
     io.err(`summit: unknown command '${name}' (try 'summit help')\n`)
     return EXIT.error
+  }
+  if (rest.some(isHelpFlag)) {
+    commandHelp(io, cmd)
+    return EXIT.ok
   }
   try {
     return await cmd.run(rest, io)

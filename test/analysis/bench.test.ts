@@ -6,7 +6,7 @@ import { analyze, type AnalysisResult } from '../../src-daemon/core/analysis/ver
 import { T, type ProgType } from '../../src-daemon/core/analysis/types'
 import { readBpfObject } from '../../src-daemon/core/formats/bpf-object-read'
 import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
-import { BENCH_NAMES, loadBench, type BenchProgram } from './k2-bench'
+import { BENCH_NAMES, HAVE_K2, loadBench, type BenchProgram } from './k2-bench'
 
 function analyzeBench(b: BenchProgram): AnalysisResult {
   return analyze(b.slots, {
@@ -22,7 +22,7 @@ function posOf(r: AnalysisResult, slot: number): number {
   return r.cfg.posOfSlot[slot] as number
 }
 
-describe('K2 benchmark programs', () => {
+describe.skipIf(!HAVE_K2)('K2 benchmark programs', () => {
   for (const name of BENCH_NAMES) {
     it(`accepts ${name}`, () => {
       const r = analyzeBench(loadBench(name))

@@ -1,5 +1,7 @@
 /** @fileoverview Crafted safe and unsafe programs: the analysis verdict and reason, and agreement with the kernel. */
 import { afterAll, describe, expect, it } from 'vitest'
+import { requiredFeatures } from '../../src-daemon/engine/kernel/features'
+import { skipUnlessKernelHas } from '../support/environment'
 import { analyze } from '../../src-daemon/core/analysis/verifier'
 import type { ProgType } from '../../src-daemon/core/analysis/types'
 import { assemble } from '../../src-daemon/core/isa/asm'
@@ -57,6 +59,15 @@ afterAll(() => oracle.dispose())
 describe.skipIf(!available)('crafted programs agree with the kernel verifier', () => {
   for (const c of CRAFTED.filter((x) => x.kernel !== false)) {
     it(c.name, async () => {
+      // A case about a refused helper needs that refusal; other cases need what they use.
+      const needs = requiredFeatures(
+        slotsOf(c),
+        KERNEL_TYPE[c.progType],
+        (c.maps ?? []).map((m) => m.type)
+      ).filter(
+        (f) => f.kind !== 'helper' || c.expect === 'accept' || !/helper/.test(c.expect.reason)
+      )
+      await skipUnlessKernelHas(`crafted program ${c.name}`, needs)
       const maps = []
       for (const m of c.maps ?? []) {
         const h = await oracle.createMap(m)

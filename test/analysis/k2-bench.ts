@@ -1,10 +1,15 @@
 /** @fileoverview Test helper: loads the K2 benchmark programs (.insns/.maps/.desc) for the analysis tests. */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { slotsFromBytes, type Insn } from '../../src-daemon/core/isa/insn'
 import type { MapDef, ProgType } from '../../src-daemon/core/analysis/types'
+import { k2BenchDir } from '../support/environment'
 
-/** Directory of the shared K2 benchmark. */
-export const BENCH_DIR = new URL('../../../shared/bench/k2/', import.meta.url)
+/** Directory of the shared K2 benchmark (undefined, with a printed skip, when absent). */
+export const BENCH_DIR = k2BenchDir()
+
+/** True when the K2 benchmark programs are beside the checkout. */
+export const HAVE_K2 = BENCH_DIR !== undefined
 
 /** Benchmark names. */
 export const BENCH_NAMES = [
@@ -51,9 +56,9 @@ function parseMaps(text: string): MapDef[] {
 
 /** Loads one benchmark; the program type follows the K2 .desc and the program's own code. */
 export function loadBench(name: string): BenchProgram {
-  const slots = slotsFromBytes(new Uint8Array(readFileSync(new URL(`${name}.insns`, BENCH_DIR))))
-  const maps = parseMaps(readFileSync(new URL(`${name}.maps`, BENCH_DIR), 'utf8'))
-  const desc = readFileSync(new URL(`${name}.desc`, BENCH_DIR), 'utf8')
+  const slots = slotsFromBytes(new Uint8Array(readFileSync(join(BENCH_DIR ?? '', `${name}.insns`))))
+  const maps = parseMaps(readFileSync(join(BENCH_DIR ?? '', `${name}.maps`), 'utf8'))
+  const desc = readFileSync(join(BENCH_DIR ?? '', `${name}.desc`), 'utf8')
   const inputType = Number(/pgm_input_type\s*=\s*(\d+)/.exec(desc)?.[1] ?? '0')
   const size = Number(/max_pkt_sz\s*=\s*(\d+)/.exec(desc)?.[1] ?? '0')
   let progType: ProgType = 'tracepoint'

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { conformanceCommand } from '../../src-daemon/cli/cmd-conformance'
 import { ROOT, runCli } from './cli-support'
 
-const CORPUS = join(ROOT, '../shared/conformance')
+const CORPUS = join(ROOT, 'test/data/conformance')
 
 describe('summit conformance', () => {
   it('runs the whole corpus (DIR/tests found from DIR) and ends with the summary line', async () => {

@@ -3,6 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
+import { fixtureFeatures } from '../kernel/fixture-support'
+import { skipUnlessKernelHas, skipUnlessKernelRuns } from '../support/environment'
+import { k2Program } from './diff-programs'
 import { kernelCheckCommand } from '../../src-daemon/cli/cmd-kernel-check'
 import { K2, OBJ, runCli } from './cli-support'
 import { openOracle } from './diff-test-support'
@@ -12,6 +16,10 @@ afterAll(() => oracle.dispose())
 
 describe.skipIf(!available)('summit kernel-check', () => {
   it('loads, runs and times an XDP object', async () => {
+    await skipUnlessKernelHas('kernel-check of xdp_udp_filter.o', [
+      ...fixtureFeatures('xdp_udp_filter'),
+      { kind: 'testRun', progType: ProgType.xdp }
+    ])
     const r = await runCli(kernelCheckCommand, join(OBJ, 'xdp_udp_filter.o'), '--repeat', '100')
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
@@ -20,30 +28,45 @@ describe.skipIf(!available)('summit kernel-check', () => {
     expect(r.out).toMatch(/time: \d+ ns per run \(BPF_PROG_TEST_RUN, repeat 100\)/)
   })
 
-  it('runs a K2 triple as k2KernelRun says, with --input and --json', async () => {
-    const r = await runCli(
-      kernelCheckCommand,
-      join(K2, 'xdp_fw.insns'),
-      '--input',
-      'packet=zeros:64',
-      '--repeat',
-      '10',
-      '--json'
-    )
-    expect(r.code).toBe(0)
-    const doc = JSON.parse(r.out) as {
-      accepted: boolean
-      progType: string
-      retval: number
-      durationNs: number
+  it.skipIf(K2 === undefined)(
+    'runs a K2 triple as k2KernelRun says, with --input and --json',
+    async () => {
+      for (const name of ['xdp_fw', 'sys_enter_open']) {
+        const p = k2Program(name)
+        await skipUnlessKernelRuns(
+          `kernel-check of k2/${name}`,
+          p.insns,
+          p.progType,
+          p.specs.map((m) => m.type),
+          {
+            testRun: true
+          }
+        )
+      }
+      const r = await runCli(
+        kernelCheckCommand,
+        join(K2 ?? '', 'xdp_fw.insns'),
+        '--input',
+        'packet=zeros:64',
+        '--repeat',
+        '10',
+        '--json'
+      )
+      expect(r.code).toBe(0)
+      const doc = JSON.parse(r.out) as {
+        accepted: boolean
+        progType: string
+        retval: number
+        durationNs: number
+      }
+      expect(doc).toMatchObject({ accepted: true, progType: 'xdp' })
+      expect(typeof doc.retval).toBe('number')
+      const tp = await runCli(kernelCheckCommand, join(K2 ?? '', 'sys_enter_open.insns'))
+      expect(tp.code).toBe(0)
+      expect(tp.out).toMatch(/as raw_tracepoint/)
+      expect(tp.out).toMatch(/not timed/)
     }
-    expect(doc).toMatchObject({ accepted: true, progType: 'xdp' })
-    expect(typeof doc.retval).toBe('number')
-    const tp = await runCli(kernelCheckCommand, join(K2, 'sys_enter_open.insns'))
-    expect(tp.code).toBe(0)
-    expect(tp.out).toMatch(/as raw_tracepoint/)
-    expect(tp.out).toMatch(/not timed/)
-  })
+  )
 
   it('exits 1 on a verifier rejection and prints the log tail', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'summit-kc-'))

@@ -127,21 +127,24 @@ describe('summit run', () => {
     expect(doc.mapChanges.length).toBeGreaterThan(0)
   })
 
-  it('runs a K2 triple with map contents from the SPEC (xdp_pktcntr counts only when enabled)', async () => {
-    const file = join(K2, 'xdp_pktcntr.insns')
-    const off = await runCli(runCommand, file, '--input', 'packet=zeros:64')
-    expect(off.code).toBe(0)
-    expect(off.out).toMatch(/maps: unchanged/)
-    const on = await runCli(
-      runCommand,
-      file,
-      '--input',
-      'packet=zeros:64;map:ctl_array=00000000:01000000'
-    )
-    expect(on.out).toMatch(
-      /map 0 \(cntrs_array\) key 00000000: 0000000000000000 -> 0100000000000000/
-    )
-  })
+  it.skipIf(K2 === undefined)(
+    'runs a K2 triple with map contents from the SPEC (xdp_pktcntr counts only when enabled)',
+    async () => {
+      const file = join(K2 ?? '', 'xdp_pktcntr.insns')
+      const off = await runCli(runCommand, file, '--input', 'packet=zeros:64')
+      expect(off.code).toBe(0)
+      expect(off.out).toMatch(/maps: unchanged/)
+      const on = await runCli(
+        runCommand,
+        file,
+        '--input',
+        'packet=zeros:64;map:ctl_array=00000000:01000000'
+      )
+      expect(on.out).toMatch(
+        /map 0 \(cntrs_array\) key 00000000: 0000000000000000 -> 0100000000000000/
+      )
+    }
+  )
 
   it('runs assembly in plain mode on mem=', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'summit-run-'))

@@ -10,13 +10,14 @@ import type { Command } from '../../src-daemon/cli/command'
 import { COMMANDS } from '../../src-daemon/cli/commands'
 import { CliError } from '../../src-daemon/cli/errors'
 import { main } from '../../src-daemon/cli/main'
+import { k2BenchDir } from '../support/environment'
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** The compiled C fixtures. */
 export const OBJ = join(ROOT, 'test/fixtures/obj')
-/** The K2 benchmark. */
-export const K2 = join(ROOT, '../shared/bench/k2')
+/** The K2 benchmark (undefined, with a printed skip, when the shared data is absent). */
+export const K2 = k2BenchDir()
 
 /** What a command printed and returned. */
 export interface CliRun {

@@ -5,7 +5,6 @@
  * "analysis rejects, kernel accepts" is imprecision (safe, costs search space).
  */
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { makeMutants, type Mutant } from '../../src-daemon/core/analysis/mutants'
 import type { MapDef, ProgType as AnalysisProgType } from '../../src-daemon/core/analysis/types'
 import { analyze } from '../../src-daemon/core/analysis/verifier'
@@ -15,8 +14,8 @@ import type { Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import type { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type { MapHandle } from '../../src-daemon/engine/kernel/oracle-types'
-
-const K2_DIR = fileURLToPath(new URL('../../../shared/bench/k2/', import.meta.url))
+import { K2_DIR } from './diff-programs'
+import { requiredFeatures, type KernelFeature } from '../../src-daemon/engine/kernel/features'
 
 /** One benchmark program as both checkers see it. */
 export interface CheckedProgram {
@@ -37,9 +36,9 @@ export interface CheckedProgram {
  */
 export function checkedProgram(name: string, types: 'attach' | 'run' = 'attach'): CheckedProgram {
   const r = parseK2Program(
-    new Uint8Array(readFileSync(`${K2_DIR}${name}.insns`)),
-    readFileSync(`${K2_DIR}${name}.maps`, 'utf8'),
-    readFileSync(`${K2_DIR}${name}.desc`, 'utf8'),
+    new Uint8Array(readFileSync(`${K2_DIR ?? ''}${name}.insns`)),
+    readFileSync(`${K2_DIR ?? ''}${name}.maps`, 'utf8'),
+    readFileSync(`${K2_DIR ?? ''}${name}.desc`, 'utf8'),
     name
   )
   if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`)
@@ -108,7 +107,12 @@ export interface ConfusionReport {
   readonly imprecise: Disagreement[]
   /** Loads that failed for a reason other than the verifier (should be none). */
   readonly kernelErrors: string[]
+  /** Mutants not compared because they need a kernel feature this kernel lacks. */
+  unsupported: number
 }
+
+/** Whether the kernel has every one of `features` (so that its verdict can be compared). */
+export type FeatureCheck = (features: readonly KernelFeature[]) => Promise<boolean>
 
 /** Empty matrix. */
 export function emptyMatrix(): Matrix {
@@ -164,14 +168,16 @@ export async function confusion(
   programs: readonly CheckedProgram[],
   perProgram: number,
   seed: number,
-  onProgress?: (done: number, total: number) => void
+  onProgress?: (done: number, total: number) => void,
+  kernelHas?: FeatureCheck
 ): Promise<ConfusionReport> {
   const report: ConfusionReport = {
     overall: emptyMatrix(),
     perProgram: new Map(),
     unsound: [],
     imprecise: [],
-    kernelErrors: []
+    kernelErrors: [],
+    unsupported: 0
   }
   let done = 0
   for (const [pi, p] of programs.entries()) {
@@ -186,6 +192,18 @@ export async function confusion(
     let impreciseShown = 0
     try {
       for (const mu of makeMutants(p.slots, seed + pi * 7919, perProgram)) {
+        // Helpers are compared whatever the kernel says (a helper of another program type is a
+        // rejection every kernel agrees on); instruction classes and map types a kernel may
+        // simply not have yet are not.
+        const needs = requiredFeatures(
+          mu.slots,
+          p.kernelType,
+          p.maps.map((m) => m.type)
+        ).filter((f) => f.kind !== 'helper')
+        if (kernelHas !== undefined && !(await kernelHas(needs))) {
+          report.unsupported++
+          continue
+        }
         const ours = analyze(mu.slots, {
           progType: p.analysisType,
           maps: p.maps,

@@ -73,7 +73,7 @@ export async function diffProgram(
     stats.comparisons++
     stats.r0Values.add(interp.kind === 'exit' ? String(interp.r0) : 'fault')
     if (outcome.kind === 'mismatch') {
-      const known = knownDifference(p, input, outcome)
+      const known = knownDifference(p, input, outcome, interp)
       stats.mismatches.push({
         label: p.label,
         input,

@@ -14,9 +14,12 @@ import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { k2KernelRun } from '../../src-daemon/engine/kernel/k2-run-type'
 import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
 import type { MapInitEntry, MapSpec } from '../../src-daemon/engine/kernel/oracle-types'
+import { k2BenchDir } from '../support/environment'
 
-/** The shared K2 benchmark folder. */
-export const K2_DIR = fileURLToPath(new URL('../../../shared/bench/k2/', import.meta.url))
+/** The shared K2 benchmark folder (undefined, with a printed skip, when absent). */
+export const K2_DIR = k2BenchDir()
+/** True when the K2 benchmark programs are beside the checkout. */
+export const HAVE_K2 = K2_DIR !== undefined
 /** The compiled C fixtures. */
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))
 
@@ -78,7 +81,7 @@ function specOf(m: MapDef): MapSpec {
 
 /** The K2 benchmark program `name`. */
 export function k2Program(name: string): DiffProgram {
-  const base = K2_DIR + name
+  const base = (K2_DIR ?? '') + name
   const r = parseK2Program(
     new Uint8Array(readFileSync(base + '.insns')),
     readFileSync(base + '.maps', 'utf8'),
@@ -121,6 +124,7 @@ export function k2Program(name: string): DiffProgram {
 
 /** Names of the K2 benchmark programs. */
 export function k2Names(): string[] {
+  if (K2_DIR === undefined) return []
   return readdirSync(K2_DIR)
     .filter((f) => f.endsWith('.insns'))
     .map((f) => f.slice(0, -'.insns'.length))

@@ -1,22 +1,14 @@
 /** @fileoverview Shared pieces of the differential test files: oracle, input count, summary lines. */
-import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
+import type { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
+import { openKernelOracle } from '../kernel/kernel-test-support'
 import { describeMismatch, type DiffStats } from './diff-driver'
 
 /** Random inputs per program (override with SUMMIT_DIFF_INPUTS for longer runs). */
 export const INPUTS_PER_PROGRAM = Number(process.env['SUMMIT_DIFF_INPUTS'] ?? 150)
 
 /** An oracle and whether BPF is usable (the skip reason is printed when not). */
-export async function openOracle(
-  suite: string
-): Promise<{ oracle: KernelOracle; available: boolean }> {
-  const oracle = new KernelOracle()
-  if (process.getuid?.() !== 0) {
-    console.log(`[${suite}] skipped: not root, BPF_PROG_TEST_RUN needs root`)
-    return { oracle, available: false }
-  }
-  const a = await oracle.availability()
-  if (!a.available) console.log(`[${suite}] skipped: ${a.reason}`)
-  return { oracle, available: a.available }
+export function openOracle(suite: string): Promise<{ oracle: KernelOracle; available: boolean }> {
+  return openKernelOracle(suite)
 }
 
 /** One summary line per program and the mismatch details. */

@@ -5,8 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffProgram, type DiffStats } from './diff-driver'
-import { k2Names, k2Program } from './diff-programs'
+import { HAVE_K2, k2Names, k2Program } from './diff-programs'
 import { INPUTS_PER_PROGRAM, openOracle, summarize, totals } from './diff-test-support'
+import { skipUnlessKernelRuns } from '../support/environment'
 
 const { oracle, available } = await openOracle('differential k2')
 const all: DiffStats[] = []
@@ -15,7 +16,7 @@ afterAll(async () => {
   await oracle.dispose()
 })
 
-describe.skipIf(!available)('K2 benchmark: kernel vs interpreter', () => {
+describe.skipIf(!available || !HAVE_K2)('K2 benchmark: kernel vs interpreter', () => {
   it('finds the 11 benchmark programs', () => {
     expect(k2Names()).toHaveLength(11)
   })
@@ -23,6 +24,13 @@ describe.skipIf(!available)('K2 benchmark: kernel vs interpreter', () => {
   for (const [i, name] of k2Names().entries()) {
     it(`${name} agrees with the kernel on ${INPUTS_PER_PROGRAM} seeded inputs`, async () => {
       const p = k2Program(name)
+      await skipUnlessKernelRuns(
+        p.label,
+        p.insns,
+        p.progType,
+        p.specs.map((m) => m.type),
+        { testRun: true }
+      )
       const s = await diffProgram(oracle, p, INPUTS_PER_PROGRAM, 1000 + i)
       all.push(s)
       console.log(summarize(s))

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { _electron, type ElectronApplication } from 'playwright-core'
 import { findElectron } from '../../src-daemon/cli/electron-shell'
 import { ROOT } from '../daemon/daemon-support'
+import { printSkip } from '../support/environment'
 
 /** Runs `electron-vite build` (it needs no Electron binary); returns its status and stderr. */
 function buildDesktop(): { status: number | null; stderr: string } {
@@ -39,8 +40,7 @@ describe('the desktop build', () => {
 })
 
 const shell = findElectron()
-if (!shell.available)
-  console.log(`[e2e electron] skipped: the desktop shell cannot run here (${shell.reason})`)
+if (!shell.available) printSkip('the Electron desktop shell test', shell.reason)
 
 describe.skipIf(!shell.available)('the Electron desktop shell', () => {
   let app: ElectronApplication | undefined

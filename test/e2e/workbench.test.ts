@@ -20,13 +20,14 @@ import { loadInput } from '../../src-daemon/engine/program/load'
 import { ROOT, startTestDaemon, until, type TestDaemon } from '../daemon/daemon-support'
 import { runCli } from '../differential/cli-support'
 import { openOracle } from '../differential/diff-test-support'
+import { printSkip } from '../support/environment'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(ROOT, 'test-results/screenshots')
 const VIEWS = ['import', 'program', 'search', 'progress', 'diff', 'export', 'jobs'] as const
 const browserAvailable = existsSync(CHROMIUM)
 if (!browserAvailable)
-  console.log(`[e2e workbench] skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
+  printSkip('end-to-end tests of the workbench', `${CHROMIUM} is missing (Debian package chromium)`)
 
 /** The text of the first element matching `sel`. */
 const textOf = async (page: Page, sel: string): Promise<string> =>

@@ -16,13 +16,14 @@ import type { Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { k2KernelRun, type K2KernelRun } from '../../src-daemon/engine/kernel/k2-run-type'
 import { programConstants, programFieldOffsets, type InputModel } from './inputs'
+import { k2BenchDir, k2OutputsDir } from '../support/environment'
 
-/** The shared K2 benchmark folder. */
-export const K2_DIR = fileURLToPath(new URL('../../../shared/bench/k2/', import.meta.url))
+/** The shared K2 benchmark folder (undefined, with a printed skip, when absent). */
+export const K2_DIR = k2BenchDir()
 /** K2's own outputs for the benchmark. */
-export const K2_OUT_DIR = fileURLToPath(
-  new URL('../../../shared/bench/k2-outputs/', import.meta.url)
-)
+export const K2_OUT_DIR = k2OutputsDir()
+/** True when the K2 benchmark and K2's outputs are beside the checkout. */
+export const HAVE_K2 = K2_DIR !== undefined && K2_OUT_DIR !== undefined
 /** This corpus's fixtures. */
 export const EQUIV_DIR = fileURLToPath(new URL('../fixtures/equiv/', import.meta.url))
 
@@ -83,8 +84,8 @@ function fdsToIndices(k2: K2Program): Insn[] {
 function readTriple(insnsPath: string, name: string): K2Program {
   const r = parseK2Program(
     new Uint8Array(readFileSync(insnsPath)),
-    readFileSync(`${K2_DIR}${name}.maps`, 'utf8'),
-    readFileSync(`${K2_DIR}${name}.desc`, 'utf8'),
+    readFileSync(`${K2_DIR ?? ''}${name}.maps`, 'utf8'),
+    readFileSync(`${K2_DIR ?? ''}${name}.desc`, 'utf8'),
     insnsPath
   )
   if (!r.ok) throw new Error(`${insnsPath}: ${r.error.code} ${r.error.message}`)
@@ -123,7 +124,7 @@ function envOf(name: string, k2: K2Program, slots: readonly Insn[]): BenchEnv {
 
 /** The original benchmark program. */
 export function loadOriginal(name: string): CorpusProgram {
-  const k2 = readTriple(`${K2_DIR}${name}.insns`, name)
+  const k2 = readTriple(`${K2_DIR ?? ''}${name}.insns`, name)
   const slots = fdsToIndices(k2)
   return { label: name, slots, env: envOf(name, k2, slots) }
 }
@@ -131,7 +132,7 @@ export function loadOriginal(name: string): CorpusProgram {
 /** K2's output for a benchmark, in the original's environment. */
 export function loadK2Output(name: string): CorpusProgram {
   const original = loadOriginal(name)
-  const k2 = readTriple(`${K2_OUT_DIR}${name}.insns`, name)
+  const k2 = readTriple(`${K2_OUT_DIR ?? ''}${name}.insns`, name)
   return { label: `${name}/k2`, slots: fdsToIndices(k2), env: original.env }
 }
 

@@ -13,6 +13,7 @@ export interface InputJson {
   maps?: { key: string; value: string }[][]
   randoms?: number[]
   times?: number[]
+  calls?: { r0: string; data?: string; keep?: number[]; evict?: string[] }[]
   stackSeed?: number
 }
 
@@ -44,6 +45,13 @@ export function inputToJson(input: RunInput): InputJson {
     )
   if (input.randoms) out.randoms = [...input.randoms]
   if (input.times) out.times = [...input.times]
+  if (input.calls)
+    out.calls = input.calls.map((c) => ({
+      r0: c.r0.toString(),
+      ...(c.data ? { data: hex(c.data) } : {}),
+      ...(c.keep ? { keep: [...c.keep] } : {}),
+      ...(c.evict ? { evict: c.evict.map(hex) } : {})
+    }))
   if (input.stackSeed !== undefined) out.stackSeed = input.stackSeed
   return out
 }
@@ -61,6 +69,16 @@ export function inputFromJson(j: InputJson): RunInput {
       : {}),
     ...(j.randoms !== undefined ? { randoms: j.randoms } : {}),
     ...(j.times !== undefined ? { times: j.times } : {}),
+    ...(j.calls !== undefined
+      ? {
+          calls: j.calls.map((c) => ({
+            r0: BigInt(c.r0),
+            ...(c.data !== undefined ? { data: unhex(c.data) } : {}),
+            ...(c.keep !== undefined ? { keep: c.keep } : {}),
+            ...(c.evict !== undefined ? { evict: c.evict.map(unhex) } : {})
+          }))
+        }
+      : {}),
     ...(j.stackSeed !== undefined ? { stackSeed: j.stackSeed } : {})
   }
 }

@@ -14,6 +14,7 @@ import type { Result } from '../../src-daemon/core/util/result'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import type { KernelError } from '../../src-daemon/engine/kernel/kernel-error'
 import type { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
+import { requiredFeatures, type KernelFeature } from '../../src-daemon/engine/kernel/features'
 import type {
   MapInitEntry,
   MapSpec,
@@ -127,6 +128,18 @@ export interface KernelDiffReport {
   readonly difference?: KernelDifference
   /** First load/run failure (verifier rejection of either program). */
   readonly error?: string
+}
+
+/** What the kernel needs to load and test-run the programs `ps` as their run plan says. */
+export function kernelRunFeatures(...ps: readonly CorpusProgram[]): KernelFeature[] {
+  return ps.flatMap((p) =>
+    requiredFeatures(
+      p.slots,
+      p.env.kernel.progType,
+      p.env.maps.map((m) => m.type),
+      { testRun: true }
+    )
+  )
 }
 
 /** Runs both programs in the kernel on each input; stops at the first difference or error. */

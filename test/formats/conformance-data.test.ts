@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseConformanceData } from '../../src-daemon/core/formats'
 import type { ConformanceTest } from '../../src-daemon/core/formats'
-import { sharedPath } from './helpers'
+import { conformancePath } from './helpers'
 
-const dir = sharedPath('conformance/tests')
-const negDir = sharedPath('conformance/negative')
+const dir = conformancePath('tests')
+const negDir = conformancePath('negative')
 const files = (d: string): string[] => readdirSync(d).filter((f) => f.endsWith('.data'))
 
 function parse(path: string): ConformanceTest {

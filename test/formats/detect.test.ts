@@ -2,24 +2,30 @@
 
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { detectInput, encodeUtf8, k2CompanionNames } from '../../src-daemon/core/formats'
-import { fixture, sharedPath } from './helpers'
+import {
+  detectInput,
+  encodeUtf8,
+  k2CompanionNames,
+  writeK2Insns
+} from '../../src-daemon/core/formats'
+import { insn } from '../../src-daemon/core/isa/insn'
+import { conformancePath, fixture } from './helpers'
 
-const shared = (p: string): Uint8Array => new Uint8Array(readFileSync(sharedPath(p)))
+const conformance = (p: string): Uint8Array => new Uint8Array(readFileSync(conformancePath(p)))
+/** Bytecode of `r0 = 2; exit` as K2 writes it. */
+const k2Bytes = writeK2Insns([insn(0xb7, 0, 0, 0, 2), insn(0x95)])
 
 describe('detectInput', () => {
   it('recognises each format from real files', () => {
     expect(detectInput(fixture('prog.o'), 'prog.o').kind).toBe('elf')
-    expect(detectInput(shared('bench/k2/xdp1.insns'), 'xdp1.insns').kind).toBe('k2')
-    expect(detectInput(shared('conformance/tests/add.data'), 'add.data').kind).toBe('conformance')
-    expect(detectInput(shared('conformance/tests/lddw.data')).kind).toBe('conformance')
-    expect(detectInput(shared('conformance/negative/empty.data'), 'empty.data').kind).toBe(
-      'conformance'
-    )
+    expect(detectInput(k2Bytes, 'xdp1.insns').kind).toBe('k2')
+    expect(detectInput(conformance('tests/add.data'), 'add.data').kind).toBe('conformance')
+    expect(detectInput(conformance('tests/lddw.data')).kind).toBe('conformance')
+    expect(detectInput(conformance('negative/empty.data'), 'empty.data').kind).toBe('conformance')
     expect(detectInput(encodeUtf8('r0 = 1\nexit\n'), 'p.s').kind).toBe('asm')
     expect(detectInput(encodeUtf8('mov %r0, 1\nexit\n')).kind).toBe('asm')
     // The same K2 bytes without the .insns name are raw bytecode.
-    expect(detectInput(shared('bench/k2/xdp1.insns'), 'prog.bin').kind).toBe('raw')
+    expect(detectInput(k2Bytes, 'prog.bin').kind).toBe('raw')
   })
 
   it('rejects inputs it cannot place', () => {

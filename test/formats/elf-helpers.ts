@@ -16,6 +16,7 @@ import {
 import type { BpfObject } from '../../src-daemon/core/formats'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { slotsFromBytes } from '../../src-daemon/core/isa/insn'
+import { hasTool, isRoot } from '../support/environment'
 
 /** Scratch directory for written objects (removed by {@link removeWorkDir}). */
 export const work = mkdtempSync(join(tmpdir(), 'summit-formats-'))
@@ -44,7 +45,8 @@ export function sectionSlots(obj: BpfObject, name: string): Insn[] {
 
 /** True when this process can load BPF programs with bpftool. */
 export const canLoad =
-  (process.getuid?.() ?? -1) === 0 && spawnSync('bpftool', ['version']).status === 0
+  isRoot('kernel loads of rewritten objects') &&
+  hasTool('bpftool', 'kernel loads of rewritten objects', 'bpftool')
 
 /** Loads every program of an object with `bpftool prog loadall`, then unpins; returns bpftool's status. */
 export function kernelLoad(

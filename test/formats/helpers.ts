@@ -13,9 +13,9 @@ export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(fixturePath(name)))
 }
 
-/** Absolute path under /work/shared (the read-only shared data beside the checkout). */
-export function sharedPath(rel: string): string {
-  return fileURLToPath(new URL(`../../../shared/${rel}`, import.meta.url))
+/** Absolute path of a file of the bpf_conformance corpus kept in test/data/conformance. */
+export function conformancePath(rel: string): string {
+  return fileURLToPath(new URL(`../data/conformance/${rel}`, import.meta.url))
 }
 
 /** A small seeded PRNG (mulberry32): deterministic 32-bit values. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { parseConformanceData } from '../../src-daemon/core/formats/conformance-data'
 import { runConformanceTest } from '../../src-daemon/core/interp/conformance'
 
-const DIR = new URL('../../../shared/conformance/tests/', import.meta.url)
+const DIR = new URL('../data/conformance/tests/', import.meta.url)
 const KNOWN: Record<string, string> = JSON.parse(
   readFileSync(new URL('./conformance-known-failures.json', import.meta.url), 'utf8')
 ) as Record<string, string>

@@ -15,7 +15,7 @@ import { decodeProgram } from '../../src-daemon/core/isa/decode'
 import { disasmSlots } from '../../src-daemon/core/isa/disasm'
 import { formatObjdumpFile } from '../../src-daemon/core/isa/objdump-layout'
 
-const CONF = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url))
+const CONF = fileURLToPath(new URL('../data/conformance/', import.meta.url))
 
 /** A `.data` file split into its `-- name` sections (lines kept verbatim). */
 interface DataFile {

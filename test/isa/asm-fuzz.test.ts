@@ -13,7 +13,7 @@ import { bytesFromSlots, type Insn } from '../../src-daemon/core/isa/insn'
 import { decodeLenient } from '../../src-daemon/core/isa/decode'
 import { disasmSlots } from '../../src-daemon/core/isa/disasm'
 
-const TESTS = fileURLToPath(new URL('../../../shared/conformance/tests/', import.meta.url))
+const TESTS = fileURLToPath(new URL('../data/conformance/tests/', import.meta.url))
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
 function prng(seed: number): () => number {

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { assemble, detectSyntax } from '../../src-daemon/core/isa/asm'
 import { bytesFromSlots, type Insn } from '../../src-daemon/core/isa/insn'
 import { readExecSections } from './support/mini-elf'
+import { printSkip } from '../support/environment'
 
 const repo = new URL('../../', import.meta.url).pathname
 
@@ -30,9 +31,11 @@ function tool(...names: string[]): string | undefined {
 const MC = tool('llvm-mc-14', 'llvm-mc')
 const OBJDUMP = tool('llvm-objdump-14', 'llvm-objdump')
 const CLANG = tool('clang-14', 'clang')
-if (!MC) console.log('asm-llvm: llvm-mc not found, llvm-mc comparison skipped')
-if (!OBJDUMP) console.log('asm-llvm: llvm-objdump not found, listing comparison skipped')
-if (!CLANG) console.log('asm-llvm: clang not found, clang -S comparison skipped')
+if (!MC) printSkip('asm-llvm llvm-mc comparison', 'llvm-mc is not installed (Debian package llvm)')
+if (!OBJDUMP)
+  printSkip('asm-llvm listing comparison', 'llvm-objdump is not installed (Debian package llvm)')
+if (!CLANG)
+  printSkip('asm-llvm clang -S comparison', 'clang is not installed (Debian package clang)')
 
 const hex = (slots: readonly Insn[]): string => Buffer.from(bytesFromSlots(slots)).toString('hex')
 
@@ -254,10 +257,24 @@ describe('LLVM syntax', () => {
   it.skipIf(!CLANG)('assembles clang -S output to the bytes clang -c produces', () => {
     const src = join(repo, 'test/fixtures/c/bounded_loop.c')
     const inc = join(repo, 'test/fixtures/c')
+    // The machine's own include directory holds asm/types.h (as in scripts/build-fixtures.sh),
+    // so no multilib package is needed.
+    const archInc = `/usr/include/${execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim()}-linux-gnu`
     withTmp((dir) => {
       for (const cpu of ['v1', 'v3']) {
         for (const g of [[], ['-g']]) {
-          const flags = ['-O2', '-target', 'bpf', `-mcpu=${cpu}`, ...g, '-I', inc, src]
+          const flags = [
+            '-O2',
+            '-target',
+            'bpf',
+            `-mcpu=${cpu}`,
+            ...g,
+            '-I',
+            inc,
+            '-I',
+            archInc,
+            src
+          ]
           execFileSync(CLANG ?? 'clang', [...flags, '-S', '-o', join(dir, 'p.s')])
           execFileSync(CLANG ?? 'clang', [...flags, '-c', '-o', join(dir, 'p.o')])
           const text = readFileSync(join(dir, 'p.s'), 'utf8')

@@ -15,9 +15,6 @@ import { hasTool, objdumpRaw, parseObjdump } from './support/objdump'
 
 const HAVE_OBJDUMP = hasTool('llvm-objdump')
 const HAVE_CLANG = hasTool('clang')
-if (!HAVE_OBJDUMP) console.log('disasm-llvm: llvm-objdump not found, comparisons skipped')
-if (!HAVE_CLANG)
-  console.log('disasm-llvm: clang not found, compile-at-test-time comparison skipped')
 
 const repo = new URL('../../', import.meta.url).pathname
 const FIXTURE_DIRS = ['test/fixtures/obj', 'test/formats/fixtures'].map((d) => join(repo, d))

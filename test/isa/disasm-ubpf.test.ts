@@ -58,7 +58,7 @@ describe('ubpf syntax', () => {
   })
 
   it('uses only mnemonics that the conformance corpus itself uses (besides the documented extensions)', () => {
-    const dir = new URL('../../../shared/conformance/tests/', import.meta.url)
+    const dir = new URL('../data/conformance/tests/', import.meta.url)
     const vocabulary = new Set<string>()
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.data'))) {
       const text = readFileSync(new URL(f, dir), 'utf8')

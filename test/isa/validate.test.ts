@@ -115,7 +115,7 @@ describe('validation', () => {
   })
 
   it("rejects every raw program of the conformance suite's negative unused-field tests", () => {
-    const dir = new URL('../../../shared/conformance/negative/', import.meta.url)
+    const dir = new URL('../data/conformance/negative/', import.meta.url)
     let checked = 0
     for (const f of readdirSync(dir).filter((n) => n.startsWith('unused-'))) {
       const text = readFileSync(new URL(f, dir), 'utf8')

@@ -4,6 +4,7 @@ import { MapType, ProgType, XdpAction } from '../../src-daemon/engine/kernel/bpf
 import { linkedFixture, runFixture } from './fixture-support'
 import { runOnce } from '../../src-daemon/core/interp/api'
 import { ipv4Packet, openKernelOracle, readU64le, u32le, unwrap } from './kernel-test-support'
+import { skipUnlessKernelRuns } from '../support/environment'
 
 const { oracle, available } = await openKernelOracle('fixture-programs')
 afterAll(() => oracle.dispose())
@@ -206,6 +207,16 @@ describe.skipIf(!available)('C fixtures in the kernel', () => {
     const table = unwrap(
       await oracle.createMap({ type: MapType.progArray, keySize: 4, valueSize: 4, maxEntries: 4 })
     )
+    const dispatch = linkedFixture('tail_call', 'xdp_dispatch')
+    await skipUnlessKernelRuns(
+      'fixture tail_call',
+      dispatch.insns,
+      ProgType.xdp,
+      [MapType.progArray],
+      {
+        testRun: true
+      }
+    )
     const legs = []
     for (const [slot, name] of [
       [0, 'xdp_udp_leg'],
@@ -217,7 +228,6 @@ describe.skipIf(!available)('C fixtures in the kernel', () => {
       unwrap(await oracle.updateMap(table, u32le(slot), u32le(leg.fd)))
       legs.push(leg)
     }
-    const dispatch = linkedFixture('tail_call', 'xdp_dispatch')
     const prog = unwrap(await oracle.load(dispatch.insns, [table], { progType: ProgType.xdp }))
     const udp = unwrap(await oracle.testRun(prog, ProgType.xdp, { data: ipv4Packet() }))
     const tcp = unwrap(
@@ -236,6 +246,12 @@ describe.skipIf(!available)('C fixtures in the kernel', () => {
       ['kprobe_counter', 'count_openat2']
     ] as const) {
       const l = linkedFixture(name, prog)
+      await skipUnlessKernelRuns(
+        `fixture ${name}/${prog}`,
+        l.insns,
+        l.progType,
+        l.maps.map((m) => m.type)
+      )
       const loaded = unwrap(await oracle.verifyOnly(l.insns, l.maps, { progType: l.progType }))
       expect(loaded.verifiedInsns).toBeGreaterThan(10)
     }

@@ -11,6 +11,8 @@ import type {
   RunOnceOutput
 } from '../../src-daemon/engine/kernel/oracle-types'
 import { unwrap } from './kernel-test-support'
+import { requiredFeatures, type KernelFeature } from '../../src-daemon/engine/kernel/features'
+import { skipUnlessKernelRuns } from '../support/environment'
 
 /** Directory of the committed fixture objects. */
 export const FIXTURE_OBJ_DIR = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))
@@ -21,6 +23,23 @@ export function fixtureObject(name: string): BpfObject {
   const r = readBpfObject(bytes, { file: name + '.o' })
   if (!r.ok) throw new Error(`${name}.o: ${r.error.code} ${r.error.message}`)
   return r.value
+}
+
+/** What every entry program of fixture object `name` needs of the kernel to load. */
+export function fixtureFeatures(name: string): KernelFeature[] {
+  const obj = fixtureObject(name)
+  const out: KernelFeature[] = []
+  for (const p of obj.programs.filter((q) => !q.isSubprogram)) {
+    const l = unwrap(linkProgram(obj, p.name))
+    out.push(
+      ...requiredFeatures(
+        l.insns,
+        l.progType,
+        l.maps.map((m) => m.type)
+      )
+    )
+  }
+  return out
 }
 
 /** Links program `prog` of fixture `name`. */
@@ -55,6 +74,13 @@ export async function runFixture(
 ): Promise<FixtureRun> {
   const obj = fixtureObject(name)
   const linked = unwrap(linkProgram(obj, prog))
+  await skipUnlessKernelRuns(
+    `fixture ${name}/${prog}`,
+    linked.insns,
+    linked.progType,
+    linked.maps.map((m) => m.type),
+    { testRun: true }
+  )
   const names = [...obj.maps.map((m) => m.name), ...linked.dataSections]
   const mapEntries = linked.mapEntries.map((e, i) => [
     ...(e ?? []),

@@ -2,9 +2,10 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { ensureHelperBinary } from '../../src-daemon/engine/kernel/helper-binary'
+import { printSkip } from '../support/environment'
 
 const binary = await ensureHelperBinary()
-if (!binary.ok) console.log(`[helper-protocol] skipped: ${binary.reason}`)
+if (!binary.ok) printSkip('summit-bpf helper protocol', binary.reason)
 
 /** Sends `lines` to a fresh helper and returns its parsed reply lines. */
 function converse(lines: string[]): Record<string, unknown>[] {

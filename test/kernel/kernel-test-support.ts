@@ -2,6 +2,7 @@
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type { Result } from '../../src-daemon/core/util/result'
 import type { KernelError } from '../../src-daemon/engine/kernel/kernel-error'
+import { isRoot, printSkip } from '../support/environment'
 
 /** An oracle and whether tests can use it (the reason is printed when they cannot). */
 export interface KernelTestContext {
@@ -14,12 +15,9 @@ export interface KernelTestContext {
 /** Opens an oracle and prints why kernel tests are skipped when BPF is unavailable. */
 export async function openKernelOracle(suite: string): Promise<KernelTestContext> {
   const oracle = new KernelOracle()
-  if (process.getuid?.() !== 0) {
-    console.log(`[${suite}] skipped: not root, the kernel verifier and test runs need root`)
-    return { oracle, available: false }
-  }
+  if (!isRoot(suite)) return { oracle, available: false }
   const a = await oracle.availability()
-  if (!a.available) console.log(`[${suite}] skipped: ${a.reason}`)
+  if (!a.available) printSkip(suite, a.reason)
   return { oracle, available: a.available }
 }
 

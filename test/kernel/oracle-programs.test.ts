@@ -1,5 +1,7 @@
 /** @fileoverview Kernel oracle: loads through the verifier, rejections with logs, test runs. */
 import { afterAll, describe, expect, it } from 'vitest'
+import { skipUnlessKernelHas } from '../support/environment'
+import type { KernelFeature } from '../../src-daemon/engine/kernel/features'
 import { insn, type Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType, XdpAction } from '../../src-daemon/engine/kernel/bpf-constants'
 import { ipv4Packet, openKernelOracle, u64le, unwrap } from './kernel-test-support'
@@ -35,6 +37,8 @@ const XDP_WRITE_UNCHECKED: Insn[] = [insn(0x61, 2, 1, 0, 0), ...PACKET_STORES]
 
 /** r6 = ctx; r0 = packet byte 0 through legacy ld_abs (network header for socket filters). */
 const LD_ABS_FIRST_BYTE: Insn[] = [insn(0xbf, 6, 1), insn(0x30, 0, 0, 0, 0), insn(0x95)]
+
+const RAW_TP_RUN: KernelFeature = { kind: 'testRun', progType: ProgType.rawTracepoint }
 
 describe.skipIf(!available)('kernel oracle programs', () => {
   it('runs an XDP program that writes into the packet', async () => {
@@ -114,6 +118,7 @@ describe.skipIf(!available)('kernel oracle programs', () => {
   })
 
   it('runs raw_tracepoint programs on a context buffer only', async () => {
+    await skipUnlessKernelHas('raw_tracepoint test runs', [RAW_TP_RUN])
     const prog = [insn(0x79, 0, 1, 8, 0), insn(0x95)] // r0 = *(u64 *)(r1 + 8); exit
     const ctx = new Uint8Array(16)
     ctx.set(u64le(0x1122334455667788n), 8)
@@ -128,6 +133,7 @@ describe.skipIf(!available)('kernel oracle programs', () => {
   })
 
   it('zero-pads short raw_tracepoint contexts to the 96 bytes a program may read', async () => {
+    await skipUnlessKernelHas('raw_tracepoint test runs', [RAW_TP_RUN])
     const prog = [insn(0x79, 0, 1, 88, 0), insn(0x95)] // r0 = *(u64 *)(r1 + 88); exit
     const short = await oracle.runOnce(prog, [], {
       progType: ProgType.rawTracepoint,

@@ -4,7 +4,9 @@ import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { RunInput } from '../../src-daemon/core/interp/types'
 import { loadPair, mutate, readPairs } from '../equiv-corpus/pairs'
+import { HAVE_K2 } from '../equiv-corpus/corpus-program'
 import { kernelDifferential } from '../equiv-corpus/kernel-diff'
+import { isRoot, printSkip } from '../support/environment'
 
 /**
  * Soundness against the kernel: for near misses of the XDP benchmarks, the prover's
@@ -17,10 +19,11 @@ let z3: Z3Instance
 let unavailable: string | undefined
 
 beforeAll(async () => {
-  const a = process.getuid?.() === 0 ? await oracle.availability() : undefined
+  const what = 'kernel confirmation of counterexamples'
+  const a = isRoot(what) ? await oracle.availability() : undefined
   if (a === undefined || !a.available) {
     unavailable = a === undefined ? 'not root' : a.reason
-    console.log(`skipping kernel confirmation of counterexamples: ${unavailable}`)
+    if (a !== undefined) printSkip(what, unavailable)
     return
   }
   z3 = await Z3Instance.create()
@@ -41,7 +44,7 @@ function kernelCanReplay(input: RunInput): boolean {
 
 describe('counterexamples in the kernel', () => {
   it('XDP near misses differ in the kernel on the prover counterexample', async (ctx) => {
-    if (unavailable !== undefined) ctx.skip()
+    if (unavailable !== undefined || !HAVE_K2) ctx.skip()
     let confirmed = 0
     let notReplayable = 0
     for (const e of readPairs().filter((p) => p.bench === 'xdp1' || p.bench === 'xdp_map_access')) {

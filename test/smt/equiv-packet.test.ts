@@ -4,6 +4,7 @@
  * an input; every refutation is confirmed by the interpreter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isRoot, printSkip, skipUnlessKernelRuns } from '../support/environment'
 import { asm, expectRefuted, useZ3, type Refutation } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
@@ -329,14 +330,15 @@ describe('drivers without metadata support', () => {
   })
 })
 
+const SUITE = 'kernel runs of packet-resizing counterexamples'
+
 describe('counterexamples in the kernel', () => {
   const oracle = new KernelOracle()
   let unavailable: string | undefined
   beforeAll(async () => {
-    const a = process.getuid?.() === 0 ? await oracle.availability() : undefined
+    const a = isRoot(SUITE) ? await oracle.availability() : undefined
     unavailable = a === undefined ? 'not root' : a.available ? undefined : a.reason
-    if (unavailable !== undefined)
-      console.log(`skipping kernel runs of packet-resizing counterexamples: ${unavailable}`)
+    if (a !== undefined && !a.available) printSkip(SUITE, a.reason)
   })
   afterAll(async () => {
     await oracle.dispose()
@@ -367,6 +369,8 @@ describe('counterexamples in the kernel', () => {
       if (unavailable !== undefined) ctx.skip()
       const a = kernelSized(ma())
       const b = kernelSized(mb())
+      await skipUnlessKernelRuns(`${SUITE}: ${name}`, a, ProgType.xdp, [], { testRun: true })
+      await skipUnlessKernelRuns(`${SUITE}: ${name}`, b, ProgType.xdp, [], { testRun: true })
       const r = await refuted(a, b)
       if (r.kind !== 'notEqual') return
       const data = r.input.packet ?? new Uint8Array(0)
@@ -388,7 +392,7 @@ describe('constructs outside the model on paths no input takes', () => {
       r3 = *(u32 *)(r1 + 4)
       r3 -= r2
       if r3 <= ${over} goto out
-      call 16
+      call 20
     out:
       r0 = 2
       exit`)
@@ -403,7 +407,7 @@ describe('constructs outside the model on paths no input takes', () => {
     const r = await checkEquivalence(guardedCall(40), nothing(), model, z3(), OPTS)
     expect(r).toEqual({
       kind: 'unknown',
-      reason: 'unsupported: slot 4 (call 16): helper 16 is not modelled by the prover'
+      reason: 'unsupported: slot 4 (call 20): helper 20 is not modelled by the prover'
     })
   })
 })

@@ -161,6 +161,40 @@ const LIST: readonly HelperSpec[] = [
     args: ['uninit_mem', 'size_or_zero', 'anything'],
     ret: 'int'
   },
+  {
+    id: 112,
+    name: 'probe_read_user',
+    args: ['uninit_mem', 'size_or_zero', 'anything'],
+    ret: 'int'
+  },
+  { id: 45, name: 'probe_read_str', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'int' },
+  {
+    id: 114,
+    name: 'probe_read_user_str',
+    args: ['uninit_mem', 'size_or_zero', 'anything'],
+    ret: 'int'
+  },
+  {
+    id: 115,
+    name: 'probe_read_kernel_str',
+    args: ['uninit_mem', 'size_or_zero', 'anything'],
+    ret: 'int'
+  },
+  {
+    id: 27,
+    name: 'get_stackid',
+    args: ['ctx', 'map', 'anything'],
+    ret: 'int',
+    progs: TRACING,
+    mapTypes: [MapType.STACK_TRACE]
+  },
+  {
+    id: 69,
+    name: 'fib_lookup',
+    args: ['ctx', 'mem', 'size', 'anything'],
+    ret: 'int',
+    progs: ['xdp', 'sched_cls', 'plain']
+  },
   { id: 125, name: 'ktime_get_boot_ns', args: [], ret: 'int' },
   {
     id: 130,
@@ -201,6 +235,7 @@ const MAP_ONLY: ReadonlyMap<number, readonly number[]> = new Map([
   [MapType.PROG_ARRAY, [12]],
   [MapType.PERF_EVENT_ARRAY, [25]],
   [MapType.RINGBUF, [130, 131, 132, 133]],
+  [MapType.STACK_TRACE, [27]],
   [MapType.DEVMAP, [51, 1]],
   [MapType.DEVMAP_HASH, [51, 1]],
   [MapType.CPUMAP, [51]],

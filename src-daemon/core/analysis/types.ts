@@ -24,6 +24,7 @@ export const MapType = {
   PERF_EVENT_ARRAY: 4,
   PERCPU_HASH: 5,
   PERCPU_ARRAY: 6,
+  STACK_TRACE: 7,
   LRU_HASH: 9,
   LRU_PERCPU_HASH: 10,
   ARRAY_OF_MAPS: 12,

@@ -13,7 +13,8 @@ export const EffectKind = {
   trace: 3,
   redirect: 4,
   redirectMap: 5,
-  tailCall: 6
+  tailCall: 6,
+  helperCall: 7
 } as const
 
 /** Ints per log entry: kind, a, b, flagsLo, flagsHi, dataStart, dataLen, argsStart. */
@@ -23,7 +24,7 @@ export const ENTRY_INTS = 8
 export class EffectLog {
   readonly entries: Int32Array
   readonly arena: Uint8Array
-  /** 64-bit arguments of trace_printk entries (lo, hi pairs). */
+  /** 64-bit arguments of trace_printk and helper call entries (lo, hi pairs). */
   readonly args: Int32Array
   count = 0
   arenaUsed = 0
@@ -32,7 +33,7 @@ export class EffectLog {
   constructor(maxEntries = 256, arenaBytes = 65536) {
     this.entries = new Int32Array(maxEntries * ENTRY_INTS)
     this.arena = new Uint8Array(arenaBytes)
-    this.args = new Int32Array(maxEntries * 6)
+    this.args = new Int32Array(maxEntries * 10)
   }
 
   /** Empties the log. */
@@ -73,11 +74,22 @@ export class EffectLog {
     return true
   }
 
-  /** Adds a 64-bit argument to the last trace entry. */
-  pushArg(lo: number, hi: number): void {
-    if (this.argsUsed + 2 > this.args.length) return
+  /** Appends `len` more payload bytes from `src[at]` to the last entry; false when full. */
+  extend(src: Uint8Array, at: number, len: number): boolean {
+    if (this.count === 0 || this.arenaUsed + len > this.arena.length) return false
+    if (len > 0) this.arena.set(src.subarray(at, at + len), this.arenaUsed)
+    this.arenaUsed += len
+    const e = (this.count - 1) * ENTRY_INTS + 6
+    this.entries[e] = this.entries[e]! + len
+    return true
+  }
+
+  /** Adds a 64-bit argument to the last entry (trace_printk, helper call). */
+  pushArg(lo: number, hi: number): boolean {
+    if (this.argsUsed + 2 > this.args.length) return false
     this.args[this.argsUsed++] = lo
     this.args[this.argsUsed++] = hi
+    return true
   }
 
   /** Copies the log into `dst` (for outcome capture). */
@@ -137,7 +149,8 @@ export class EffectLog {
         const args: bigint[] = []
         for (let i = start; i < end; i += 2)
           args.push(pairToBigInt(this.args[i]!, this.args[i + 1]!))
-        out.push({ kind: 'trace_printk', format: data, args })
+        if (kind === EffectKind.helperCall) out.push({ kind: 'helper_call', id: a, args, data })
+        else out.push({ kind: 'trace_printk', format: data, args })
       }
     }
     return out

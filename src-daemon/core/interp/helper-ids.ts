@@ -1,4 +1,5 @@
 /** @fileoverview Kernel helper ids (linux/bpf.h) the interpreter implements, with names and argument counts. */
+import { OPAQUE_HELPERS } from './helper-protos'
 
 /** Helper ids. */
 export const Helper = {
@@ -23,7 +24,6 @@ export const Helper = {
   redirect_map: 51,
   xdp_adjust_meta: 54,
   xdp_adjust_tail: 65,
-  ktime_get_boot_ns: 125,
   ringbuf_output: 130,
   ringbuf_reserve: 131,
   ringbuf_submit: 132,
@@ -32,6 +32,7 @@ export const Helper = {
 
 /** Argument count of each implemented helper (registers r1..rN it reads). */
 export const HELPER_ARGS: Readonly<Record<number, number>> = {
+  ...Object.fromEntries([...OPAQUE_HELPERS].map(([id, h]) => [id, h.args.length])),
   1: 2,
   2: 4,
   3: 2,
@@ -53,7 +54,6 @@ export const HELPER_ARGS: Readonly<Record<number, number>> = {
   51: 3,
   54: 2,
   65: 2,
-  125: 0,
   130: 4,
   131: 3,
   132: 2,
@@ -61,15 +61,13 @@ export const HELPER_ARGS: Readonly<Record<number, number>> = {
 }
 
 const NAMES: Readonly<Record<number, string>> = {
-  4: 'probe_read',
+  ...Object.fromEntries([...OPAQUE_HELPERS].map(([id, h]) => [id, h.name])),
   20: 'skb_get_tunnel_key',
   14: 'get_current_pid_tgid',
   15: 'get_current_uid_gid',
-  16: 'get_current_comm',
   21: 'skb_set_tunnel_key',
   32: 'skb_change_type',
   69: 'fib_lookup',
-  113: 'probe_read_kernel',
   ...Object.fromEntries(Object.entries(Helper).map(([name, id]) => [id, name]))
 }
 

@@ -9,9 +9,12 @@ import * as $trace_format from './trace-format'
 import * as $layout from './layout'
 import * as $machine from './machine'
 import type { Machine } from './machine'
+import type { HelperResponse } from './types'
 import * as $map_store from './map-store'
 import * as $helpers_conformance from './helpers-conformance'
 import * as $helper_util from './helper-util'
+import * as $helper_protos from './helper-protos'
+import * as $helpers_opaque from './helpers-opaque'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -43,6 +46,8 @@ const { Region } = $machine
 const { MAP_CAPACITY_EXCEEDED, MapShape } = $map_store
 const { conformanceHelper } = $helpers_conformance
 const { fault, HelperStatus, ptrArg, setR0 } = $helper_util
+const { OPAQUE_HELPERS } = $helper_protos
+const { opaqueHelper } = $helpers_opaque
 
 export { HelperStatus } from './helper-util'
 
@@ -61,8 +66,7 @@ export function callHelper(m: Machine, id: number): number {
     case Helper.map_update_elem:
     case Helper.map_delete_elem:
       return mapHelper(m, id)
-    case Helper.ktime_get_ns:
-    case Helper.ktime_get_boot_ns: {
+    case Helper.ktime_get_ns: {
       const t = m.nextTime()
       R[0] = (t % 4294967296) | 0
       R[1] = Math.floor(t / 4294967296) | 0
@@ -116,8 +120,11 @@ export function callHelper(m: Machine, id: number): number {
       return xdpAdjustMeta(m)
     case Helper.xdp_adjust_tail:
       return xdpAdjustTail(m)
-    default:
+    default: {
+      const opaque = OPAQUE_HELPERS.get(id)
+      if (opaque !== undefined) return opaqueHelper(m, opaque)
       return fault(m, `unsupported helper ${id} (${helperName(id)})`)
+    }
   }
 }
 
@@ -136,6 +143,9 @@ function mapHelper(m: Machine, id: number): number {
   const key = ptrArg(m, 2, map.keySize)
   if (key < 0) return fault(m, `${name}: invalid key pointer`)
   const R = m.regs
+  // Operations on an LRU map are calls to the kernel's LRU: recorded, and answered (evictions).
+  const answer = map.lru ? lruCall(m, id, mi, key) : undefined
+  if (answer === null) return fault(m, 'output log full')
   if (id === Helper.map_lookup_elem) {
     const slot = map.lookup(key)
     if (slot === MAP_CAPACITY_EXCEEDED)
@@ -161,11 +171,29 @@ function mapHelper(m: Machine, id: number): number {
   if (id === Helper.map_update_elem) {
     const value = ptrArg(m, 3, map.valueSize)
     if (value < 0) return fault(m, `${name}: invalid value pointer`)
+    if (answer !== undefined && BigInt.asIntN(64, answer.r0) === -BigInt(Errno.ENOMEM)) {
+      setR0(m, -Errno.ENOMEM)
+      return HelperStatus.ok
+    }
+    for (const k of answer?.evict ?? []) map.evict(k)
     rc = map.update(key, value, R[8]!, R[9]!)
   } else rc = map.delete(key)
   if (rc === MAP_CAPACITY_EXCEEDED) return fault(m, `${name}: map ${mi} beyond modelled capacity`)
   setR0(m, rc)
   return HelperStatus.ok
+}
+
+const NO_ANSWER: HelperResponse = { r0: 0n }
+
+/**
+ * Records an operation on LRU map `mi` (helper, map index, key bytes) as a call and returns the
+ * run's next answer (null when the log is full).
+ */
+function lruCall(m: Machine, id: number, mi: number, key: number): HelperResponse | null {
+  const log = m.effects
+  if (!log.push(EffectKind.helperCall, id, 0, 0, 0, m.heap, key, m.maps[mi]!.keySize)) return null
+  if (!log.pushArg(mi, 0)) return null
+  return m.calls[m.callIdx++] ?? NO_ANSWER
 }
 
 function tracePrintk(m: Machine): number {

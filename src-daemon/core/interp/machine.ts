@@ -22,7 +22,7 @@ import * as $layout from './layout'
 import * as $map_store from './map-store'
 type MapStore = $map_store.MapStore
 import type { Insn } from '../isa/insn'
-import type { MachineOptions, RunInput } from './types'
+import type { HelperResponse, MachineOptions, RunInput } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -54,6 +54,7 @@ export const Status = { exit: 0, fault: 1, tailCall: 2 } as const
 
 const STACK_BYTES = STACK_FRAME_BYTES * MAX_FRAMES
 const NO_VALUES: readonly number[] = Object.freeze([])
+const NO_CALLS: readonly HelperResponse[] = Object.freeze([])
 const RINGBUF = $layout.MapType.RINGBUF
 // Module copies of hot imports (imports are getter calls under tsx/vite-node).
 const LO_BASE = $layout.LO_BASE
@@ -99,6 +100,9 @@ export class Machine {
   randIdx = 0
   times: readonly number[] = []
   timeIdx = 0
+  /** Answers to calls of helpers outside the model, and the index of the next one. */
+  calls: readonly HelperResponse[] = []
+  callIdx = 0
   steps = 0
   stackSeed = 0
   /** Registers initialised at entry (bit i = ri), set by setup. */
@@ -285,8 +289,10 @@ export class Machine {
     this.task[2] = Number(uid & 0xffffffffn) | 0
     this.task[3] = Number(uid >> 32n) | 0
     this.times = input.times ?? NO_VALUES
+    this.calls = input.calls ?? NO_CALLS
     this.randIdx = 0
     this.timeIdx = 0
+    this.callIdx = 0
     this.steps = 0
     this.status = 0
     const initial = input.maps

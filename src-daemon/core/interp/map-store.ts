@@ -1,7 +1,7 @@
 /**
  * @fileoverview Storage of one map with kernel semantics: array-like maps (values in place,
  * lookups in range never miss) and hash-like maps (open addressing with numeric hashing of key
- * bytes, LRU eviction). Values live in the machine heap so lookups return real pointers.
+ * bytes, LRU eviction, LPM tries with longest-prefix lookups). Values live in the machine heap so lookups return real pointers.
  * Reset is proportional to what the last run touched.
  */
 import * as layout from './layout'
@@ -43,7 +43,8 @@ function isHashLike(type: number): boolean {
     type === MapType.PERCPU_HASH ||
     type === MapType.LRU_HASH ||
     type === MapType.LRU_PERCPU_HASH ||
-    type === MapType.DEVMAP_HASH
+    type === MapType.DEVMAP_HASH ||
+    type === MapType.LPM_TRIE
   )
 }
 
@@ -51,6 +52,12 @@ function isHashLike(type: number): boolean {
 export class MapStore {
   readonly shape: number
   readonly lru: boolean
+  /**
+   * LPM trie: keys are a u32 prefix length and data bytes; entries are stored under their
+   * canonical key (data bits past the prefix cleared) and a lookup finds the longest prefix.
+   */
+  readonly lpm: boolean
+  private readonly scratch: Uint8Array
   /** Number of modelled slots (≤ maxEntries). */
   readonly capacity: number
   readonly keySize: number
@@ -90,6 +97,8 @@ export class MapStore {
         ? MapShape.hash
         : MapShape.other
     this.lru = def.type === MapType.LRU_HASH || def.type === MapType.LRU_PERCPU_HASH
+    this.lpm = def.type === MapType.LPM_TRIE
+    this.scratch = new Uint8Array(this.lpm ? def.keySize : 0)
     this.keySize = def.keySize
     this.valueSize = def.valueSize
     this.maxEntries = def.maxEntries
@@ -194,8 +203,54 @@ export class MapStore {
     }
   }
 
+  /** Prefix length bits the key data holds (LPM trie). */
+  private get dataBits(): number {
+    return (this.keySize - 4) * 8
+  }
+
+  /** The LPM key at `src[at]` in canonical form (in the scratch buffer), or undefined when invalid. */
+  private canonical(src: Uint8Array, at: number): Uint8Array | undefined {
+    const k = this.scratch
+    for (let i = 0; i < k.length; i++) k[i] = src[at + i]!
+    const p = (k[0]! | (k[1]! << 8) | (k[2]! << 16) | (k[3]! << 24)) >>> 0
+    if (p > this.dataBits) return undefined
+    for (let b = p; b < this.dataBits; b++) k[4 + (b >> 3)]! &= ~(0x80 >> (b & 7))
+    return k
+  }
+
+  /**
+   * LPM lookup: the slot of the entry with the longest prefix (at most the key's prefix length)
+   * whose bits match the key's data, or -1.
+   */
+  private lookupLpm(keyAt: number): number {
+    const h = this.heap
+    const ks = this.keySize
+    const limit =
+      (h[keyAt]! | (h[keyAt + 1]! << 8) | (h[keyAt + 2]! << 16) | (h[keyAt + 3]! << 24)) >>> 0
+    let best = -1
+    let bestLen = -1
+    for (let slot = 0; slot < this.nextFresh; slot++) {
+      if (this.used[slot] !== 1) continue
+      const kb = slot * ks
+      const K = this.keys
+      const p = (K[kb]! | (K[kb + 1]! << 8) | (K[kb + 2]! << 16) | (K[kb + 3]! << 24)) >>> 0
+      if (p > limit || p <= bestLen) continue
+      let match = true
+      for (let b = 0; b < p && match; b++) {
+        const bit = 0x80 >> (b & 7)
+        if ((K[kb + 4 + (b >> 3)]! & bit) !== (h[keyAt + 4 + (b >> 3)]! & bit)) match = false
+      }
+      if (match) {
+        best = slot
+        bestLen = p
+      }
+    }
+    return best
+  }
+
   /** Lookup as bpf_map_lookup_elem: slot or -1 (or MAP_CAPACITY_EXCEEDED); refreshes LRU order. */
   lookup(keyAt: number): number {
+    if (this.lpm) return this.lookupLpm(keyAt)
     const slot = this.find(keyAt)
     if (slot < 0) return slot
     if (this.shape === MapShape.array) {
@@ -223,8 +278,16 @@ export class MapStore {
       return 0
     }
     if (this.shape !== MapShape.hash) return -Errno.EINVAL
-    const h = hashBytes(this.heap, keyAt, this.keySize)
-    let slot = this.findHashed(this.heap, keyAt, h)
+    let src = this.heap
+    let at = keyAt
+    if (this.lpm) {
+      const k = this.canonical(this.heap, keyAt)
+      if (k === undefined) return -Errno.EINVAL
+      src = k
+      at = 0
+    }
+    const h = hashBytes(src, at, this.keySize)
+    let slot = this.findHashed(src, at, h)
     if (slot >= 0 && flags === BPF_NOEXIST) return -Errno.EEXIST
     if (slot < 0 && flags === BPF_EXIST) return -Errno.ENOENT
     if (slot < 0) {
@@ -232,7 +295,7 @@ export class MapStore {
         if (!this.lru) return -Errno.E2BIG
         this.evictOldest()
       }
-      slot = this.insert(this.heap, keyAt, h)
+      slot = this.insert(src, at, h)
       if (slot < 0) return MAP_CAPACITY_EXCEEDED
     }
     this.heap.copyWithin(this.base + slot * vs, valueAt, valueAt + vs)
@@ -243,10 +306,20 @@ export class MapStore {
   /** Delete as bpf_map_delete_elem: 0 or a negative errno. */
   delete(keyAt: number): number {
     if (this.shape !== MapShape.hash) return -Errno.EINVAL
-    const slot = this.find(keyAt)
+    const k = this.lpm ? this.canonical(this.heap, keyAt) : undefined
+    if (this.lpm && k === undefined) return -Errno.EINVAL
+    const slot =
+      k === undefined ? this.find(keyAt) : this.findHashed(k, 0, hashBytes(k, 0, this.keySize))
     if (slot < 0) return -Errno.ENOENT
     this.remove(slot)
     return 0
+  }
+
+  /** Removes the entry of `key` (hash-like maps; nothing when absent): an LRU eviction. */
+  evict(key: Uint8Array): void {
+    if (this.shape !== MapShape.hash || key.length !== this.keySize) return
+    const slot = this.findHashed(key, 0, hashBytes(key, 0, this.keySize))
+    if (slot >= 0) this.remove(slot)
   }
 
   /** Inserts a new key (bytes at `src[keyAt]`, hash `h`) into a free slot; -1 when at capacity. */
@@ -311,9 +384,11 @@ export class MapStore {
     if (key.length !== this.keySize || value.length !== vs) return false
     let slot: number
     if (this.shape === MapShape.hash) {
-      const h = hashBytes(key, 0, this.keySize)
-      slot = this.findHashed(key, 0, h)
-      if (slot < 0) slot = this.insert(key, 0, h)
+      const k = this.lpm ? this.canonical(key, 0) : key
+      if (k === undefined) return false
+      const h = hashBytes(k, 0, this.keySize)
+      slot = this.findHashed(k, 0, h)
+      if (slot < 0) slot = this.insert(k, 0, h)
       if (slot < 0) return false
       if (this.lru) this.stamp[slot] = ++this.clock
     } else if (this.shape === MapShape.array) {

@@ -75,6 +75,12 @@ export interface RunInput {
   /** Values (ns) returned by successive ktime_get_ns calls (cycled; empty → 1e9 + 1000·i). */
   readonly times?: readonly number[]
   /**
+   * The environment's answers to calls of helpers outside the model (probe_read, get_stackid,
+   * ...; see helper-protos.ts) and to operations on LRU maps, in call order; a missing answer is
+   * r0 = 0 (1 for the string helpers) with zero bytes and no eviction.
+   */
+  readonly calls?: readonly HelperResponse[]
+  /**
    * Initial values of r0..r9 (index = register): each given value is set and marked initialised,
    * overriding the context's r1/r2 (for ALU/SMT property tests and window-level tests).
    */
@@ -83,6 +89,21 @@ export interface RunInput {
   readonly stackSeed?: number
   /** Initial bytes just below r10 (the last byte is at r10-1), overriding the seeded pattern there. */
   readonly stack?: Uint8Array
+}
+
+/** What the environment answers to one call of a helper outside the model. */
+export interface HelperResponse {
+  /** The helper's result (r0). */
+  readonly r0: bigint
+  /** The bytes it writes to its output buffer (zeros past the end of this array). */
+  readonly data?: Uint8Array
+  /** For a buffer the helper may rewrite in part: the byte offsets it leaves as they were. */
+  readonly keep?: readonly number[]
+  /**
+   * For an update of an LRU map: the keys the kernel evicts first (any entries, even the one
+   * updated); and a result of -ENOMEM (-12) means the update finds no free node and fails.
+   */
+  readonly evict?: readonly Uint8Array[]
 }
 
 /** An observable effect other than r0, packet and maps, in program order. */
@@ -108,6 +129,13 @@ export type Effect =
       readonly flags: bigint
     }
   | { readonly kind: 'tail_call'; readonly map: number; readonly index: number }
+  | {
+      /** A call of a helper outside the model: the helper, the argument values, the bytes read. */
+      readonly kind: 'helper_call'
+      readonly id: number
+      readonly args: readonly bigint[]
+      readonly data: Uint8Array
+    }
 
 /** Final contents of one map: entries sorted by key bytes (arrays list every index). */
 export interface MapSnapshot {

@@ -3,8 +3,7 @@ import type { Insn } from './insn'
 import { lookupSpec } from './lookup'
 import { OPS_BY_CODE, type Field, type OpSpec } from './opcodes'
 import type { Diagnostic } from '../util/result'
-import type { Program } from './decode'
-import { jumpTarget } from './jump'
+import { jumpTarget, type JumpSource } from './jump'
 
 /** Validation profile switches. */
 export interface ValidateOptions {
@@ -170,7 +169,10 @@ export function validateInsn(
  * Checks every jump and local call of a decoded program: the target must be a slot of the
  * program and must not be the second slot of an lddw.
  */
-export function validateJumps(program: Program): Diagnostic | undefined {
+export function validateJumps(program: {
+  readonly insns: readonly JumpSource[]
+  readonly slotCount: number
+}): Diagnostic | undefined {
   const starts = new Uint8Array(program.slotCount)
   for (const d of program.insns) starts[d.index] = 1
   for (const d of program.insns) {

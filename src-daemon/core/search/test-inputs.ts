@@ -4,7 +4,7 @@
  * with some keys present, random numbers and times), and their JSON form (tests and prover
  * counterexamples travel between threads and into checkpoints as JSON).
  */
-import type { CtxFields, MapDef, MapEntryInput, RunInput } from '../interp/types'
+import type { CtxFields, HelperResponse, MapDef, MapEntryInput, RunInput } from '../interp/types'
 import type { EncodeModel } from '../smt/enc-state'
 import type { JsonValue } from './cost'
 import { Rng } from './rng'
@@ -100,7 +100,12 @@ function mapEntries(rng: Rng, m: MapDef, dense: boolean): MapEntryInput[] | unde
   const out: MapEntryInput[] = []
   const seen = new Set<string>()
   for (let k = 0; k < n; k++) {
-    const key = m.type === 2 || m.type === 6 ? indexKey(m, k) : mapKey(rng, m, k)
+    const key =
+      m.type === 2 || m.type === 6
+        ? indexKey(m, k)
+        : m.type === MapType.LPM_TRIE
+          ? lpmKey(rng, m)
+          : mapKey(rng, m, k)
     const id = key.join(',')
     if (seen.has(id)) continue
     seen.add(id)
@@ -108,6 +113,15 @@ function mapEntries(rng: Rng, m: MapDef, dense: boolean): MapEntryInput[] | unde
     out.push({ key, value })
   }
   return out
+}
+
+/** An LPM trie key: a prefix length up to the data's bits (often a short one), random data. */
+function lpmKey(rng: Rng, m: MapDef): Uint8Array {
+  const key = randomBytes(rng, m.keySize)
+  const bits = Math.max(0, (m.keySize - 4) * 8)
+  const prefix = rng.int(2) === 0 ? rng.int(bits + 1) : Math.min(bits, 8 * (1 + rng.int(4)))
+  key.set([prefix & 0xff, prefix >> 8, 0, 0])
+  return key
 }
 
 /** Key bytes of array index `k` (4-byte little-endian). */
@@ -251,10 +265,40 @@ export function runInputToJson(input: RunInput): JsonValue {
   if (input.pidTgid !== undefined) o.pidTgid = input.pidTgid.toString()
   if (input.uidGid !== undefined) o.uidGid = input.uidGid.toString()
   if (input.times !== undefined) o.times = [...input.times]
+  if (input.calls !== undefined)
+    o.calls = input.calls.map((c) => ({
+      r0: c.r0.toString(),
+      ...(c.data !== undefined ? { data: hex(c.data) } : {}),
+      ...(c.keep !== undefined ? { keep: [...c.keep] } : {}),
+      ...(c.evict !== undefined ? { evict: c.evict.map(hex) } : {})
+    }))
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
   if (input.stackSeed !== undefined) o.stackSeed = input.stackSeed
   return o
+}
+
+/** Answers to helper calls from their JSON form; undefined when malformed. */
+function helperResponsesFromJson(list: readonly JsonValue[]): HelperResponse[] | undefined {
+  const out: HelperResponse[] = []
+  for (const c of list) {
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return undefined
+    const r = c as Readonly<Record<string, JsonValue>>
+    if (typeof r.r0 !== 'string' || !/^-?\d+$/.test(r.r0)) return undefined
+    const data = r.data === undefined ? undefined : unhex(r.data)
+    if (r.data !== undefined && data === undefined) return undefined
+    if (r.keep !== undefined && !isNumArray(r.keep)) return undefined
+    const evict = Array.isArray(r.evict) ? r.evict.map(unhex) : undefined
+    if (r.evict !== undefined && (evict === undefined || evict.some((k) => k === undefined)))
+      return undefined
+    out.push({
+      r0: BigInt(r.r0),
+      ...(data !== undefined ? { data } : {}),
+      ...(r.keep !== undefined ? { keep: r.keep as number[] } : {}),
+      ...(evict !== undefined ? { evict: evict as Uint8Array[] } : {})
+    })
+  }
+  return out
 }
 
 const isNumArray = (v: unknown): v is number[] =>
@@ -281,6 +325,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     uidGid?: bigint
     regs?: (bigint | undefined)[]
     stackSeed?: number
+    calls?: HelperResponse[]
   } = {}
   const bytes = (k: string): Uint8Array | undefined | false => {
     if (o[k] === undefined) return undefined
@@ -334,6 +379,11 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
       maps.push(list)
     }
     out.maps = maps
+  }
+  if (Array.isArray(o.calls)) {
+    const calls = helperResponsesFromJson(o.calls)
+    if (calls === undefined) return undefined
+    out.calls = calls
   }
   if (isNumArray(o.randoms)) out.randoms = o.randoms
   if (isNumArray(o.times)) out.times = o.times

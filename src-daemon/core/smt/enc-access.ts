@@ -7,9 +7,9 @@ import type { Decoded } from '../isa/decode'
 import type { AtomicSpec, LdPktSpec } from '../isa/opcodes'
 import { SK_BUFF, XDP_MD } from '../interp/layout'
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState, PktBounds } from './enc-exec'
-import { privateVar } from './enc-exec'
-import type { EncodeModel, Ptr, SharedLayout, SymVal } from './enc-state'
+import type { ExecContext, FlowState } from './enc-context'
+import { forgetSpills, privateVar, spillKey } from './enc-context'
+import type { EncodeModel, PktBounds, Ptr, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { xdpNoMeta } from './enc-packet'
@@ -112,14 +112,19 @@ export function loadFrom(
   }
   const raw = cx.mem.read(ptr.rid, place, size)
   const v = size === 8 ? raw : signed ? signExt(raw, 64 - size * 8) : zeroExt(raw, 64 - size * 8)
-  if (size === 8 && ptr.rid.startsWith('stack')) {
-    const filled = cx.mem.filledPointer(ptr.rid, place)
+  const at = place[place.length - 1] as BvTerm
+  if (size === 8 && ptr.rid.startsWith('stack') && at.op === 'bvconst') {
+    const filled = st.spills.get(spillKey(ptr.rid, at.value))
     if (filled !== undefined) return { v, ptr: filled }
   }
   return { v }
 }
 
-/** Stores the low `size` bytes of `val` at `base + off` (spilling pointer provenance for 8-byte stack stores). */
+/**
+ * Stores the low `size` bytes of `val` at `base + off`; returns the path's spilled pointers after
+ * it (an 8-byte stack store of a pointer at a constant offset spills it; other stores over a
+ * spill slot forget it).
+ */
 export function storeTo(
   cx: ExecContext,
   st: FlowState,
@@ -127,21 +132,26 @@ export function storeTo(
   off: number,
   size: number,
   val: SymVal
-): void {
+): ReadonlyMap<string, Ptr> {
   const ptr = checkedPtr(base, 'store')
   const value = size === 8 ? val.v : extract(val.v, size * 8 - 1, 0)
-  const spill = size === 8 && ptr.rid.startsWith('stack') ? val.ptr : undefined
-  cx.mem.write(ptr.rid, st.pc, placeOf(ptr, off), size, value, spill)
+  const place = placeOf(ptr, off)
+  cx.mem.write(ptr.rid, st.pc, place, size, value)
+  if (!ptr.rid.startsWith('stack')) return st.spills
+  const at = place[place.length - 1] as BvTerm
+  const spills = forgetSpills(st.spills, ptr.rid, at, size)
+  if (size !== 8 || val.ptr === undefined || at.op !== 'bvconst') return spills
+  return new Map(spills).set(spillKey(ptr.rid, at.value), val.ptr)
 }
 
-/** An atomic read-modify-write on a stack slot or map value. */
+/** An atomic read-modify-write on a stack slot or map value; returns the spills after it. */
 export function atomicOp(
   cx: ExecContext,
   st: FlowState,
   regs: SymVal[],
   d: Decoded,
   s: AtomicSpec
-): void {
+): ReadonlyMap<string, Ptr> {
   const ptr = checkedPtr(regs[d.insn.dst] as SymVal, 'atomic')
   if (!ptr.rid.startsWith('stack') && !ptr.rid.startsWith('map'))
     throw new Unsupported('atomic on this region')
@@ -154,7 +164,7 @@ export function atomicOp(
     const r0 = w === 64 ? (regs[0] as SymVal).v : low32((regs[0] as SymVal).v)
     cx.mem.write(ptr.rid, and(st.pc, eq(r0, old)), place, s.bytes, src)
     regs[0] = { v: widen(old) }
-    return
+    return forgetSpills(st.spills, ptr.rid, place[place.length - 1] as BvTerm, s.bytes)
   }
   const base = s.op.replace('fetch_', '')
   const next =
@@ -169,6 +179,7 @@ export function atomicOp(
             : bvXor(old, src)
   cx.mem.write(ptr.rid, st.pc, place, s.bytes, next)
   if (s.op === 'xchg' || s.op.startsWith('fetch_')) regs[d.insn.src] = { v: widen(old) }
+  return forgetSpills(st.spills, ptr.rid, place[place.length - 1] as BvTerm, s.bytes)
 }
 
 /** ld_abs / ld_ind: big-endian packet load; out of bounds ends the program with r0 = 0. */

@@ -3,7 +3,7 @@
  * they point at, and negated errno results (shared by every helper encoding).
  */
 import type { BvTerm } from './term'
-import type { ExecContext } from './enc-exec'
+import type { ExecContext } from './enc-context'
 import type { Ptr, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { add, bv } from './terms'

@@ -2,7 +2,7 @@
  * @fileoverview Turns a solver model of an equivalence query into a concrete interpreter input:
  * packet and context bytes, initial map entries, and the random/time sequences.
  */
-import type { MapEntryInput, RunInput } from '../interp/types'
+import type { HelperResponse, MapEntryInput, RunInput } from '../interp/types'
 import type { Term, TermValue } from './term'
 import type { EncodeModel, SharedLayout } from './enc-state'
 
@@ -12,8 +12,9 @@ interface WithLayout {
 }
 import { evalTerm, freeVars } from './terms'
 import { ringUsedName } from './enc-ringbuf'
-import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID } from './enc-helpers'
+import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID, lruEvictRegion } from './enc-helpers'
 import { XDP_NO_META } from './enc-packet'
+import { MapType } from '../interp/layout'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
 function completeEnv(
@@ -97,6 +98,37 @@ function mapEntries(
   }))
 }
 
+/**
+ * The entries of LPM trie `i`: the entry each found lookup reached (the query's constraints make
+ * them a trie whose lookups find exactly those), with the value bytes the model gives it.
+ */
+function lpmEntries(
+  q: WithLayout,
+  env: Map<string, TermValue>,
+  i: number,
+  keySize: number,
+  valueSize: number
+): MapEntryInput[] {
+  const rid = `map${i}`
+  const value = (t: Term): TermValue => evalTerm(t, completeEnv(env, [t]))
+  const found = new Set<number>()
+  for (const p of q.layout.inputs.namedPresence(rid))
+    if (value(p.value) === true) found.add((p.place[0] as Term).id)
+  const entries = new Map<bigint, Uint8Array>()
+  for (const m of q.layout.inputs.namedMatches(rid)) {
+    if (!found.has((m.place[0] as Term).id)) continue
+    const id = value(m.value) as bigint
+    if (!entries.has(id)) entries.set(id, new Uint8Array(valueSize))
+  }
+  for (const r of q.layout.inputs.namedBytes(rid)) {
+    const [key, off] = r.place as [Term, Term]
+    const bytes = entries.get(value(key) as bigint)
+    const o = Number(value(off) as bigint)
+    if (bytes !== undefined && o >= 0 && o < valueSize) bytes[o] = Number(value(r.value) as bigint)
+  }
+  return [...entries].map(([id, v]) => ({ key: bytesOfKey(id, keySize), value: v }))
+}
+
 /** Map types whose in-range keys always exist (their entries carry values only). */
 const ALWAYS_PRESENT = new Set([2, 6])
 
@@ -140,6 +172,34 @@ function sequence(env: Map<string, TermValue>, name: string, mask: bigint): numb
   return out
 }
 
+/** The model's answers to calls (helpers outside the model, LRU map operations), by position. */
+function helperAnswers(
+  q: WithLayout,
+  env: Map<string, TermValue>,
+  em: EncodeModel
+): HelperResponse[] {
+  return q.layout.inputs.answersUsed().map((a) => {
+    const value = (t: Term): TermValue => evalTerm(t, completeEnv(env, [t]))
+    const evict: Uint8Array[] = []
+    em.maps.forEach((def, i) => {
+      for (const r of q.layout.inputs.namedPresence(lruEvictRegion(a.position, i)))
+        if (value(r.value) === true)
+          evict.push(bytesOfKey(value(r.place[0] as Term) as bigint, def.keySize))
+    })
+    const sizes = a.sizes()
+    const data = new Uint8Array(sizes.data)
+    for (let i = 0; i < sizes.data; i++) data[i] = Number(value(a.byte(i)) as bigint)
+    const keep: number[] = []
+    for (let i = 0; i < sizes.kept; i++) if (value(a.keep(i)) === true) keep.push(i)
+    return {
+      r0: value(a.r0) as bigint,
+      ...(sizes.data > 0 ? { data } : {}),
+      ...(keep.length > 0 ? { keep } : {}),
+      ...(evict.length > 0 ? { evict } : {})
+    }
+  })
+}
+
 /** The interpreter input a satisfying `model` of query `q` describes. */
 export function counterexampleInput(
   q: WithLayout,
@@ -163,6 +223,7 @@ export function counterexampleInput(
     cpu?: number
     pidTgid?: bigint
     uidGid?: bigint
+    calls?: HelperResponse[]
   } = {}
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
@@ -183,6 +244,7 @@ export function counterexampleInput(
     else input.ctx = buf
   }
   input.maps = em.maps.map((def, i) => {
+    if (def.type === MapType.LPM_TRIE) return lpmEntries(q, env, i, def.keySize, def.valueSize)
     const entries = mapEntries(
       q,
       env,
@@ -209,6 +271,8 @@ export function counterexampleInput(
     Number((env.get(ringUsedName(i)) as bigint | undefined) ?? 0n)
   )
   if (rings.some((u) => u !== 0)) input.ringUsed = rings
+  const calls = helperAnswers(q, env, em)
+  if (calls.length > 0) input.calls = calls
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times

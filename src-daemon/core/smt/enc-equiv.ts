@@ -8,13 +8,14 @@ import type { BoolTerm, BvTerm } from './term'
 import { SharedInputs } from './enc-inputs'
 import { initialRings, ringConstraints } from './enc-ringbuf'
 import { ENV_CPU, MAX_CPUS } from './enc-helpers'
-import { encodeExecution, initialBounds, type PktBounds } from './enc-exec'
+import { encodeExecution } from './enc-exec'
+import { initialBounds, type ProgramEncoding } from './enc-context'
 import type {
   Beyond,
+  PktBounds,
   EffectPoint,
   EncodeModel,
   ExitPoint,
-  ProgramEncoding,
   SharedLayout
 } from './enc-state'
 import { Unsupported } from './enc-state'
@@ -51,6 +52,12 @@ export interface EquivalenceQuery {
   readonly beyond: readonly Beyond[]
   /** The input constraints alone (layout and shared-input consistency). */
   readonly base: readonly BoolTerm[]
+  /**
+   * The programs can make different calls of helpers outside the model (another helper,
+   * argument, byte read, order or place among the effects): when this can hold, the answers the
+   * environment gives them are not comparable and no answer is sound.
+   */
+  readonly callsDiffer: BoolTerm
   readonly a: ProgramEncoding
   readonly b: ProgramEncoding
 }
@@ -263,10 +270,11 @@ export function buildEquivalence(a: Program, b: Program, model: EncodeModel): Bu
     const differ = or(...differences.map((d) => d.cond))
     const base = [...constraints(), ...layout.inputs.constraints()]
     const beyond = [...ea.beyond, ...eb.beyond]
+    const callsDiffer = effectsDiffer(ea.calls, eb.calls)
     const assertions = [...base, differ]
     return {
       kind: 'query',
-      query: { assertions, differences, layout, beyond, base, a: ea, b: eb }
+      query: { assertions, differences, layout, beyond, base, callsDiffer, a: ea, b: eb }
     }
   } catch (e) {
     if (e instanceof Unsupported) return { kind: 'unsupported', reason: e.message }

@@ -15,81 +15,19 @@ import { atomicOp, initialByte, ldPacket, loadFrom, storeTo } from './enc-access
 import { SymMemory } from './enc-memory'
 import { SymMaps } from './enc-maps'
 import { initialRings } from './enc-ringbuf'
-import type {
-  Beyond,
-  EffectPoint,
-  EncodeModel,
-  ExitPoint,
-  ProgramEncoding,
-  SharedLayout,
-  SymVal
-} from './enc-state'
+import {
+  forgetSpills,
+  initialBounds,
+  MAX_UNROLL,
+  privateVar,
+  type ExecContext,
+  type FlowState,
+  type ProgramEncoding
+} from './enc-context'
+import type { EncodeModel, Ptr, SharedLayout, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
+import { liveness } from './liveness'
 import { add, and, bv, bvVar, FALSE, ite, not, or, sub, TRUE } from './terms'
-
-/**
- * Where the packet's metadata, data and end are, as offsets from where the packet started (the
- * start is 0 and the end the packet length until an xdp_adjust_* helper moves them).
- */
-export interface PktBounds {
-  readonly meta: BvTerm
-  readonly data: BvTerm
-  readonly end: BvTerm
-}
-
-/** Execution state flowing along one edge. */
-export interface FlowState {
-  readonly pc: BoolTerm
-  readonly regs: readonly SymVal[]
-  readonly pkt: PktBounds
-  /** Bytes in use in each ring buffer, by map index (0 for other maps). */
-  readonly rings: readonly BvTerm[]
-  /** How many get_prandom_u32 / ktime_get_ns calls ran so far (8-bit counters). */
-  readonly nrand: BvTerm
-  readonly ntime: BvTerm
-  /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
-  readonly depth: number
-}
-
-/** Everything one program's encoding accumulates. */
-export interface ExecContext {
-  readonly model: EncodeModel
-  readonly layout: SharedLayout
-  readonly mem: SymMemory
-  readonly maps: SymMaps
-  readonly exits: ExitPoint[]
-  readonly effects: EffectPoint[]
-  /** Ring buffer records reserved so far: region id, ring buffer map, size. */
-  readonly reservations: { readonly rid: string; readonly map: number; readonly size: number }[]
-  /** Prefix for this program's private variables (uninitialised and clobbered registers). */
-  readonly tag: string
-  fresh: number
-  /** The whole program (for bpf-to-bpf calls), once execution started. */
-  program?: readonly Decoded[]
-  /** States returning from the bpf-to-bpf call being executed, innermost last. */
-  readonly returns: FlowState[][]
-  /** Back edges taken on the path being unrolled (bounded by {@link MAX_UNROLL}). */
-  unroll: number
-  /**
-   * Paths the encoding does not follow to the end (a loop past the unroll bound, or, when
-   * {@link ExecContext.lenient}, a construct outside the model): no answer is sound for an input
-   * that takes one of them.
-   */
-  readonly beyond: Beyond[]
-  /**
-   * Whether a construct outside the model ends its path (recorded in `beyond`) instead of
-   * failing the whole encoding: for whole programs, where `beyond` is checked before any answer.
-   */
-  lenient: boolean
-}
-
-/** How many back edges one path may take before the prover gives up on it. */
-export const MAX_UNROLL = 32
-
-/** A fresh private variable of this program (different in the other program). */
-export function privateVar(cx: ExecContext, what: string): BvTerm {
-  return bvVar(`${cx.tag}_${what}_${cx.fresh++}`, 64)
-}
 
 function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
   const last = ins[ins.length - 1] as { pc: BoolTerm; val: SymVal }
@@ -107,6 +45,21 @@ function mergeVals(ins: readonly { pc: BoolTerm; val: SymVal }[]): SymVal {
     }
   }
   return ptr === undefined ? { v } : { v, ptr }
+}
+
+/** The spill slots every state in `ins` holds a pointer of one region in, merged like registers. */
+function mergeSpills(ins: readonly FlowState[]): ReadonlyMap<string, Ptr> {
+  const first = ins[0] as FlowState
+  const out = new Map<string, Ptr>()
+  for (const [key, ptr] of first.spills) {
+    const all = ins.map((s) => s.spills.get(key))
+    if (all.some((p) => p === undefined || p.rid !== ptr.rid)) continue
+    const merged = mergeVals(
+      ins.map((s, i) => ({ pc: s.pc, val: { v: bv(0, 64), ptr: all[i] as Ptr } }))
+    ).ptr
+    if (merged !== undefined) out.set(key, merged)
+  }
+  return out
 }
 
 /** Joins the states reaching one instruction. */
@@ -132,7 +85,9 @@ export function merge(ins: readonly FlowState[]): FlowState {
     rings: (ins[0] as FlowState).rings.map((_, i) => counter((s) => s.rings[i] as BvTerm)),
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
-    depth: (ins[0] as FlowState).depth
+    ncall: counter((s) => s.ncall),
+    depth: (ins[0] as FlowState).depth,
+    spills: mergeSpills(ins)
   }
 }
 
@@ -147,12 +102,54 @@ function entryState(cx: ExecContext): FlowState {
   regs[10] = { v: cx.layout.base('stack0'), ptr: { rid: 'stack0', off: bv(0, 64) } }
   const pkt = initialBounds(cx.layout)
   const rings = initialRings(cx.model)
-  return { pc: TRUE, regs, pkt, rings, nrand: bv(0, 8), ntime: bv(0, 8), depth: 0 }
+  return {
+    pc: TRUE,
+    regs,
+    pkt,
+    rings,
+    nrand: bv(0, 8),
+    ntime: bv(0, 8),
+    ncall: bv(0, 16),
+    depth: 0,
+    spills: new Map()
+  }
 }
 
-/** The packet's bounds before any adjustment: [0, packet length), no metadata. */
-export function initialBounds(layout: SharedLayout): PktBounds {
-  return { meta: bv(0, 64), data: bv(0, 64), end: layout.pktLen }
+/** How many separately followed states may reach one instruction before they are merged. */
+const MAX_SPLIT = 4
+
+/**
+ * Joins the states reaching instruction `slot`. States whose live registers point into the same
+ * regions merge into one; states that differ there (a register holding a pointer into one map on
+ * one path and into another map, or a number, on another) are followed separately, so that loads
+ * and stores through that register keep knowing where they go. Past {@link MAX_SPLIT} groups,
+ * everything merges (such registers then lose their provenance).
+ */
+function join(cx: ExecContext, slot: number, states: readonly FlowState[]): FlowState[] {
+  if (states.length <= 1) return [...states]
+  const live = liveInAt(cx, slot)
+  const groups = new Map<string, FlowState[]>()
+  for (const st of states) {
+    let key = ''
+    for (let r = 0; r <= 10; r++)
+      if ((live & (1 << r)) !== 0) key += `${(st.regs[r] as SymVal).ptr?.rid ?? '-'},`
+    for (const [slot, p] of st.spills) key += `${slot}=${p.rid},`
+    const g = groups.get(key)
+    if (g === undefined) groups.set(key, [st])
+    else g.push(st)
+  }
+  if (groups.size === 1 || groups.size > MAX_SPLIT) return [merge(states)]
+  return [...groups.values()].map(merge)
+}
+
+/** Registers live before the instruction at `slot` of the whole program (all when unknown). */
+function liveInAt(cx: ExecContext, slot: number): number {
+  if (cx.liveIn === undefined) {
+    const insns = cx.program ?? []
+    const { liveIn } = liveness({ insns: [...insns], slotCount: 0 })
+    cx.liveIn = new Map(insns.map((d, k) => [d.index, liveIn[k] as number]))
+  }
+  return cx.liveIn.get(slot) ?? 0x7ff
 }
 
 /** Pointer arithmetic and ALU for one instruction. */
@@ -205,6 +202,7 @@ export function newContext(model: EncodeModel, layout: SharedLayout, tag: string
     maps: new SymMaps(model.maps, layout.inputs, mem),
     exits: [],
     effects: [],
+    calls: [],
     reservations: [],
     tag,
     fresh: 0,
@@ -224,6 +222,7 @@ export function forkContext(cx: ExecContext, tag: string): ExecContext {
     maps: cx.maps.clone(mem),
     exits: [...cx.exits],
     effects: [...cx.effects],
+    calls: [...cx.calls],
     reservations: [...cx.reservations],
     tag
   }
@@ -240,7 +239,8 @@ export function runInstructions(
   insns: readonly Decoded[],
   stopAt?: number,
   start?: FlowState,
-  beyond?: Map<number, FlowState[]>
+  beyond?: Map<number, FlowState[]>,
+  body: readonly Decoded[] = insns
 ): FlowState | undefined {
   cx.program ??= insns
   const pending = new Map<number, FlowState[]>()
@@ -248,45 +248,45 @@ export function runInstructions(
   const push = (slot: number, st: FlowState): void => {
     if (st.pc === FALSE) return
     if (slot <= at) {
-      backEdge(cx, insns, slot, st, stopAt)
+      backEdge(cx, body, slot, st, stopAt)
       return
     }
     const list = pending.get(slot)
     if (list === undefined) pending.set(slot, [st])
     else list.push(st)
   }
-  let cur: FlowState | undefined = start ?? entryState(cx)
+  let cur: FlowState[] = [start ?? entryState(cx)]
   for (const d of insns) {
     at = d.index
     const incoming = pending.get(d.index) ?? []
     pending.delete(d.index)
-    if (cur !== undefined) incoming.push(cur)
+    incoming.push(...cur)
     if (d.index === stopAt) {
       // States already jumping past the stop, by target (for windows left by a jump).
       if (beyond !== undefined) for (const [slot, list] of pending) beyond.set(slot, list)
       return incoming.length === 0 ? undefined : merge(incoming)
     }
-    if (incoming.length === 0) {
-      cur = undefined
-      continue
+    cur = []
+    for (const st of join(cx, d.index, incoming)) {
+      const next = cx.lenient ? stepOrStop(cx, d, st, push) : step(cx, d, st, push)
+      if (next !== undefined) cur.push(next)
     }
-    cur = cx.lenient ? stepOrStop(cx, d, merge(incoming), push) : step(cx, d, merge(incoming), push)
   }
   if (stopAt !== undefined) throw new Unsupported(`no instruction at slot ${stopAt}`)
-  if (cur !== undefined || pending.size > 0)
+  if (cur.length > 0 || pending.size > 0)
     throw new Unsupported('control falls off the end of the program')
   return undefined
 }
 
 /**
- * A taken back edge (a loop): the path is unrolled by running the rest of the current
- * instruction list again from the jump target with this state. Paths that take more than
+ * A taken back edge (a loop, or a jump to a block the compiler placed earlier): the path is
+ * unrolled by running the function body again from the jump target with this state. Paths that take more than
  * {@link MAX_UNROLL} back edges are recorded as beyond the encoding instead, so that no answer that
  * depends on them is given.
  */
 function backEdge(
   cx: ExecContext,
-  insns: readonly Decoded[],
+  body: readonly Decoded[],
   slot: number,
   st: FlowState,
   stopAt: number | undefined
@@ -296,11 +296,11 @@ function backEdge(
     cx.beyond.push({ cond: st.pc, reason: `a loop may run more than ${MAX_UNROLL} iterations` })
     return
   }
-  const from = insns.findIndex((x) => x.index === slot)
+  const from = body.findIndex((x) => x.index === slot)
   if (from < 0) throw new Unsupported(`back edge to slot ${slot} outside the function`)
   cx.unroll++
   try {
-    runInstructions(cx, insns.slice(from), undefined, st)
+    runInstructions(cx, body.slice(from), undefined, st, undefined, body)
   } finally {
     cx.unroll--
   }
@@ -320,6 +320,7 @@ export function encodeExecution(
     beyond: cx.beyond,
     exits: cx.exits,
     effects: cx.effects,
+    calls: cx.calls,
     mem: cx.mem,
     maps: cx.maps
   }
@@ -370,12 +371,13 @@ function step(
     case 'stx': {
       const val: SymVal =
         s.kind === 'st' ? { v: immOperand(d.insn.imm) } : (regs[d.insn.src] as SymVal)
-      storeTo(cx, st, regs[d.insn.dst] as SymVal, d.insn.off, s.bytes, val)
-      return { ...st, regs }
+      const spills = storeTo(cx, st, regs[d.insn.dst] as SymVal, d.insn.off, s.bytes, val)
+      return { ...st, regs, spills }
     }
-    case 'atomic':
-      atomicOp(cx, st, regs, d, s)
-      return { ...st, regs }
+    case 'atomic': {
+      const spills = atomicOp(cx, st, regs, d, s)
+      return { ...st, regs, spills }
+    }
     case 'ldabs':
     case 'ldind':
       return ldPacket(cx, st, regs, d, s)
@@ -392,7 +394,7 @@ function step(
     case 'call':
       if (s.target === 'local') return callLocal(cx, d, { ...st, regs })
       if (s.target !== 'helper') throw new Unsupported(`${s.target} calls are not modelled`)
-      return callHelper(cx, st, regs, d.insn.imm)
+      return helperCall(cx, st, regs, d.insn.imm)
     case 'exit':
       if (st.depth > 0) cx.returns[cx.returns.length - 1]?.push({ ...st, regs })
       else
@@ -407,6 +409,25 @@ function step(
     default:
       return assertNever(s)
   }
+}
+
+/** A helper call; spilled pointers whose bytes the helper wrote are forgotten. */
+function helperCall(
+  cx: ExecContext,
+  st: FlowState,
+  regs: SymVal[],
+  id: number
+): FlowState | undefined {
+  const mark = cx.mem.mark()
+  const next = callHelper(cx, st, regs, id)
+  if (next === undefined || next.spills.size === 0) return next
+  let spills = next.spills
+  for (const rid of cx.mem.regions()) {
+    if (!rid.startsWith('stack')) continue
+    for (const place of cx.mem.placesSince(mark, rid))
+      spills = forgetSpills(spills, rid, place[place.length - 1] as BvTerm, 1)
+  }
+  return { ...next, spills }
 }
 
 /** Largest bpf-to-bpf call depth the prover inlines (the kernel allows 8 frames). */
@@ -432,8 +453,15 @@ function callLocal(cx: ExecContext, d: Decoded, st: FlowState): FlowState | unde
   const frame = `stack${st.depth + 1}`
   const regs = [...st.regs]
   regs[10] = { v: cx.layout.base(frame), ptr: { rid: frame, off: bv(0, 64) } }
+  // The callee's frame is new: nothing spilled there by an earlier call is known to be there.
+  const spills = forgetSpills(st.spills, frame, bvVar('any_offset', 64), 8)
   cx.returns.push([])
-  runInstructions(cx, all.slice(from, to), undefined, { ...st, regs, depth: st.depth + 1 })
+  runInstructions(cx, all.slice(from, to), undefined, {
+    ...st,
+    regs,
+    spills,
+    depth: st.depth + 1
+  })
   const back = cx.returns.pop() ?? []
   if (back.length === 0) return undefined
   const joined = merge(back)

@@ -1,22 +1,24 @@
 /**
  * @fileoverview Symbolic helper calls: map lookup/update/delete, random and time values from the
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
- * messages as observable effects. Each mirrors the
- * interpreter's helper of the same id; XDP packet resizing (enc-packet), ring buffers
- * (enc-ringbuf) and socket-buffer copies and checksums (enc-skb); r1-r5 are clobbered after
- * every call.
+ * messages as observable effects. Each mirrors the interpreter's helper of the same id; XDP
+ * packet resizing (enc-packet), ring buffers (enc-ringbuf), socket-buffer copies and checksums
+ * (enc-skb) and helpers outside the model as the environment's answers (enc-opaque); r1-r5 are
+ * clobbered after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState } from './enc-exec'
-import { privateVar } from './enc-exec'
+import type { ExecContext, FlowState } from './enc-context'
+import { privateVar } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { errno, mapOf, memPtr, readArg } from './enc-args'
-import { Errno } from '../interp/layout'
+import { Errno, MapType } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
+import { atPosition, callOpaque, recordCall } from './enc-opaque'
+import { OPAQUE_HELPERS } from '../interp/helper-protos'
 import { add, and, bv, bvAnd, bvVar, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
 
 /** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
@@ -50,6 +52,73 @@ function nextInSequence(cx: ExecContext, name: string, count: BvTerm, width: num
   return width === 64 ? v : zeroExt(extract(v, width - 1, 0), 64 - width)
 }
 
+/**
+ * Map types whose lookups the prover models: hash, array, their per-CPU and LRU forms (the
+ * program sees the current CPU's values), LPM tries, and the redirect maps.
+ */
+const LOOKUP_TYPES: ReadonlySet<number> = new Set([
+  MapType.HASH,
+  MapType.ARRAY,
+  MapType.PERCPU_HASH,
+  MapType.PERCPU_ARRAY,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH,
+  MapType.LPM_TRIE,
+  MapType.DEVMAP,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+  MapType.DEVMAP_HASH
+])
+
+/** Map types whose updates and deletes the prover models. */
+const UPDATE_TYPES: ReadonlySet<number> = new Set([
+  MapType.HASH,
+  MapType.ARRAY,
+  MapType.PERCPU_HASH,
+  MapType.PERCPU_ARRAY,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH
+])
+
+function isLru(type: number): boolean {
+  return type === MapType.LRU_HASH || type === MapType.LRU_PERCPU_HASH
+}
+
+/**
+ * An update of an LRU map. Lookups, updates and deletes on an LRU map are calls to the kernel's
+ * LRU lists (recorded, so both programs must make the same ones in the same order: the lists
+ * then evolve alike). An update may first evict any set of entries (even the key updated), as
+ * the answer at its position says, or fail with -ENOMEM when the answer's result is -ENOMEM;
+ * then it behaves as a hash map update that never runs out of room.
+ */
+function lruUpdate(
+  cx: ExecContext,
+  st: FlowState,
+  map: number,
+  key: BvTerm,
+  value: BvTerm,
+  flags: BvTerm
+): { r0: BvTerm; next: FlowState } {
+  const inputs = cx.layout.inputs
+  const { bound, next } = recordCall(cx, st, 2, [bv(map, 64), key])
+  const failed = atPosition(st.ncall, bound, (p) => eq(inputs.answer(p).r0, errno(Errno.ENOMEM)))
+  const live = and(st.pc, not(failed))
+  cx.maps.evict(live, map, (k) =>
+    atPosition(st.ncall, bound, (p) => inputs.present(lruEvictRegion(p, map), [k]))
+  )
+  const r0 = cx.maps.update(live, map, key, value, flags).r0
+  return { r0: ite(failed, errno(Errno.ENOMEM), r0), next }
+}
+
+/** The shared-input region of the keys the LRU update at call position `p` evicts from `map`. */
+export function lruEvictRegion(p: number, map: number): string {
+  return `evict${p}_map${map}`
+}
+
+function checkMapType(type: number, types: ReadonlySet<number>, what: string): void {
+  if (!types.has(type)) throw new Unsupported(`${what} on map type ${type} is not modelled`)
+}
+
 /** Executes helper `id` on `regs`; returns the state after the call (undefined when it ends the program). */
 export function callHelper(
   cx: ExecContext,
@@ -64,29 +133,44 @@ export function callHelper(
     case 1: {
       const map = mapOf(R(1), 'map_lookup_elem')
       const def = cx.maps.def(map)
+      checkMapType(def.type, LOOKUP_TYPES, 'map_lookup_elem')
       const key = readArg(cx, memPtr(R(2), 'map_lookup_elem'), def.keySize)
-      const found = cx.maps.present(map, key)
-      const addr = entryAddress(cx, map, key, def.valueSize)
-      r0 = { v: ite(found, addr, bv(0, 64)), ptr: { rid: `map${map}`, off: bv(0, 64), key } }
+      // An LPM trie finds the entry with the longest matching prefix: its value lives under that
+      // entry's key, which other lookup keys may share.
+      const lpm = def.type === MapType.LPM_TRIE
+      const entry = lpm ? cx.layout.inputs.lpmMatch(`map${map}`, key, (def.keySize - 4) * 8) : key
+      const found = lpm ? cx.layout.inputs.present(`map${map}`, [key]) : cx.maps.present(map, key)
+      const addr = entryAddress(cx, map, entry, def.valueSize)
+      r0 = {
+        v: ite(found, addr, bv(0, 64)),
+        ptr: { rid: `map${map}`, off: bv(0, 64), key: entry }
+      }
+      if (isLru(def.type)) next = recordCall(cx, st, id, [bv(map, 64), key]).next
       break
     }
     case 2: {
       const map = mapOf(R(1), 'map_update_elem')
       const def = cx.maps.def(map)
-      if (def.type === 9 || def.type === 10) throw new Unsupported('LRU eviction is not modelled')
+      checkMapType(def.type, UPDATE_TYPES, 'map_update_elem')
       const key = readArg(cx, memPtr(R(2), 'map_update_elem'), def.keySize)
       const value = readArg(cx, memPtr(R(3), 'map_update_elem'), def.valueSize)
-      r0 = { v: cx.maps.update(st.pc, map, key, value, R(4).v).r0 }
+      if (isLru(def.type)) {
+        const lru = lruUpdate(cx, st, map, key, value, R(4).v)
+        r0 = { v: lru.r0 }
+        next = lru.next
+      } else r0 = { v: cx.maps.update(st.pc, map, key, value, R(4).v).r0 }
       break
     }
     case 3: {
       const map = mapOf(R(1), 'map_delete_elem')
+      const type = cx.maps.def(map).type
+      checkMapType(type, UPDATE_TYPES, 'map_delete_elem')
       const key = readArg(cx, memPtr(R(2), 'map_delete_elem'), cx.maps.def(map).keySize)
       r0 = { v: cx.maps.delete(st.pc, map, key).r0 }
+      if (isLru(type)) next = recordCall(cx, st, id, [bv(map, 64), key]).next
       break
     }
     case 5:
-    case 125:
       r0 = { v: nextInSequence(cx, 'time', st.ntime, 64) }
       next = { ...next, ntime: add(st.ntime, bv(1, 8)) }
       break
@@ -138,9 +222,17 @@ export function callHelper(
       next = { ...next, pkt: moved.pkt }
       break
     }
-    default:
+    default: {
+      const opaque = OPAQUE_HELPERS.get(id)
+      if (opaque !== undefined) {
+        const called = callOpaque(cx, next, regs, opaque)
+        r0 = called.r0
+        next = called.next
+        break
+      }
       if (!isSkbHelper(id)) throw new Unsupported(`helper ${id} is not modelled by the prover`)
       r0 = { v: callSkbHelper(cx, st, regs, id) }
+    }
   }
   const out = [...regs]
   out[0] = r0

@@ -26,12 +26,13 @@ export const ERR = {
   EINVAL: -22n
 } as const
 
-/** One change of a key's presence. */
-interface PresenceOp {
-  readonly cond: BoolTerm
-  readonly key: BvTerm
-  readonly present: boolean
-}
+/**
+ * One change of presence: a key inserted or deleted, or (`evicted`) any set of keys removed by an
+ * LRU map's eviction, given as a predicate on keys.
+ */
+type PresenceOp =
+  | { readonly cond: BoolTerm; readonly key: BvTerm; readonly present: boolean }
+  | { readonly cond: BoolTerm; readonly evicted: (key: BvTerm) => BoolTerm }
 
 /** Outcome of an update or delete: the 64-bit result and the condition under which it succeeded. */
 export interface MapOpResult {
@@ -79,10 +80,23 @@ export class SymMaps {
     if (this.isArrayLike(map))
       out = and(out, ult(zeroExt(extract(key, 31, 0), 32), bv(d.maxEntries, 64)))
     for (const op of log) {
+      if ('evicted' in op) {
+        const gone = and(op.cond, op.evicted(key))
+        if (gone !== FALSE) out = ite(gone, FALSE, out)
+        continue
+      }
       const hit = and(op.cond, eq(op.key, key))
       if (hit !== FALSE) out = ite(hit, op.present ? TRUE : FALSE, out)
     }
     return out
+  }
+
+  /**
+   * An LRU map's eviction under `cond`: every key for which `evicted` holds is removed (the
+   * kernel may free any number of entries to make room, whichever its lists name).
+   */
+  evict(cond: BoolTerm, map: number, evicted: (key: BvTerm) => BoolTerm): void {
+    if (cond !== FALSE) this.ops[map]?.push({ cond, evicted })
   }
 
   /** bpf_map_update_elem: result and presence/value effects under `cond`. */
@@ -152,7 +166,7 @@ export class SymMaps {
         out.push(k)
       }
     }
-    for (const op of this.ops[map] ?? []) addKey(op.key)
+    for (const op of this.ops[map] ?? []) if ('key' in op) addKey(op.key)
     for (const place of this.mem.writtenPlaces(`map${map}`)) addKey(place[0] as BvTerm)
     return out
   }

@@ -4,22 +4,13 @@
  * ending in the shared initial byte (no SMT arrays). Places are [offset] or [key, offset].
  */
 import type { BoolTerm, BvTerm } from './term'
-import type { Ptr } from './enc-state'
 import { add, and, bv, concat, eq, extract, FALSE, ite, TRUE } from './terms'
 
-/** One byte written: guard, place, value, and the store event it belongs to. */
+/** One byte written: guard, place, value. */
 interface ByteWrite {
   readonly cond: BoolTerm
   readonly place: readonly BvTerm[]
   readonly value: BvTerm
-  readonly event: number
-}
-
-/** An 8-byte store of a pointer at a constant place (a register spill). */
-interface Spill {
-  readonly cond: BoolTerm
-  readonly ptr: Ptr
-  readonly start: bigint
 }
 
 function samePlace(a: readonly BvTerm[], b: readonly BvTerm[]): BoolTerm {
@@ -36,33 +27,20 @@ export function bytePlace(place: readonly BvTerm[], i: number): BvTerm[] {
 /** Write logs of every region of one program. */
 export class SymMemory {
   private readonly logs = new Map<string, ByteWrite[]>()
-  private readonly spills = new Map<number, Spill>()
-  private events = 0
 
   /** `initial(rid, place)` gives a byte's value before the program writes it. */
   constructor(private readonly initial: (rid: string, place: readonly BvTerm[]) => BvTerm) {}
 
   /** Stores the `size`-byte little-endian `value` at `place` of region `rid` when `cond` holds. */
-  write(
-    rid: string,
-    cond: BoolTerm,
-    place: readonly BvTerm[],
-    size: number,
-    value: BvTerm,
-    spilled?: Ptr
-  ): void {
+  write(rid: string, cond: BoolTerm, place: readonly BvTerm[], size: number, value: BvTerm): void {
     if (cond === FALSE) return
-    const event = ++this.events
-    const at = place[place.length - 1] as BvTerm
-    if (spilled !== undefined && size === 8 && at.op === 'bvconst')
-      this.spills.set(event, { cond, ptr: spilled, start: at.value })
     let log = this.logs.get(rid)
     if (log === undefined) {
       log = []
       this.logs.set(rid, log)
     }
     for (let i = 0; i < size; i++) {
-      log.push({ cond, place: bytePlace(place, i), value: extract(value, i * 8 + 7, i * 8), event })
+      log.push({ cond, place: bytePlace(place, i), value: extract(value, i * 8 + 7, i * 8) })
     }
   }
 
@@ -97,38 +75,6 @@ export class SymMemory {
     return out
   }
 
-  /**
-   * The pointer an 8-byte load at a constant `place` refills, when every store that may have
-   * written those bytes spilled a pointer into the same region there (the verifier's rule for
-   * filling a spilled pointer); otherwise undefined.
-   */
-  filledPointer(rid: string, place: readonly BvTerm[]): Ptr | undefined {
-    const off = place[place.length - 1] as BvTerm
-    if (off.op !== 'bvconst') return undefined
-    const lo = off.value
-    const hits: Spill[] = []
-    for (const w of this.logs.get(rid) ?? []) {
-      const p = w.place[w.place.length - 1] as BvTerm
-      if (p.op !== 'bvconst') return undefined
-      const d = BigInt.asIntN(64, p.value - lo)
-      if (d < 0n || d > 7n) continue
-      const s = this.spills.get(w.event)
-      if (s === undefined || s.start !== lo) return undefined
-      if (d === 0n) hits.push(s)
-    }
-    const first = hits[0]
-    if (first === undefined || hits.some((h) => h.ptr.rid !== first.ptr.rid)) return undefined
-    let out: Ptr = first.ptr
-    for (const h of hits.slice(1)) {
-      const key =
-        out.key !== undefined && h.ptr.key !== undefined
-          ? ite(h.cond, h.ptr.key, out.key)
-          : undefined
-      out = { rid: first.ptr.rid, off: ite(h.cond, h.ptr.off, out.off), ...(key ? { key } : {}) }
-    }
-    return out
-  }
-
   /** The distinct byte places written in region `rid` (for output comparison). */
   writtenPlaces(rid: string): (readonly BvTerm[])[] {
     const seen = new Set<string>()
@@ -147,8 +93,6 @@ export class SymMemory {
   clone(): SymMemory {
     const c = new SymMemory(this.initial)
     for (const [rid, log] of this.logs) c.logs.set(rid, [...log])
-    for (const [e, s] of this.spills) c.spills.set(e, s)
-    c.events = this.events
     return c
   }
 

@@ -6,8 +6,8 @@
  * both programs (whatever the frame held there).
  */
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState, PktBounds } from './enc-exec'
-import type { SymVal } from './enc-state'
+import type { ExecContext, FlowState } from './enc-context'
+import type { PktBounds, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { errno } from './enc-args'

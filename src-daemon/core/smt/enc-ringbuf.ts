@@ -7,7 +7,7 @@
  * region whose pointer the program must null-check.
  */
 import type { BoolTerm, BvTerm } from './term'
-import type { ExecContext, FlowState } from './enc-exec'
+import type { ExecContext, FlowState } from './enc-context'
 import type { EncodeModel, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { Errno, MapType } from '../interp/layout'

@@ -6,7 +6,7 @@
  * checks, return codes and arithmetic.
  */
 import type { BvTerm } from './term'
-import type { ExecContext, FlowState } from './enc-exec'
+import type { ExecContext, FlowState } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'

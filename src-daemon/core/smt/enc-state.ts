@@ -1,13 +1,21 @@
 /**
- * @fileoverview Symbolic machine state: registers as 64-bit terms with pointer provenance, the
- * input model of a query, and the per-program encoding that the executor produces.
+ * @fileoverview Symbolic machine state: registers as 64-bit terms with pointer provenance, packet
+ * bounds, the input model of a query, and the exits and effects an encoding records (the bottom
+ * of the encoder: it imports no other encoder module but the shared inputs).
  */
 import type { CtxKind, MapDef } from '../interp/types'
 import type { BoolTerm, BvTerm } from './term'
 import type { SharedInputs } from './enc-inputs'
-import type { SymMemory } from './enc-memory'
-import type { SymMaps } from './enc-maps'
-import type { PktBounds } from './enc-exec'
+
+/**
+ * Where the packet's metadata, data and end are, as offsets from where the packet started (the
+ * start is 0 and the end the packet length until an xdp_adjust_* helper moves them).
+ */
+export interface PktBounds {
+  readonly meta: BvTerm
+  readonly data: BvTerm
+  readonly end: BvTerm
+}
 
 /** What both programs of a query run on. */
 export interface EncodeModel {
@@ -71,16 +79,6 @@ export interface SharedLayout {
 export interface Beyond {
   readonly cond: BoolTerm
   readonly reason: string
-}
-
-/** The encoding of one program. */
-export interface ProgramEncoding {
-  /** Paths not followed to the end (no answer is sound for an input that takes one). */
-  readonly beyond: readonly Beyond[]
-  readonly exits: readonly ExitPoint[]
-  readonly effects: readonly EffectPoint[]
-  readonly mem: SymMemory
-  readonly maps: SymMaps
 }
 
 /** Thrown inside the encoder for constructs it does not model; caught at its boundary. */

@@ -11,12 +11,14 @@ import { validateInsn } from '../isa/validate'
 import { compileProgram } from '../interp/compile'
 import { createMachine, resultEquals } from '../interp/api'
 import type { RunInput, RunResult } from '../interp/types'
-import type { TermSolver, CheckOptions } from './term-solver'
+import type { CheckOptions, CheckResult, TermSolver } from './term-solver'
 import { buildEquivalence, type EquivalenceQuery } from './enc-equiv'
-import { evalTerm, freeVars, or, TRUE } from './terms'
+import { and, eq, evalTerm, FALSE, freeVars, not, or, TRUE } from './terms'
+import type { BoolTerm, BvTerm, TermValue } from './term'
+import { helperName } from '../interp/helper-ids'
 import { buildWindowEquivalence } from './enc-window'
 import { counterexampleInput } from './enc-cex'
-import type { Beyond, EncodeModel } from './enc-state'
+import type { Beyond, EffectPoint, EncodeModel } from './enc-state'
 
 /** The answer to "are these two programs equivalent?". */
 export type EquivResult =
@@ -63,7 +65,7 @@ export async function checkEquivalence(
   const q = built.query
   const beyond = await beyondModel(q, solver, options)
   if (beyond !== undefined) return { kind: 'unknown', reason: beyond }
-  const r = await solver.check(q.assertions, options)
+  const r = await differenceModel(q, solver, options)
   if (r.kind === 'unsat') return { kind: 'equal' }
   if (r.kind === 'unknown') return { kind: 'unknown', reason: r.reason }
   const input = counterexampleInput(q, r.model, model)
@@ -76,6 +78,63 @@ export async function checkEquivalence(
     }
   }
   return { kind: 'notEqual', input, resultA, resultB }
+}
+
+/** Whether `t` holds in `model` (variables it leaves out read as 0 / false). */
+function holds(t: BoolTerm, model: ReadonlyMap<string, TermValue>): boolean {
+  const env = new Map(model)
+  for (const v of freeVars([t]))
+    if (!env.has(v.name)) env.set(v.name, v.sort === 'bool' ? false : 0n)
+  return evalTerm(t, env) === true
+}
+
+/**
+ * An input on which the programs' outputs differ while their calls of helpers outside the model
+ * agree (`sat`), `unsat` when there is none and the calls always agree, or `unknown` (also when
+ * the programs may call differently: the environment's answers then do not compare). One query
+ * asks for either difference; a second separates them only when the first finds calls that differ.
+ */
+async function differenceModel(
+  q: EquivalenceQuery,
+  solver: TermSolver,
+  options: CheckOptions
+): Promise<CheckResult | { readonly kind: 'unknown'; readonly reason: string }> {
+  if (q.callsDiffer === FALSE) return await solver.check(q.assertions, options)
+  const differ = q.assertions[q.assertions.length - 1] as BoolTerm
+  const r = await solver.check([...q.base, or(differ, q.callsDiffer)], options)
+  if (r.kind !== 'sat' || !holds(q.callsDiffer, r.model)) return r
+  const why = callDifference(q, r.model)
+  const again = await solver.check([...q.base, not(q.callsDiffer), differ], options)
+  if (again.kind === 'unsat')
+    return {
+      kind: 'unknown',
+      reason: `the programs may call helpers outside the model differently (${why})`
+    }
+  return again
+}
+
+/** Names the first call the two programs make differently in `model`, for the unknown's reason. */
+function callDifference(q: EquivalenceQuery, model: ReadonlyMap<string, TermValue>): string {
+  const taken = (calls: EquivalenceQuery['a']['calls']): EffectPoint[] =>
+    calls.filter((c) => holds(c.cond, model))
+  const name = (c: EffectPoint | undefined): string =>
+    c === undefined ? 'no call' : helperName(Number(c.kind.slice('helper'.length)))
+  const a = taken(q.a.calls)
+  const b = taken(q.b.calls)
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x?.kind !== y?.kind) return `call ${i + 1}: ${name(x)} against ${name(y)}`
+    if (x !== undefined && y !== undefined && !holds(eqAll(x.args, y.args), model))
+      return `call ${i + 1} (${name(x)}): other arguments, bytes read or place among the outputs`
+  }
+  return 'the calls differ'
+}
+
+/** All of `xs` equal to `ys`, pairwise (false when their shapes differ). */
+function eqAll(xs: readonly BvTerm[], ys: readonly BvTerm[]): BoolTerm {
+  if (xs.length !== ys.length || xs.some((x, i) => x.width !== ys[i]?.width)) return FALSE
+  return and(...xs.map((x, i) => eq(x, ys[i] as BvTerm)))
 }
 
 /**

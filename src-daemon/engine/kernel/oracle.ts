@@ -4,6 +4,7 @@ import { bytesFromSlots } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
 import { ProgType } from './bpf-constants'
 import { cycleRequest, decodeCycleReply, protocolError } from './cycle-request'
+import { describeFeature, isTurnedOff, simulatedRejection, type KernelFeature } from './features'
 import { ensureHelperBinary } from './helper-binary'
 import { HelperProcess } from './helper-process'
 import { replyInt, replyString, type HelperReply, type HelperRequest } from './helper-protocol'
@@ -58,6 +59,12 @@ export class KernelOracle {
 
   /** Creates a map. */
   async createMap(spec: MapSpec): Promise<Result<MapHandle, KernelError>> {
+    const feature: KernelFeature = { kind: 'mapType', mapType: spec.type }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_MAP_CREATE',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
     const reply = await this.call({
       op: 'createMap',
       type: spec.type,
@@ -130,6 +137,12 @@ export class KernelOracle {
     maps: readonly MapHandle[],
     options: LoadOptions
   ): Promise<Result<LoadedProgram, KernelError>> {
+    const simulated = simulatedRejection(
+      insns,
+      options.progType,
+      maps.map((m) => m.spec.type)
+    )
+    if (simulated !== undefined) return fail(simulated)
     const patched = patchMapFds(
       insns,
       maps.map((m) => m.fd)
@@ -171,6 +184,12 @@ export class KernelOracle {
     progType: number,
     input: TestRunInput
   ): Promise<Result<TestRunOutput, KernelError>> {
+    const feature: KernelFeature = { kind: 'testRun', progType }
+    if (isTurnedOff(feature))
+      return fail({
+        code: 'KERNEL_TEST_RUN',
+        message: `SUMMIT_KERNEL_FEATURES_OFF: this kernel is taken to lack ${describeFeature(feature)}`
+      })
     const fields = testRunFields(progType, input)
     if (!fields.ok) return fields
     const reply = await this.call({ op: 'testRun', fd: prog.fd, ...fields.value })
@@ -195,6 +214,13 @@ export class KernelOracle {
   ): Promise<Result<RunOnceOutput, KernelError>> {
     const a = await this.availability()
     if (!a.available) return fail({ code: 'KERNEL_UNAVAILABLE', message: a.reason })
+    const simulated = simulatedRejection(
+      program,
+      input.progType,
+      maps.map((m) => m.type),
+      { testRun: true }
+    )
+    if (simulated !== undefined) return fail(simulated)
     const req = cycleRequest(program, maps, input, this.layout)
     if (!req.ok) return req
     return decodeCycleReply(await this.call(req.value), maps, this.layout)

@@ -44,6 +44,7 @@ async function verdictOf(h: ChainHost, z3: Z3Instance): Promise<BestVerdict> {
 
 async function main(): Promise<void> {
   const z3 = await Z3Instance.create()
+  let done: WorkerMessage | undefined
   try {
     const events: ChainHostEvents = {
       onProof: (key, result) => post({ type: 'proof', key, result }),
@@ -118,16 +119,18 @@ async function main(): Promise<void> {
     // A best found in the last slice is checked before the chain reports that it is done.
     await reportCheckedBest()
     const cp = serializeChain(h.chain)
-    post({
+    done = {
       type: 'done',
       progress: h.progress(),
       best: candidateToJson(h.chain.best),
       checkpoint: cp.ok ? cp.value : undefined,
       improvements: h.improvements
-    })
+    }
   } finally {
     await z3.dispose()
   }
+  // Sent only once Z3's threads are down: the main thread terminates this worker on `done`.
+  post(done)
 }
 
 main().catch((e: unknown) => {

@@ -23,6 +23,22 @@ export interface Z3InstanceOptions {
 
 type Z3Api = Awaited<ReturnType<typeof init>>
 
+/** The part of Emscripten's pthread bookkeeping `threadsIdle` reads. */
+interface EmscriptenThreads {
+  readonly PThread?: { readonly runningWorkers?: readonly unknown[] }
+}
+
+/**
+ * Waits (at most `limitMs`) until every Z3 pthread has finished and reported back. A thread that
+ * ends posts a cleanup message to this thread; terminating it before that message is handled
+ * makes Emscripten print `received "cleanupThread" command from terminated worker`.
+ */
+async function threadsIdle(em: EmscriptenThreads, limitMs: number): Promise<void> {
+  const until = performance.now() + limitMs
+  while ((em.PThread?.runningWorkers?.length ?? 0) > 0 && performance.now() < until)
+    await new Promise<void>((r) => setTimeout(r, 5))
+}
+
 /**
  * A Z3 WASM instance with one Context. Every use of the context is serialised through a mutex;
  * checks run inside the finalization guard's busy section.
@@ -93,6 +109,7 @@ export class Z3Instance implements TermSolver {
     await this.mutex.run(async () => {
       this.disposed = true
       this.solver = undefined
+      await threadsIdle(this.api.em as EmscriptenThreads, 1000)
       await killThreads(this.api.em)
     })
   }

@@ -1,10 +1,10 @@
 /** @fileoverview Test-only helpers to run llvm-objdump / clang and parse llvm-objdump's instruction lines. */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { hasTool as hasInstalled } from '../../support/environment'
 
-/** True when `tool --version` runs. */
+/** True when `tool` (from Debian's llvm or clang package) is installed; prints the skip if not. */
 export function hasTool(tool: string): boolean {
-  const r = spawnSync(tool, ['--version'], { encoding: 'utf8' })
-  return r.status === 0
+  return hasInstalled(tool, `tests comparing with ${tool}`, tool === 'clang' ? 'clang' : 'llvm')
 }
 
 /** Raw `llvm-objdump -d [extra]` output for an object file. */
