@@ -29,7 +29,10 @@ function progressLine(p: SearchProgress): string {
 }
 
 /** Finds the candidate (over the original's slots) whose compact form is `slots`. */
-function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
+export function bestCandidate(
+  original: Candidate,
+  checkpoint: string | undefined
+): Candidate | undefined {
   if (checkpoint === undefined) return undefined
   const doc = JSON.parse(checkpoint) as { best?: Record<string, number[]> }
   if (doc.best === undefined) return undefined
