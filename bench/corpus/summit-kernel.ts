@@ -4,7 +4,7 @@
  * program through the summit-bpf helper, close everything.
  */
 import { CliError } from '../../src-daemon/cli/errors'
-import { kernelPlan } from '../../src-daemon/cli/kernel-plan'
+import { kernelPlan } from '../../src-daemon/engine/kernel/kernel-plan'
 import { progTypeByName } from '../../src-daemon/engine/kernel/bpf-constants'
 import type { LoadedInput, LoadedProgram } from '../../src-daemon/engine/program/load'
 import type { KernelOracle } from '../../src-daemon/engine/kernel/oracle'

@@ -8,6 +8,7 @@ import type {
   Disassembly,
   Health,
   Job,
+  KernelCheckQueued,
   MetricPoint,
   ProgramInfo
 } from './protocol/schemas'
@@ -32,6 +33,8 @@ export interface ApiBackend {
   candidates(id: number): CandidateInfo[]
   improvements(id: number): CandidateInfo[]
   getCandidate(id: number): CandidateDetail
+  /** Queues a kernel check of a candidate (NOT_FOUND when there is none). */
+  kernelCheck(id: number): KernelCheckQueued
   exportCandidate(id: number, format: ExportFormat): { bytes: Uint8Array; fileName: string }
   /** Adds an event listener; returns its removal. */
   subscribe(listener: (e: DaemonEvent) => void): () => void

@@ -216,6 +216,9 @@ export async function buildServer(
   app.get(ROUTES.candidates.path, async (req) => b.candidates(idOf(req)))
   app.get(ROUTES.improvements.path, async (req) => b.improvements(idOf(req)))
   app.get(ROUTES.getCandidate.path, async (req) => b.getCandidate(idOf(req)))
+  app.post(ROUTES.kernelCheck.path, { schema: { body: ROUTES.kernelCheck.body } }, async (req) =>
+    b.kernelCheck(idOf(req))
+  )
   app.get(ROUTES.exportCandidate.path, async (req, reply) => {
     const format = query(req, 'format') ?? 'native'
     if (!(EXPORT_FORMATS as readonly string[]).includes(format))

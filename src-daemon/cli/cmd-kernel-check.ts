@@ -24,7 +24,8 @@ import { CliError } from './errors'
 import { jsonReplacer } from './format-result'
 import { parseInputSpec } from './input-spec'
 import { formatCompare, formatSingle, type KernelCheckReport } from './kernel-check-report'
-import { checkTarget, compareSide, typeOverride, type CheckTarget } from './kernel-plan'
+import { checkTarget, compareSide, type CheckTarget } from '../engine/kernel/kernel-plan'
+import { typeOverride } from './kernel-type'
 import {
   loadInput,
   selectPrograms,

@@ -3,7 +3,7 @@ import { k2MapFdsToIndices } from '../core/formats/k2'
 import type { Insn } from '../core/isa/insn'
 import { loadSubject } from '../engine/kernel/kernel-subject'
 import { KernelOracle } from '../engine/kernel/oracle'
-import { candidateSubject, checkTarget, type CheckTarget } from './kernel-plan'
+import { candidateSubject, checkTarget, type CheckTarget } from '../engine/kernel/kernel-plan'
 import type { LoadedInput, LoadedProgram } from '../engine/program/load'
 
 /**

@@ -6,6 +6,7 @@ import type { ApiBackend } from '../api/backend'
 import { PROTOCOL_VERSION, type DaemonEvent, type Health } from '../api/protocol/schemas'
 import type { SummitStore } from '../store/store'
 import { JobError, type JobManager } from './jobs'
+import type { KernelChecks } from './kernel-checks'
 import { disassemble, exportBytes, insnLines, loadFiles } from './programs'
 
 /** Facts health reports that the backend does not own. */
@@ -42,7 +43,8 @@ export function daemonBackend(
   store: SummitStore,
   jobs: JobManager,
   hub: EventHub,
-  facts: HealthFacts
+  facts: HealthFacts,
+  checks: KernelChecks
 ): ApiBackend & { health(): Health } {
   const program = (id: string) => {
     const p = store.getProgram(id)
@@ -90,6 +92,7 @@ export function daemonBackend(
       const { program: _p, ...info } = row
       return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand) }
     },
+    kernelCheck: (id) => checks.enqueue(id),
     exportCandidate: (id, format) => {
       const { row, cand } = candidate(id)
       // Soundness: only proven-equal, analysis-accepted candidates leave the daemon as programs.

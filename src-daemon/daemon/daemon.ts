@@ -15,6 +15,7 @@ import { DESKTOP_ORIGIN } from '../api/protocol/ui-address'
 import { SqliteStore } from '../store/sqlite-store'
 import { daemonBackend, EventHub, type HealthFacts } from './backend'
 import { JobManager } from './jobs'
+import { KernelChecks } from './kernel-checks'
 import {
   readDaemonInfo,
   readEndpoint,
@@ -141,7 +142,8 @@ export async function startDaemon(
     port,
     allowedOrigins: [DESKTOP_ORIGIN, ...(opts.allowedOrigins ?? [])]
   }
-  const backend = daemonBackend(store, jobs, hub, facts)
+  const checks = new KernelChecks(store, (e) => hub.emit(e))
+  const backend = daemonBackend(store, jobs, hub, facts, checks)
   const app = await buildServer(backend, {
     auth,
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR,
@@ -179,7 +181,7 @@ export async function startDaemon(
     (stopping ??= (async () => {
       clearInterval(ticker)
       clearInterval(healthTicker)
-      await jobs.shutdown()
+      await Promise.all([jobs.shutdown(), checks.shutdown()])
       await app.close()
       store.close()
       releaseLock(opts.dataDir)

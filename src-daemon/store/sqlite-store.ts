@@ -5,7 +5,13 @@
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
-import type { CandidateInfo, JobState, MetricPoint, ProgramInfo } from '../api/protocol/schemas'
+import type {
+  CandidateInfo,
+  JobState,
+  KernelCheck,
+  MetricPoint,
+  ProgramInfo
+} from '../api/protocol/schemas'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations'
 import { storeErrorOf } from './sqlite-errors'
 import {
@@ -71,6 +77,17 @@ function jobOf(r: Row): JobRow {
   }
 }
 
+/** The stored kernel check (JSON); anything else in the column reads as not checked. */
+function kernelOf(v: unknown): KernelCheck | null {
+  if (typeof v !== 'string') return null
+  try {
+    const k = JSON.parse(v) as unknown
+    return typeof k === 'object' && k !== null && 'status' in k ? (k as KernelCheck) : null
+  } catch {
+    return null
+  }
+}
+
 function candidateOf(r: Row): CandidateInfo {
   return {
     id: r.id as number,
@@ -83,7 +100,7 @@ function candidateOf(r: Row): CandidateInfo {
     proof: r.proof as string,
     proofDetail: r.proof_detail as string,
     safety: r.safety as string,
-    kernel: (r.kernel as string | null) ?? null,
+    kernel: kernelOf(r.kernel),
     sound: r.sound === 1
   }
 }
@@ -338,7 +355,7 @@ export class SqliteStore implements SummitStore {
             c.proof,
             c.proofDetail,
             c.safety,
-            c.kernel,
+            c.kernel === null ? null : JSON.stringify(c.kernel),
             c.sound ? 1 : 0
           )
         if (c.sound)
@@ -351,6 +368,16 @@ export class SqliteStore implements SummitStore {
         return { id: Number(r.lastInsertRowid), ...info }
       })()
     )
+  }
+
+  setCandidateKernel(id: number, check: KernelCheck): CandidateInfo | undefined {
+    return this.run(() => {
+      this.db
+        .prepare('UPDATE candidates SET kernel = ? WHERE id = ?')
+        .run(JSON.stringify(check), id)
+      const r = this.db.prepare('SELECT * FROM candidates WHERE id = ?').get(id) as Row | undefined
+      return r === undefined ? undefined : candidateOf(r)
+    })
   }
 
   candidates(jobId: number): CandidateInfo[] {

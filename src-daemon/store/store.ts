@@ -3,7 +3,13 @@
  * database could stand in for SQLite later. Every method is one transaction; errors are thrown
  * as {@link StoreError} with a stable code.
  */
-import type { CandidateInfo, JobState, MetricPoint, ProgramInfo } from '../api/protocol/schemas'
+import type {
+  CandidateInfo,
+  JobState,
+  KernelCheck,
+  MetricPoint,
+  ProgramInfo
+} from '../api/protocol/schemas'
 
 /** A stored file of an imported program. */
 export interface StoredFile {
@@ -136,6 +142,8 @@ export interface SummitStore {
   /** Commits a candidate at once in its own transaction (with the job's best when it is sound). */
   addCandidate(c: NewCandidate): CandidateInfo
   candidates(jobId: number): CandidateInfo[]
+  /** Stores a candidate's kernel check (JSON in its kernel column); undefined when there is none. */
+  setCandidateKernel(id: number, check: KernelCheck): CandidateInfo | undefined
   getCandidate(id: number): CandidateRow | undefined
 
   /** Adds tests (counterexamples, JSON text); duplicates are ignored. */

@@ -9,7 +9,7 @@ import { isRoot, missingKernelFeatures, printSkip } from '../support/environment
 import { optimizeCommand } from '../../src-daemon/cli/cmd-optimize'
 import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
 import { kernelVerify } from '../../src-daemon/cli/optimize-kernel'
-import { kernelPlan } from '../../src-daemon/cli/kernel-plan'
+import { kernelPlan } from '../../src-daemon/engine/kernel/kernel-plan'
 import { runnable } from '../../src-daemon/engine/program/program-model'
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import { assemble } from '../../src-daemon/core/isa/asm'

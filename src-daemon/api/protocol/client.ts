@@ -164,6 +164,10 @@ export class SummitClient {
   getCandidate(id: number): Promise<Answer<'getCandidate'>> {
     return this.json('GET', this.path(ROUTES.getCandidate.path, { id }))
   }
+  /** Queues a kernel check of a candidate against its job's original; the verdict comes as an event. */
+  kernelCheck(id: number): Promise<Answer<'kernelCheck'>> {
+    return this.json('POST', this.path(ROUTES.kernelCheck.path, { id }), {})
+  }
   /** The candidate as a file: bytes and the suggested file name. */
   async exportCandidate(
     id: number,

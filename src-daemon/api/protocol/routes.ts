@@ -11,6 +11,7 @@ import {
   Health,
   ImportRequest,
   Job,
+  KernelCheckQueued,
   MetricPoint,
   PriorityRequest,
   ProgramInfo
@@ -94,6 +95,16 @@ export const ROUTES = {
     response: Type.Array(CandidateInfo)
   },
   getCandidate: { method: 'GET', path: '/api/candidates/:id', response: CandidateDetail },
+  /**
+   * Queues a kernel check of the candidate against its job's original (one at a time, tens of
+   * seconds); the verdict arrives as a `kernelCheck` event and in the candidate's `kernel`.
+   */
+  kernelCheck: {
+    method: 'POST',
+    path: '/api/candidates/:id/kernel-check',
+    body: Type.Object({}, { additionalProperties: false }),
+    response: KernelCheckQueued
+  },
   /** Query: `format` (native | asm). Answers the file's bytes with a Content-Disposition name. */
   exportCandidate: { method: 'GET', path: '/api/candidates/:id/export' },
   /** WebSocket upgrade; the token may come as `?token=` (browsers cannot set headers there). */

@@ -166,6 +166,95 @@ export const PriorityRequest = Type.Object(
   { additionalProperties: false }
 )
 
+/** How the kernel verifier took one side of a kernel check. */
+export const KernelSide = Type.Object({
+  accepted: Type.Boolean(),
+  progType: Type.String(),
+  loader: Type.String({ description: "libbpf, or summit (Summit's own loader)." }),
+  verifiedInsns: Type.Optional(Type.Integer()),
+  /** Bytes after the verifier's rewriting. */
+  xlatedBytes: Type.Optional(Type.Integer()),
+  /** Bytes of JIT code. */
+  jitedBytes: Type.Optional(Type.Integer()),
+  /** The last lines of the verifier's log (rejections). */
+  logTail: Type.Optional(Type.String()),
+  notes: Type.Array(Type.String())
+})
+export type KernelSide = Static<typeof KernelSide>
+
+/** One repeat count of a latency comparison (ns per run). */
+export const KernelLatencyRow = Type.Object({
+  repeat: Type.Integer(),
+  original: Type.Object({ min: Type.Number(), median: Type.Number() }),
+  candidate: Type.Object({ min: Type.Number(), median: Type.Number() }),
+  /** Median per-round difference candidate − original. */
+  difference: Type.Number(),
+  /** Its confidence interval; absent with too few rounds. */
+  interval: Type.Optional(Type.Object({ low: Type.Number(), high: Type.Number() })),
+  verdict: Type.String()
+})
+export type KernelLatencyRow = Static<typeof KernelLatencyRow>
+
+/** A candidate checked in the kernel against its job's original. */
+export const KernelCheck = Type.Object({
+  /**
+   * accepted: both loaded, no mismatch; rejected: the verifier refused the candidate;
+   * mismatch: accepted but behaved differently; unavailable: the kernel could not be used here
+   * (nothing is known about acceptance); error: the check failed.
+   */
+  status: Type.Union([
+    Type.Literal('accepted'),
+    Type.Literal('rejected'),
+    Type.Literal('mismatch'),
+    Type.Literal('unavailable'),
+    Type.Literal('error')
+  ]),
+  checkedAt: Type.Number(),
+  /** uname -r of the kernel that checked. */
+  kernelRelease: Type.String(),
+  /** Why the check could not run (unavailable, error). */
+  message: Type.Optional(Type.String()),
+  original: Type.Optional(KernelSide),
+  candidate: Type.Optional(KernelSide),
+  /** Inputs run on both, refused by the test run, and those executing a changed instruction. */
+  inputs: Type.Integer(),
+  refused: Type.Integer(),
+  reachingChange: Type.Array(Type.String()),
+  mismatches: Type.Array(
+    Type.Object({
+      label: Type.String(),
+      differences: Type.Array(
+        Type.Object({ part: Type.String(), original: Type.String(), candidate: Type.String() })
+      )
+    })
+  ),
+  latency: Type.Optional(
+    Type.Object({
+      method: Type.String(),
+      rounds: Type.Integer(),
+      inputs: Type.Integer(),
+      /** Confidence level of the intervals (0.95). */
+      level: Type.Number(),
+      /** slower, faster, no measurable difference, too few rounds. */
+      verdict: Type.String(),
+      perRepeat: Type.Array(KernelLatencyRow)
+    })
+  ),
+  /** Why latency was not measured, or why the programs were not run. */
+  notes: Type.Array(Type.String()),
+  warnings: Type.Array(Type.String())
+})
+export type KernelCheck = Static<typeof KernelCheck>
+
+/** Answer of a kernel-check request: the check is queued (one runs at a time). */
+export const KernelCheckQueued = Type.Object({
+  candidateId: Type.Integer(),
+  jobId: Type.Integer(),
+  /** Checks ahead of this one (0: running now). */
+  ahead: Type.Integer()
+})
+export type KernelCheckQueued = Static<typeof KernelCheckQueued>
+
 /** A stored best candidate (every new best a chain proved). */
 export const CandidateInfo = Type.Object({
   id: Type.Integer(),
@@ -178,7 +267,8 @@ export const CandidateInfo = Type.Object({
   proof: Type.String({ description: 'equal, notEqual, unknown (final whole-program proof).' }),
   proofDetail: Type.String(),
   safety: Type.String({ description: 'accepted or rejected (safety analysis).' }),
-  kernel: Type.Union([Type.String(), Type.Null()], { description: 'Kernel verdict if checked.' }),
+  /** The last kernel check of this candidate, if any. */
+  kernel: Type.Union([KernelCheck, Type.Null()]),
   /** Proven equal and accepted: only these are results. */
   sound: Type.Boolean()
 })
@@ -254,6 +344,14 @@ export const DaemonEvent = Type.Union([
   }),
   Type.Object({ type: Type.Literal('best'), jobId: Type.Integer(), candidate: CandidateInfo }),
   Type.Object({ type: Type.Literal('jobDeleted'), jobId: Type.Integer() }),
+  /** A kernel check started (candidate absent) or finished (the candidate with its verdict). */
+  Type.Object({
+    type: Type.Literal('kernelCheck'),
+    jobId: Type.Integer(),
+    candidateId: Type.Integer(),
+    phase: Type.Union([Type.Literal('running'), Type.Literal('done')]),
+    candidate: Type.Optional(CandidateInfo)
+  }),
   Type.Object({ type: Type.Literal('health'), health: Health })
 ])
 export type DaemonEvent = Static<typeof DaemonEvent>

@@ -4,25 +4,19 @@
  * raw code through Summit's own loader; the type from the section name, K2's description, or
  * `--type`.
  */
-import { k2MapFdsToIndices } from '../core/formats/k2'
-import type { Insn } from '../core/isa/insn'
-import type { MapDef } from '../core/interp/types'
-import {
-  isPacketProgType,
-  progTypeByName,
-  progTypeName,
-  progTypeNames
-} from '../engine/kernel/bpf-constants'
-import { k2KernelRun } from '../engine/kernel/k2-run-type'
-import { legacyMaps } from '../engine/kernel/legacy-maps'
-import type { CompareSide } from '../engine/kernel/kernel-compare'
-import type { KernelSubject, ObjectSubject, RawSubject } from '../engine/kernel/kernel-subject'
-import { linkProgram } from '../engine/kernel/link-object'
-import type { MapInitEntry, MapSpec } from '../engine/kernel/oracle-types'
-import { UsageError } from './args'
-import { CliError } from './errors'
-import type { LoadedInput, LoadedProgram } from '../engine/program/load'
-import { runnable } from '../engine/program/program-model'
+import { k2MapFdsToIndices } from '../../core/formats/k2'
+import type { Insn } from '../../core/isa/insn'
+import type { MapDef } from '../../core/interp/types'
+import { InputError } from '../program/input-error'
+import type { LoadedInput, LoadedProgram } from '../program/load'
+import { runnable } from '../program/program-model'
+import { isPacketProgType, progTypeName } from './bpf-constants'
+import { k2KernelRun } from './k2-run-type'
+import { legacyMaps } from './legacy-maps'
+import type { CompareSide } from './compare-inputs'
+import type { KernelSubject, ObjectSubject, RawSubject } from './kernel-subject'
+import { linkProgram } from './link-object'
+import type { MapInitEntry, MapSpec } from './oracle-types'
 
 /** Instructions with map references by index, their maps, initial contents and type. */
 export interface KernelPlan {
@@ -37,19 +31,8 @@ export interface KernelPlan {
   readonly inputIsCtx: boolean
 }
 
-/** The program type named by `--type`, or undefined without one; a usage error when unknown. */
-export function typeOverride(name: string | undefined): number | undefined {
-  if (name === undefined) return undefined
-  const t = progTypeByName(name)
-  if (t === undefined)
-    throw new UsageError(
-      `--type: unknown program type '${name}' (known: ${progTypeNames().join(', ')})`
-    )
-  return t
-}
-
-function unknownType(input: LoadedInput, program: LoadedProgram): CliError {
-  return new CliError({
+function unknownType(input: LoadedInput, program: LoadedProgram): InputError {
+  return new InputError({
     code: 'KERNEL_UNKNOWN_TYPE',
     message:
       input.object !== undefined
@@ -82,7 +65,7 @@ export function kernelPlan(
       (m) => (m.type === 12 || m.type === 13) && m.innerMapIndex === undefined
     )
     if (bare !== undefined)
-      throw new CliError({
+      throw new InputError({
         code: 'K2_MAP_IN_MAP_TEMPLATE',
         message: `map ${bare.name} is a map-in-map; the kernel needs its inner map template: add "inner_map_idx = N" (N: the .maps line of the template) to its line`,
         file: input.file
@@ -120,7 +103,7 @@ export function kernelPlan(
   if (input.object !== undefined) {
     const linked = linkProgram(input.object, program.name)
     if (!linked.ok)
-      throw new CliError({ ...linked.error, file: input.file, section: program.section })
+      throw new InputError({ ...linked.error, file: input.file, section: program.section })
     const l = linked.value
     const progType = override ?? l.progType
     if (progType === 0) throw unknownType(input, program)
@@ -199,7 +182,8 @@ export function checkTarget(
   try {
     p = kernelPlan(input, program, override)
   } catch (e) {
-    if (!libbpf || !(e instanceof CliError) || e.diagnostic?.code === 'KERNEL_UNKNOWN_TYPE') throw e
+    if (!libbpf || !(e instanceof InputError) || e.diagnostic?.code === 'KERNEL_UNKNOWN_TYPE')
+      throw e
   }
   const where = { file: input.file, section: program.section }
   if (p === undefined) {
