@@ -3,6 +3,7 @@ import type {
   CandidateDetail,
   Disassembly,
   Job,
+  KernelCheck,
   ProgramInfo
 } from '../../src-daemon/api/protocol/schemas'
 
@@ -90,4 +91,52 @@ export function job(state: Job['state'], over: Partial<Job> = {}): Job {
     error: null,
     ...over
   }
+}
+
+/** A kernel check of BEST: accepted on 6.18, no mismatch, no measurable latency difference. */
+export const KERNEL_CHECK: KernelCheck = {
+  status: 'accepted',
+  checkedAt: 1_700_000_200_000,
+  kernelRelease: '6.18.44-test',
+  original: {
+    accepted: true,
+    progType: 'xdp',
+    loader: 'libbpf',
+    verifiedInsns: 6,
+    xlatedBytes: 48,
+    jitedBytes: 70,
+    notes: []
+  },
+  candidate: {
+    accepted: true,
+    progType: 'xdp',
+    loader: 'libbpf',
+    verifiedInsns: 3,
+    xlatedBytes: 24,
+    jitedBytes: 41,
+    notes: []
+  },
+  inputs: 19,
+  refused: 0,
+  reachingChange: ['ipv4-udp', 'ipv6-tcp'],
+  mismatches: [],
+  latency: {
+    method: 'duration',
+    rounds: 10,
+    inputs: 6,
+    level: 0.95,
+    verdict: 'no measurable difference',
+    perRepeat: [
+      {
+        repeat: 1000,
+        original: { min: 25, median: 26 },
+        candidate: { min: 25, median: 26 },
+        difference: 0,
+        interval: { low: -1, high: 0.5 },
+        verdict: 'no measurable difference'
+      }
+    ]
+  },
+  notes: [],
+  warnings: []
 }

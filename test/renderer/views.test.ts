@@ -15,7 +15,9 @@ import DiffView from '../../src-renderer/src/views/DiffView.vue'
 import JobsView from '../../src-renderer/src/views/JobsView.vue'
 import ExportView from '../../src-renderer/src/views/ExportView.vue'
 import { fakeClient, mountView, settle } from './component-support'
-import { BEST, ORIGINAL, PROGRAM, job } from './fixtures'
+import { BEST, KERNEL_CHECK, ORIGINAL, PROGRAM, job } from './fixtures'
+import { useLive } from '../../src-renderer/src/stores/live'
+import { kernelBadge } from '../../src-renderer/src/lib/kernel'
 
 const bytes = new Uint8Array([0x7f, 0x45, 0x4c, 0x46])
 
@@ -156,6 +158,73 @@ describe('DiffView', () => {
     await settle()
     expect(document.activeElement?.getAttribute('data-row')).toBe('1')
     wrapper.unmount()
+  })
+})
+
+describe('DiffView: Check in kernel', () => {
+  it('queues a check, shows progress, then the verdict, sizes and the latency interval', async () => {
+    const { client, calls } = fakeClient({
+      metrics: async () => [],
+      improvements: async () => [BEST],
+      disassemble: async () => ORIGINAL,
+      getCandidate: async () => BEST,
+      kernelCheck: async (id) => ({ candidateId: id, jobId: 3, ahead: 0 })
+    })
+    const { wrapper } = mountView(DiffView, client, (w) => {
+      w.jobs = [job('running')]
+      w.jobId = 3
+    })
+    await settle()
+    const button = wrapper.get('[data-testid=kernel-check-button]')
+    expect(button.attributes('aria-label')).toBe('Check candidate 7 in the kernel')
+    await button.trigger('click')
+    await settle()
+    expect(calls.filter(([n]) => n === 'kernelCheck')).toEqual([['kernelCheck', [7]]])
+    expect(wrapper.get('[data-testid=kernel-progress]').attributes('role')).toBe('status')
+    expect(button.attributes('disabled')).toBeDefined()
+    const { lines: _l, latency: _t, ...info } = BEST
+    useLive().applyEvent(
+      {
+        type: 'kernelCheck',
+        jobId: 3,
+        candidateId: 7,
+        phase: 'done',
+        candidate: { ...info, kernel: KERNEL_CHECK }
+      },
+      client
+    )
+    await settle()
+    expect(wrapper.find('[data-testid=kernel-progress]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid=kernel-verdict]').text()).toBe(
+      'kernel verifier: accepted (6.18.44-test)'
+    )
+    expect(wrapper.get('[data-testid=verdicts]').text()).toContain('accepted (6.18.44-test)')
+    const sizes = wrapper.get('[data-testid=kernel-sizes]').text()
+    expect(sizes).toContain('48 B')
+    expect(sizes).toContain('24 B')
+    expect(sizes).toContain('41 B')
+    expect(wrapper.get('[data-testid=kernel-inputs]').text()).toContain('19 inputs')
+    expect(wrapper.get('[data-testid=kernel-inputs]').text()).toContain('2 of them execute')
+    expect(wrapper.get('[data-testid=kernel-latency-verdict]').text()).toContain(
+      'no measurable difference'
+    )
+    const latency = wrapper.get('[data-testid=kernel-latency]').text()
+    expect(latency).toContain('+0.0 ns [-1.0, +0.5] ns')
+    expect(latency).toContain('25.0 ns / 26.0 ns')
+    wrapper.unmount()
+  })
+
+  it('never reads as accepted when the kernel could not be used, and shows a rejection as such', () => {
+    const unavailable = kernelBadge({
+      ...KERNEL_CHECK,
+      status: 'unavailable',
+      message: 'BPF is not permitted here'
+    })
+    expect(unavailable.cls).toBe('warn')
+    expect(unavailable.text).not.toMatch(/accepted/)
+    expect(unavailable.text).toContain('BPF is not permitted here')
+    const rejected = kernelBadge({ ...KERNEL_CHECK, status: 'rejected' })
+    expect(rejected).toEqual({ cls: 'bad', text: 'kernel verifier: rejected (6.18.44-test)' })
   })
 })
 

@@ -27,6 +27,11 @@ export function kernelBadge(k: KernelCheck | null): Badge {
   }
 }
 
+/** One word for a table cell: not checked, accepted, rejected, mismatch, unavailable, error. */
+export function kernelWord(k: KernelCheck | null): string {
+  return k === null ? 'not checked' : k.status === 'unavailable' ? 'could not check' : k.status
+}
+
 const ns = (x: number): string => `${x.toFixed(1)} ns`
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
 

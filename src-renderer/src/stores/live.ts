@@ -37,6 +37,10 @@ export const useLive = defineStore('live', () => {
   const chains = ref<ChainStatus[]>([])
   const improvements = ref<CandidateInfo[]>([])
   const loading = ref(false)
+  /** Candidates whose kernel check is queued or running. */
+  const checking = ref<ReadonlySet<number>>(new Set())
+  /** Kernel checks that finished, by candidate (also for candidates outside the improvements). */
+  const checked = ref<ReadonlyMap<number, CandidateInfo>>(new Map())
   let pending: MetricPoint[] = []
   let scheduled = false
 
@@ -59,6 +63,30 @@ export const useLive = defineStore('live', () => {
     }
   }
 
+  function setChecking(id: number, on: boolean): void {
+    const next = new Set(checking.value)
+    if (on) next.add(id)
+    else next.delete(id)
+    checking.value = next
+  }
+
+  /** Asks the daemon to check candidate `id` in the kernel; the verdict comes as an event. */
+  async function checkKernel(client: SummitClient, id: number): Promise<void> {
+    setChecking(id, true)
+    try {
+      await client.kernelCheck(id)
+    } catch (e) {
+      setChecking(id, false)
+      throw e
+    }
+  }
+
+  /** A candidate with its latest kernel verdict (from a finished check, if newer). */
+  function withKernel<T extends CandidateInfo>(c: T): T {
+    const k = checked.value.get(c.id)
+    return k === undefined ? c : { ...c, kernel: k.kernel }
+  }
+
   function flush(): void {
     scheduled = false
     if (pending.length === 0) return
@@ -77,6 +105,13 @@ export const useLive = defineStore('live', () => {
         scheduled = true
         nextFrame(flush)
       }
+    } else if (e.type === 'kernelCheck') {
+      setChecking(e.candidateId, e.phase === 'running')
+      const c = e.candidate
+      if (e.phase === 'done' && c !== undefined) {
+        checked.value = new Map([...checked.value, [c.id, c]])
+        improvements.value = improvements.value.map((x) => (x.id === c.id ? c : x))
+      }
     } else if (e.type === 'best' && e.jobId === jobId.value && e.candidate.sound && client) {
       const id = e.jobId
       void client.improvements(id).then((imps) => {
@@ -85,5 +120,17 @@ export const useLive = defineStore('live', () => {
     }
   }
 
-  return { jobId, points, chains, improvements, loading, load, applyEvent }
+  return {
+    jobId,
+    points,
+    chains,
+    improvements,
+    loading,
+    checking,
+    checked,
+    load,
+    applyEvent,
+    checkKernel,
+    withKernel
+  }
 })
