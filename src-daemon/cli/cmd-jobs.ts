@@ -1,4 +1,4 @@
-/** @fileoverview `summit jobs list|show|start|pause|resume|cancel|export`: job control through the daemon. */
+/** @fileoverview `summit jobs list|show|start|pause|resume|cancel|export|kernel-check`: job control through the daemon. */
 import { writeFileSync } from 'node:fs'
 import type { CandidateInfo, Job } from '../api/protocol/schemas'
 import { EXPORT_FORMATS, type ExportFormat, type JobAction } from '../api/protocol/routes'
@@ -6,8 +6,18 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type CliIo, type Command } from './command'
 import { connect, dataDirOf } from './daemon-connect'
 import { CliError } from './errors'
+import { jobsKernelCheck } from './jobs-kernel-check'
 
-const SUBCOMMANDS = ['list', 'show', 'start', 'pause', 'resume', 'cancel', 'export'] as const
+const SUBCOMMANDS = [
+  'list',
+  'show',
+  'start',
+  'pause',
+  'resume',
+  'cancel',
+  'export',
+  'kernel-check'
+] as const
 
 /** One line per job. */
 function jobLine(j: Job): string {
@@ -56,7 +66,7 @@ async function show(
   )
   for (const c of improvements)
     io.out(
-      `  candidate ${c.id}: ${c.slots} slots at ${(c.elapsedMs / 1000).toFixed(1)}s (chain ${c.chain}, proof ${c.proof}, ${c.safety})\n`
+      `  candidate ${c.id}: ${c.slots} slots at ${(c.elapsedMs / 1000).toFixed(1)}s (chain ${c.chain}, proof ${c.proof}, ${c.safety}, kernel ${c.kernel?.status ?? 'not checked'})\n`
     )
 }
 
@@ -64,7 +74,8 @@ async function show(
 export const jobsCommand: Command = {
   name: 'jobs',
   usage: `jobs ${SUBCOMMANDS.join('|')} [ID] [--candidate C] [--format native|asm] [--out OUT] [--data-dir D] [--json]`,
-  summary: "lists and controls the daemon's jobs; exports a proven result",
+  summary:
+    "lists and controls the daemon's jobs; exports a proven result; kernel-check checks a candidate in the kernel against the original",
   run: async (argv, io) => {
     const args = parseArgs(argv, {
       valued: ['data-dir', 'candidate', 'format', 'out'],
@@ -86,6 +97,14 @@ export const jobsCommand: Command = {
       await show(io, json, await client.getJob(id), await client.improvements(id))
       return EXIT.ok
     }
+    if (sub === 'kernel-check')
+      return jobsKernelCheck(
+        client,
+        io,
+        id,
+        args.flags.has('candidate') ? flagInt(args, 'candidate', 0) : undefined,
+        json
+      )
     if (sub === 'export') {
       const format = (flagString(args, 'format') ?? 'native') as ExportFormat
       if (!EXPORT_FORMATS.includes(format))

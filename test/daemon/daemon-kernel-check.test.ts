@@ -2,7 +2,7 @@
  * @fileoverview "Check in kernel" through a real daemon process: a short job's improvement is
  * checked against the original in the kernel (where BPF is available: accepted, sizes, no
  * mismatch, a latency interval), the verdict arrives as an event and stays in the candidate
- * listing; an unknown candidate is a 404 with a code. Without BPF the stored verdict must say
+ * listing, and `summit jobs kernel-check` asks again; an unknown candidate is a 404 with a code. Without BPF the stored verdict must say
  * unavailable, never accepted.
  */
 import { afterAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,7 @@ import { ApiError } from '../../src-daemon/api/protocol/errors'
 import type { DaemonEvent } from '../../src-daemon/api/protocol/schemas'
 import { openKernelOracle } from '../kernel/kernel-test-support'
 import { printSkip } from '../support/environment'
-import { ROOT, startTestDaemon, until, type TestDaemon } from './daemon-support'
+import { ROOT, startTestDaemon, summitProcess, until, type TestDaemon } from './daemon-support'
 
 const SAMPLE = join(ROOT, 'resources/samples/redundant_xdp.o')
 const CONFIG = { seed: 11, iterations: 60_000, chains: 1 }
@@ -55,6 +55,7 @@ describe('daemon kernel checks', () => {
     const events: DaemonEvent[] = []
     const stream = client.events((e) => events.push(e))
     await stream.opened
+    const startedAt = Date.now()
     const queued = await client.kernelCheck(best.id)
     expect(queued).toMatchObject({ candidateId: best.id, jobId: job.id })
     const done = await until(
@@ -65,11 +66,28 @@ describe('daemon kernel checks', () => {
       180_000,
       250
     )
+    const tookMs = Date.now() - startedAt
     stream.close()
     expect(events.some((e) => e.type === 'kernelCheck' && e.phase === 'running')).toBe(true)
     const listed = (await client.candidates(job.id)).find((c) => c.id === best.id)!
     expect(listed.kernel).toEqual(done.candidate!.kernel)
     const k = listed.kernel!
+
+    // The CLI queues the same check through the daemon and prints the new verdict.
+    const cli = await summitProcess([
+      'jobs',
+      'kernel-check',
+      String(job.id),
+      '--candidate',
+      String(best.id),
+      '--data-dir',
+      dir
+    ]).done
+    expect(cli.code, cli.err).toBe(k.status === 'accepted' ? 0 : 2)
+    expect(cli.out).toContain(`candidate ${best.id} of job ${job.id}: ${k.status}`)
+    const again = (await client.candidates(job.id)).find((c) => c.id === best.id)!.kernel!
+    expect(again.checkedAt).toBeGreaterThan(k.checkedAt)
+    expect(again.status).toBe(k.status)
 
     const { oracle, available } = await openKernelOracle('daemon kernel check: accepted verdict')
     await oracle.dispose()
@@ -89,7 +107,7 @@ describe('daemon kernel checks', () => {
     expect(k.latency?.perRepeat.length).toBeGreaterThan(0)
     expect(k.latency?.perRepeat[0]!.interval).toBeDefined()
     console.log(
-      `[daemon kernel check] ${k.kernelRelease}: ${k.inputs} inputs, ${k.reachingChange.length} reach the change; latency ${k.latency?.verdict}; ` +
+      `[daemon kernel check] ${k.kernelRelease}, ${(tookMs / 1000).toFixed(1)} s: ${k.inputs} inputs, ${k.reachingChange.length} reach the change; latency ${k.latency?.verdict}; ` +
         k.latency?.perRepeat
           .map(
             (p) =>
