@@ -2,7 +2,8 @@
  * @fileoverview End to end: the browser UI (`summit ui`'s page) in Debian's Chromium against a
  * real daemon process. A broken file gives its code in place and the app keeps working; a real
  * program is imported, searched, watched; the daemon is killed and restarted mid-search and the
- * page reconnects while the job resumes; the improvement's diff is opened and the export is read
+ * page reconnects while the job resumes; the improvement's diff is opened (and checked in the
+ * kernel with Check in kernel) and the export is read
  * back with our reader (and loaded by the kernel where BPF is available); jobs are controlled.
  * Every view is scanned with axe-core (no serious or critical violations) and photographed in
  * light and dark (test-results/screenshots).
@@ -212,6 +213,22 @@ describe.skipIf(!browserAvailable)('the workbench in Chromium against a real dae
       expect(r.code).toBe(0)
       expect(r.out).toMatch(/accepted by the kernel verifier/)
     }
+  })
+
+  it('checks the improvement in the kernel from the Diff view', async () => {
+    await page.click('[data-view=diff]')
+    await page.click('[data-testid=kernel-check-button]')
+    const verdict = page.locator('[data-testid=kernel-verdict]')
+    await page.waitForSelector('[data-testid=kernel-verdict]:not(:has-text("not checked"))')
+    const { oracle, available } = await openOracle('e2e workbench: Check in kernel accepted')
+    await oracle.dispose()
+    // Without BPF the badge must say it could not check: never accepted.
+    const expected = available ? 'kernel verifier: accepted' : 'could not check'
+    await page.waitForSelector(`[data-testid=kernel-verdict]:has-text("${expected}")`, {
+      timeout: 120_000
+    })
+    expect(await verdict.textContent()).toContain(expected)
+    if (available) await page.waitForSelector('[data-testid=kernel-latency]')
   })
 
   it('every view passes axe-core (no serious or critical) in light and dark; screenshots kept', async () => {

@@ -176,7 +176,7 @@ describe('DiffView: Check in kernel', () => {
     })
     await settle()
     const button = wrapper.get('[data-testid=kernel-check-button]')
-    expect(button.attributes('aria-label')).toBe('Check candidate 7 in the kernel')
+    expect(button.attributes('aria-label')).toBe('Check in kernel: candidate 7')
     await button.trigger('click')
     await settle()
     expect(calls.filter(([n]) => n === 'kernelCheck')).toEqual([['kernelCheck', [7]]])

@@ -100,6 +100,28 @@ describe('SqliteStore', () => {
       { chain: 0, seed: 3, savedAt: 5, iterations: 7, finished: false, data: '{"rng":[1,2,3,4]}' }
     ])
     expect(r.getCandidate(c.id)?.program).toEqual({ code: [1] })
+    expect(r.getCandidate(c.id)?.kernel).toBeNull()
+    const check = {
+      status: 'rejected' as const,
+      checkedAt: 9,
+      kernelRelease: '6.1.0',
+      candidate: {
+        accepted: false,
+        progType: 'xdp',
+        loader: 'libbpf',
+        logTail: 'R1 invalid mem access',
+        notes: []
+      },
+      inputs: 0,
+      refused: 0,
+      reachingChange: [],
+      mismatches: [],
+      notes: ['the verifier rejected a program'],
+      warnings: []
+    }
+    expect(r.setCandidateKernel(c.id, check)?.kernel).toEqual(check)
+    expect(r.candidates(id)[0]?.kernel).toEqual(check)
+    expect(r.setCandidateKernel(c.id + 1000, check)).toBeUndefined()
     expect(r.tests(id)).toEqual(['{"a":1}', '{"b":2}'])
     expect(r.metrics(id, 10)).toEqual([point(1000)])
     expect(r.quickCheck()).toBe('ok')
