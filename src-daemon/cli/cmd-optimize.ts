@@ -18,6 +18,9 @@ import { kernelVerify } from './optimize-kernel'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
+import { perfModelFor } from '../core/search/cost'
+import { BUILTIN_LATENCY, latencyModel } from '../core/search/latency'
+import { perfModelOfCost, storedLatencyTable } from './cost-option'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -44,7 +47,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -64,9 +67,7 @@ export const optimizeCommand: Command = {
     const [file] = args.positionals
     if (file === undefined || args.positionals.length !== 1)
       throw new UsageError('expects one FILE')
-    const cost = flagString(args, 'cost') ?? 'size'
-    if (cost !== 'size' && cost !== 'latency')
-      throw new UsageError(`--cost expects size or latency, got '${cost}'`)
+    const perfModel = perfModelOfCost(flagString(args, 'cost'))
     const timeSeconds = flagInt(args, 'time', 0)
     const iterations = flagInt(args, 'iterations', timeSeconds > 0 ? 0 : 200_000)
     const chains = flagInt(args, 'chains', availableParallelism())
@@ -84,7 +85,7 @@ export const optimizeCommand: Command = {
             iterations,
             timeSeconds,
             chains,
-            perfModel: cost === 'latency' ? 'latency' : 'count'
+            perfModel
           },
           proofTimeoutMs: proofTimeout,
           out: flagString(args, 'out'),
@@ -106,14 +107,15 @@ export const optimizeCommand: Command = {
     const r = runnable(input, program)
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
+    const latencyTable = storedLatencyTable(flagString(args, 'data-dir'))
     const job = prepareJob(
       r,
       {
         seed: flagInt(args, 'seed', 1),
         iterations,
-        perfModel: cost === 'latency' ? 'latency' : 'count'
+        perfModel
       },
-      { proofTimeoutMs }
+      { proofTimeoutMs, ...(latencyTable !== undefined ? { latencyTable } : {}) }
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
     let last = 0
@@ -138,11 +140,18 @@ export const optimizeCommand: Command = {
     })
     for (const f of outcome.failures) io.err(`warning: ${f}\n`)
     const original = Candidate.fromSlots(r.slots)
-    // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output).
+    // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output)
+    // by the search's own cost: under the default, never one estimated slower than the original.
+    const perf = perfModelFor(perfModel, original, latencyModel(latencyTable ?? BUILTIN_LATENCY))
     let best = original
+    let bestPerf = perf.perf(original)
     for (const cp of outcome.checkpoints) {
       const c = bestCandidate(original, cp)
-      if (c !== undefined && c.liveSlots() < best.liveSlots()) best = c
+      const p = c !== undefined ? perf.perf(c) : Infinity
+      if (c !== undefined && p < bestPerf) {
+        best = c
+        bestPerf = p
+      }
     }
     const z3 = await Z3Instance.create()
     let verdict: string

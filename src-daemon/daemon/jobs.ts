@@ -6,10 +6,11 @@
 import { Candidate } from '../core/search/candidate'
 import { candidateFromJson, type CandidateJson } from '../core/search/checkpoint'
 import { resolveSearchOptions, SearchConfig } from '../core/search/config'
-import { instructionCountPerf, latencyPerf, type JsonValue } from '../core/search/cost'
+import { perfModelFor, type JsonValue } from '../core/search/cost'
+import { BUILTIN_LATENCY, latencyModel, type LatencyTable } from '../core/search/latency'
 import { JobRunner } from '../engine/jobs/job-runner'
 import { InputError } from '../engine/program/input-error'
-import { prepareJob } from '../engine/search/prepare'
+import { prepareJob, type JobExtras } from '../engine/search/prepare'
 import type { BestVerdict, ChainProgress } from '../engine/search/protocol'
 import type { JobAction } from '../api/protocol/routes'
 import type {
@@ -53,6 +54,8 @@ export interface JobManagerOptions {
   readonly saveMs: number
   /** How long a stopping chain may take before it is terminated (ms). */
   readonly graceMs: number
+  /** The calibrated latency table of the data directory (undefined: the built-in one). */
+  readonly latencyTable?: LatencyTable
   /** A running chain keeps its core at least this long when others wait (ms). */
   readonly quantumMs: number
   readonly emit: (e: DaemonEvent) => void
@@ -75,6 +78,12 @@ export class JobManager {
     private readonly store: SummitStore,
     private readonly opts: JobManagerOptions
   ) {}
+
+  /** A job's stored extras with the daemon's latency table. */
+  private extrasOf(extras: JobExtras): JobExtras {
+    const t = this.opts.latencyTable
+    return t !== undefined ? { ...extras, latencyTable: t } : extras
+  }
 
   /** Cores in use now. */
   busyWorkers(): number {
@@ -144,13 +153,16 @@ export class JobManager {
           'BAD_REQUEST',
           `window ${lo}:${hi} is not inside the program's ${runnable.slots.length} slots`
         )
-    const prepared = prepareJob(runnable, options.value, req.extras ?? {})
+    const prepared = prepareJob(runnable, options.value, this.extrasOf(req.extras ?? {}))
     if (!prepared.ok)
       throw new InputError({ ...prepared.error, file: input.file, section: program.section })
     const original = Candidate.fromSlots(runnable.slots)
     const slots = original.liveSlots()
-    const perfModel =
-      prepared.value.options.perfModel === 'latency' ? latencyPerf : instructionCountPerf
+    const perfModel = perfModelFor(
+      prepared.value.options.perfModel,
+      original,
+      latencyModel(this.opts.latencyTable ?? BUILTIN_LATENCY)
+    )
     const row = this.store.createJob({
       programId: req.programId,
       section: program.section,
@@ -252,7 +264,7 @@ export class JobManager {
     const stored = this.store.getProgram(row.programId)
     if (stored === undefined) throw new JobError('NOT_FOUND', `program ${row.programId} is gone`)
     const { runnable } = runnableOf(loadFiles(stored.files), row.section)
-    const prepared = prepareJob(runnable, row.config, row.extras)
+    const prepared = prepareJob(runnable, row.config, this.extrasOf(row.extras))
     if (!prepared.ok) throw new JobError(prepared.error.code, prepared.error.message)
     const job = prepared.value
     const saved = new Map(this.store.checkpoints(row.id).map((c) => [c.chain, c]))

@@ -1,6 +1,7 @@
 /** @fileoverview Types shared by the chain, its driver and checkpoints: proofs, events, counters. */
 import type { Candidate } from './candidate'
 import type { JsonValue, PerfModel, ErrorEvaluator, SafetyCheck } from './cost'
+import type { LatencyModel } from './latency'
 import { MOVE_COUNT } from './proposals'
 
 /** Outcome of an equivalence proof (a timeout or solver error is `unknown`, never `equal`). */
@@ -30,6 +31,8 @@ export interface ChainDeps {
   readonly safety?: SafetyCheck
   /** Overrides the perf model chosen by `perfModel` in the options. */
   readonly perf?: PerfModel
+  /** The latency model of `sizeNoSlower` and `latency` (default: the built-in table). */
+  readonly latency?: LatencyModel
 }
 
 /** Counters of one chain (all plain numbers, JSON-serialisable). */

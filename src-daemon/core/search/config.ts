@@ -21,6 +21,16 @@ const oneOf = <const A extends string, const B extends string>(
   d: A | B,
   description: string
 ) => Type.Union([Type.Literal(values[0]), Type.Literal(values[1])], { default: d, description })
+/** A choice between three named values. */
+const oneOf3 = <const A extends string, const B extends string, const C extends string>(
+  values: readonly [A, B, C],
+  d: A | B | C,
+  description: string
+) =>
+  Type.Union([Type.Literal(values[0]), Type.Literal(values[1]), Type.Literal(values[2])], {
+    default: d,
+    description
+  })
 
 /** The search configuration schema: a JSON Schema object whose properties are the fields. */
 export const SearchConfig = Type.Object(
@@ -48,10 +58,10 @@ export const SearchConfig = Type.Object(
     ),
     wErr: num(0.5, 0, 1e6, 'Weight of the error term in the cost.'),
     wPerf: num(1.5, 0, 1e6, 'Weight of the performance term in the cost.'),
-    perfModel: oneOf(
-      ['count', 'latency'],
-      'count',
-      'Performance term: instruction slots (ld_imm64 = 2) or the estimated latency table.'
+    perfModel: oneOf3(
+      ['sizeNoSlower', 'count', 'latency'],
+      'sizeNoSlower',
+      "Performance term: sizeNoSlower (default) minimises instruction slots among programs whose estimated latency is not above the original's; count minimises slots alone (ld_imm64 = 2); latency minimises estimated latency. Estimates come from the latency table (summit calibrate, else built in)."
     ),
     errorMetric: oneOf(
       ['pop', 'abs'],

@@ -1,83 +1,172 @@
 /**
- * @fileoverview Estimated per-row latencies for the latency performance model.
+ * @fileoverview The latency model: estimated nanoseconds per instruction class and per helper
+ * call, from a {@link LatencyTable} (the built-in one, or one `summit calibrate` measured in this
+ * machine's kernel), and the estimated latency of a program under it.
  *
- * These are ESTIMATES, not measurements: rough nanoseconds per instruction after JIT on a
- * ~3 GHz x86-64 core with warm caches and predicted branches (simple ALU ≈ 1 cycle, multiply
- * ≈ 3, 64-bit divide ≈ 30, L1 load ≈ 4, locked read-modify-write ≈ 20, helper calls from
- * typical helper bodies). They only need to rank candidates sensibly; `summit kernel-check`
- * can measure real programs.
+ * The built-in figures are ESTIMATES for a ~3 GHz x86-64 core after JIT with warm caches and
+ * predicted branches (simple ALU ≈ 1 cycle, multiply ≈ 3, 64-bit divide ≈ 30, L1 load ≈ 4, a
+ * `lock`ed read-modify-write ≈ 20 ns once the line is shared between CPUs, helper calls from
+ * typical helper bodies). They rank candidates; `summit kernel-check` measures real programs.
  */
 import { OPS, type OpSpec } from '../isa/opcodes'
 import { NO_ROW, SlotKind, type Candidate } from './candidate'
 
-/** Estimated cost of a helper call by helper id (ns); others use {@link DEFAULT_HELPER_NS}. */
-export const HELPER_NS: ReadonlyMap<number, number> = new Map([
-  [1, 15], // map_lookup_elem
-  [2, 40], // map_update_elem
-  [3, 20], // map_delete_elem
-  [5, 20], // ktime_get_ns
-  [7, 5], // get_prandom_u32
-  [8, 2], // get_smp_processor_id
-  [12, 15], // tail_call
-  [23, 5], // redirect
-  [44, 10], // xdp_adjust_head
-  [51, 10] // redirect_map
-])
+/** Instruction classes the latency table prices (nanoseconds each). */
+export const LATENCY_CLASSES = [
+  'mov',
+  'alu',
+  'mul',
+  'div32',
+  'div64',
+  'end',
+  'jmp',
+  'ja',
+  'exit',
+  'lddw',
+  'lddwMap',
+  'ldx',
+  'st',
+  'stx',
+  'atomic',
+  'atomicFetch',
+  'ldPacket',
+  'callLocal',
+  'helper'
+] as const
 
-/** Estimated cost of a helper not listed in {@link HELPER_NS} (ns). */
-export const DEFAULT_HELPER_NS = 10
+/** One instruction class. */
+export type LatencyClass = (typeof LATENCY_CLASSES)[number]
 
-/** Estimated latency of one row (ns), independent of operands. */
-export function rowLatency(s: OpSpec): number {
-  switch (s.kind) {
-    case 'alu':
-      if (s.op === 'mov' || s.op === 'movsx') return 0.3
-      if (s.op === 'mul') return 1
-      if (s.op === 'div' || s.op === 'mod' || s.op === 'sdiv' || s.op === 'smod')
-        return s.is64 ? 10 : 7
-      return 0.35
-    case 'end':
-      return s.order === 'le' ? 0.3 : 0.4
-    case 'jmp':
-      return 0.5
-    case 'ja':
-      return 0.3
-    case 'call':
-      return s.target === 'local' ? 2 : DEFAULT_HELPER_NS
-    case 'exit':
-      return 0.3
-    case 'lddw':
-      return 0.3
-    case 'ldabs':
-    case 'ldind':
-      return 5
-    case 'ldx':
-      return 1
-    case 'st':
-    case 'stx':
-      return 0.5
-    case 'atomic':
-      return 6
+/** A latency table: ns per instruction class, and per helper id (others cost `classes.helper`). */
+export interface LatencyTable {
+  /** `builtin`, or `calibrated` when `summit calibrate` measured it. */
+  readonly source: 'builtin' | 'calibrated'
+  readonly classes: Readonly<Record<LatencyClass, number>>
+  /** Helper id (decimal string) → ns per call. */
+  readonly helpers: Readonly<Record<string, number>>
+  /** When measured (ISO time) and on which kernel (`uname -r`). */
+  readonly measuredAt?: string
+  readonly kernel?: string
+}
+
+/** The built-in table (estimates; see the file comment). */
+export const BUILTIN_LATENCY: LatencyTable = {
+  source: 'builtin',
+  classes: {
+    mov: 0.3,
+    alu: 0.35,
+    mul: 1,
+    div32: 7,
+    div64: 10,
+    end: 0.4,
+    jmp: 0.5,
+    ja: 0.3,
+    exit: 0.3,
+    lddw: 0.3,
+    lddwMap: 0.3,
+    ldx: 1,
+    st: 0.5,
+    stx: 0.5,
+    atomic: 20,
+    atomicFetch: 22,
+    ldPacket: 5,
+    callLocal: 2,
+    helper: 10
+  },
+  helpers: {
+    '1': 15, // map_lookup_elem
+    '2': 40, // map_update_elem
+    '3': 20, // map_delete_elem
+    '5': 20, // ktime_get_ns
+    '7': 5, // get_prandom_u32
+    '8': 2, // get_smp_processor_id
+    '12': 15, // tail_call
+    '23': 5, // redirect
+    '44': 10, // xdp_adjust_head
+    '51': 10 // redirect_map
   }
 }
 
-/** Per-row latency estimates indexed by row id. */
-export const ROW_LATENCY: Float64Array = Float64Array.from(OPS.map(rowLatency))
+/** The class of an opcode row. */
+export function latencyClass(s: OpSpec): LatencyClass {
+  switch (s.kind) {
+    case 'alu':
+      if (s.op === 'mov' || s.op === 'movsx') return 'mov'
+      if (s.op === 'mul') return 'mul'
+      if (s.op === 'div' || s.op === 'mod' || s.op === 'sdiv' || s.op === 'smod')
+        return s.is64 ? 'div64' : 'div32'
+      return 'alu'
+    case 'end':
+      return 'end'
+    case 'jmp':
+      return 'jmp'
+    case 'ja':
+      return 'ja'
+    case 'call':
+      return s.target === 'helper' ? 'helper' : 'callLocal'
+    case 'exit':
+      return 'exit'
+    case 'lddw':
+      return s.pseudo === 'imm64' ? 'lddw' : 'lddwMap'
+    case 'ldabs':
+    case 'ldind':
+      return 'ldPacket'
+    case 'ldx':
+      return 'ldx'
+    case 'st':
+      return 'st'
+    case 'stx':
+      return 'stx'
+    case 'atomic':
+      return s.op === 'add' || s.op === 'or' || s.op === 'and' || s.op === 'xor'
+        ? 'atomic'
+        : 'atomicFetch'
+  }
+}
 
-/** Latency estimate of a slot of unknown opcode. */
+/** A table compiled for the hot path: ns per opcode row, per helper id. */
+export interface LatencyModel {
+  readonly table: LatencyTable
+  /** Indexed by row id. */
+  readonly rows: Float64Array
+  readonly helpers: ReadonlyMap<number, number>
+  readonly defaultHelper: number
+}
+
+/** Latency of a slot of unknown opcode (ns). */
 export const UNKNOWN_LATENCY = 1
 
 const CALL_HELPER_ROW = OPS.find((s) => s.kind === 'call' && s.target === 'helper')?.id ?? -1
 
-/** Sum of estimated latencies of the live slots of `c` (straight-line sum, not a path model). */
-export function latencyOf(c: Candidate): number {
+/** Compiles `table` into a {@link LatencyModel}. */
+export function latencyModel(table: LatencyTable): LatencyModel {
+  return {
+    table,
+    rows: Float64Array.from(OPS.map((s) => table.classes[latencyClass(s)])),
+    helpers: new Map(Object.entries(table.helpers).map(([k, v]) => [Number(k), v])),
+    defaultHelper: table.classes.helper
+  }
+}
+
+/** The built-in model. */
+export const BUILTIN_MODEL: LatencyModel = latencyModel(BUILTIN_LATENCY)
+
+/** Per-row latencies of the built-in model, indexed by row id. */
+export const ROW_LATENCY: Float64Array = BUILTIN_MODEL.rows
+
+/**
+ * Estimated latency of `c` (ns): the sum over its live slots (a straight-line sum, not a path
+ * model), helper calls priced by id.
+ */
+export function latencyOf(c: Candidate, model: LatencyModel = BUILTIN_MODEL): number {
   let t = 0
+  const rows = model.rows
   for (let i = 0; i < c.length; i++) {
     if (c.kind[i] !== SlotKind.live) continue
     const r = c.row[i]!
     if (r === NO_ROW) t += UNKNOWN_LATENCY
-    else if (r === CALL_HELPER_ROW) t += HELPER_NS.get(c.imm[i]!) ?? DEFAULT_HELPER_NS
-    else t += ROW_LATENCY[r]!
+    else if (r === CALL_HELPER_ROW) t += model.helpers.get(c.imm[i]!) ?? model.defaultHelper
+    else t += rows[r]!
   }
   return t
 }

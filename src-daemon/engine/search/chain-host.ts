@@ -13,6 +13,7 @@ import type { JsonValue } from '../../core/search/cost'
 import { InterpEvaluator, SafetyGatedEvaluator } from '../../core/search/evaluator'
 import { canonicalProofKey } from '../../core/search/proof-key'
 import { CachedSafety } from '../../core/search/safety'
+import { BUILTIN_MODEL, latencyModel } from '../../core/search/latency'
 import { generateTestInputs, runInputToJson } from '../../core/search/test-inputs'
 import { selectWindows, windowSchedule } from '../../core/search/windows'
 import { decodeLenient } from '../../core/isa/decode'
@@ -99,7 +100,8 @@ export class ChainHost {
         ? job.windows.map((w): Window => [w[0], w[1]])
         : windowSchedule(original, choices, job.windowLimit > 0 ? job.windowLimit : Infinity)
     const deps = {
-      evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError)
+      evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError),
+      latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL
     }
     if (checkpoint === undefined) {
       this.chain = new Chain(original, options, deps, windows)

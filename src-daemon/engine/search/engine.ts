@@ -175,7 +175,7 @@ async function runWorkers(
   const checkpoints: (string | undefined)[] = new Array<string | undefined>(n)
   const failures: string[] = []
   const improvements: Improvement[] = []
-  let best: { json: CandidateJson; slots: number } | undefined
+  let best: { json: CandidateJson; slots: number; perf: number } | undefined
   const iters = opts.iterations ?? job.options.iterations
   const workers: Worker[] = []
   const send = (except: number, m: MainMessage): void =>
@@ -216,8 +216,8 @@ async function runWorkers(
             progress[i] = m.progress
             const c = candidateFromJson(m.best)
             const slots = c?.liveSlots() ?? Infinity
-            if (best === undefined || slots < best.slots) {
-              best = { json: m.best, slots }
+            if (c !== undefined && (best === undefined || m.perf < best.perf)) {
+              best = { json: m.best, slots, perf: m.perf }
               improvements.push({ ms: performance.now() - start, slots, chain: i })
               send(i, { type: 'best', best: m.best, perf: m.perf })
             }
@@ -231,8 +231,9 @@ async function runWorkers(
             checkpoints[i] = m.checkpoint
             {
               const c = candidateFromJson(m.best)
-              const slots = c?.liveSlots() ?? Infinity
-              if (best === undefined || slots < best.slots) best = { json: m.best, slots }
+              const perf = m.progress.bestPerf
+              if (c !== undefined && (best === undefined || perf < best.perf))
+                best = { json: m.best, slots: c.liveSlots(), perf }
             }
             finish()
             break

@@ -3,6 +3,7 @@ import type { Insn } from '../../core/isa/insn'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import type { SearchOptions } from '../../core/search/config'
 import type { AnalysisProfile } from '../../core/search/safety'
+import type { LatencyTable } from '../../core/search/latency'
 
 /** A search job: the original program, its input model and the search options. */
 export interface SearchJob {
@@ -24,6 +25,8 @@ export interface SearchJob {
   readonly windowLimit: number
   /** Explicit windows (inclusive slot ranges), replacing the automatic selection. */
   readonly windows?: readonly (readonly [number, number])[]
+  /** The latency table of the perf model (default: the built-in one; see `summit calibrate`). */
+  readonly latencyTable?: LatencyTable
 }
 
 /** Defaults of the job fields that are not search options. */

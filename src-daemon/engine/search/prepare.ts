@@ -18,7 +18,10 @@ export interface JobProgram {
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
 export type JobExtras = Partial<
-  Pick<SearchJob, 'testCount' | 'testSeed' | 'proofTimeoutMs' | 'windowLimit' | 'windows'>
+  Pick<
+    SearchJob,
+    'testCount' | 'testSeed' | 'proofTimeoutMs' | 'windowLimit' | 'windows' | 'latencyTable'
+  >
 >
 
 /** Makes a job; fails when the options are invalid or the analysis rejects the original. */
