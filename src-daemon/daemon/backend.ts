@@ -88,7 +88,7 @@ export function daemonBackend(
     getCandidate: (id) => {
       const { row, cand } = candidate(id)
       const { program: _p, ...info } = row
-      return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand) }
+      return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand, jobs.latency) }
     },
     exportCandidate: (id, format) => {
       const { row, cand } = candidate(id)

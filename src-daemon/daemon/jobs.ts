@@ -7,7 +7,12 @@ import { Candidate } from '../core/search/candidate'
 import { candidateFromJson, type CandidateJson } from '../core/search/checkpoint'
 import { resolveSearchOptions, SearchConfig } from '../core/search/config'
 import { perfModelFor, type JsonValue } from '../core/search/cost'
-import { BUILTIN_LATENCY, latencyModel, type LatencyTable } from '../core/search/latency'
+import {
+  BUILTIN_LATENCY,
+  latencyModel,
+  type LatencyModel,
+  type LatencyTable
+} from '../core/search/latency'
 import { JobRunner } from '../engine/jobs/job-runner'
 import { InputError } from '../engine/program/input-error'
 import { prepareJob, type JobExtras } from '../engine/search/prepare'
@@ -79,6 +84,14 @@ export class JobManager {
     private readonly opts: JobManagerOptions
   ) {}
 
+  /** The latency model of estimates the daemon shows and searches use. */
+  get latency(): LatencyModel {
+    this.latencyModel ??= latencyModel(this.opts.latencyTable ?? BUILTIN_LATENCY)
+    return this.latencyModel
+  }
+
+  private latencyModel: LatencyModel | undefined
+
   /** A job's stored extras with the daemon's latency table. */
   private extrasOf(extras: JobExtras): JobExtras {
     const t = this.opts.latencyTable
@@ -111,7 +124,7 @@ export class JobManager {
 
   /** Imports a program (files: the program, then its companions). */
   importProgram(files: readonly StoredFile[]): ProgramInfo {
-    const p = importFiles(files)
+    const p = importFiles(files, Date.now(), this.latency)
     this.store.putProgram(p)
     return this.store.getProgram(p.info.id)?.info ?? p.info
   }
@@ -158,11 +171,7 @@ export class JobManager {
       throw new InputError({ ...prepared.error, file: input.file, section: program.section })
     const original = Candidate.fromSlots(runnable.slots)
     const slots = original.liveSlots()
-    const perfModel = perfModelFor(
-      prepared.value.options.perfModel,
-      original,
-      latencyModel(this.opts.latencyTable ?? BUILTIN_LATENCY)
-    )
+    const perfModel = perfModelFor(prepared.value.options.perfModel, original, this.latency)
     const row = this.store.createJob({
       programId: req.programId,
       section: program.section,
