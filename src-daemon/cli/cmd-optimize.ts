@@ -14,7 +14,7 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
-import { kernelVerify } from './optimize-kernel'
+import { kernelLoopLine, kernelLoopStats, kernelTargetOf, kernelVerify } from './optimize-kernel'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
@@ -47,7 +47,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -73,6 +73,7 @@ export const optimizeCommand: Command = {
     const chains = flagInt(args, 'chains', availableParallelism())
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
+    const verifyInLoop = !args.flags.has('no-kernel-verify')
     if (args.flags.has('daemon')) {
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
@@ -85,7 +86,8 @@ export const optimizeCommand: Command = {
             iterations,
             timeSeconds,
             chains,
-            perfModel
+            perfModel,
+            kernelVerify: verifyInLoop
           },
           proofTimeoutMs: proofTimeout,
           out: flagString(args, 'out'),
@@ -113,9 +115,14 @@ export const optimizeCommand: Command = {
       {
         seed: flagInt(args, 'seed', 1),
         iterations,
-        perfModel
+        perfModel,
+        kernelVerify: verifyInLoop
       },
-      { proofTimeoutMs, ...(latencyTable !== undefined ? { latencyTable } : {}) }
+      {
+        proofTimeoutMs,
+        ...(latencyTable !== undefined ? { latencyTable } : {}),
+        ...(verifyInLoop ? kernelTargetOf(input, program) : {})
+      }
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
     let last = 0
@@ -139,6 +146,8 @@ export const optimizeCommand: Command = {
       progressMs: 300
     })
     for (const f of outcome.failures) io.err(`warning: ${f}\n`)
+    const kernelLoop = kernelLoopStats(outcome.progress.chains)
+    if (verifyInLoop) io.err(`${kernelLoopLine(kernelLoop)}\n`)
     const original = Candidate.fromSlots(r.slots)
     // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output)
     // by the search's own cost: under the default, never one estimated slower than the original.
@@ -200,7 +209,8 @@ export const optimizeCommand: Command = {
               candidatesPerSecond: p.candidatesPerSecond,
               proverCalls: p.proverCalls,
               proofCacheHits: p.proofCacheHits,
-              tests: p.tests
+              tests: p.tests,
+              ...(verifyInLoop ? { kernelVerifier: kernelLoop } : {})
             }
           },
           null,

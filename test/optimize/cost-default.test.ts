@@ -1,7 +1,8 @@
 /**
  * @fileoverview The default cost never trades speed for size: on a per-CPU counter whose only
  * size win is turning load/add/store into a `lock` atomic add, `optimize` keeps the plain form by
- * default and takes the atomic with `--cost size`.
+ * default and takes the atomic with `--cost size`; with the kernel verifier in the loop, a kernel
+ * that refuses atomics (simulated) makes the search keep the plain form even under `--cost size`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,9 @@ import { Candidate } from '../../src-daemon/core/search/candidate'
 import { latencyOf } from '../../src-daemon/core/search/latency'
 import { decodeLenient } from '../../src-daemon/core/isa/decode'
 import { llvmText } from '../../src-daemon/core/isa/disasm-llvm'
+import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
+import { kernelVerify } from '../../src-daemon/cli/optimize-kernel'
+import { printSkip } from '../support/environment'
 
 /** One 8-byte instruction. */
 function insn(code: number, dst: number, src: number, off = 0, imm = 0): Buffer {
@@ -89,4 +93,71 @@ describe('the default cost keeps a plain counter where size alone takes an atomi
       latencyOf(Candidate.fromSlots(original.slots))
     )
   }, 120_000)
+})
+
+describe('the kernel verifier in the search loop', () => {
+  it('counts a refused new best as unsafe and reports only what the kernel accepts', async () => {
+    const oracle = new KernelOracle()
+    const a = await oracle.availability()
+    await oracle.dispose()
+    if (!a.available) {
+      printSkip('verifier in the loop', a.reason)
+      return
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'summit-kverify-'))
+    const file = counterProgram(dir)
+    const before = process.env.SUMMIT_KERNEL_FEATURES_OFF
+    // A kernel without atomic read-modify-writes: the search's one size win (a lock add) is refused.
+    process.env.SUMMIT_KERNEL_FEATURES_OFF = 'insn:atomic'
+    try {
+      let text = ''
+      let err = ''
+      const out = join(dir, 'refused.insns')
+      const code = await optimizeCommand.run(
+        [file, '--cost', 'size', '--iterations', '20000', '--chains', '1', '--seed', '1'].concat([
+          '--out',
+          out,
+          '--data-dir',
+          dir,
+          '--json'
+        ]),
+        { out: (t) => void (text += t), err: (t) => void (err += t) }
+      )
+      expect(code, err).toBe(0)
+      const doc = JSON.parse(text) as {
+        stats: { kernelVerifier: { accepted: number; rejected: number; lastRejection: string } }
+      }
+      expect(doc.stats.kernelVerifier.rejected).toBeGreaterThan(0)
+      expect(doc.stats.kernelVerifier.lastRejection).toMatch(/atomic read-modify-write/)
+      expect(err).toMatch(
+        /kernel verifier in the loop: \d+ new best\(s\) checked, [1-9]\d* rejected/
+      )
+      const written = selectPrograms(loadInput(out), undefined)[0]!
+      const lines = decodeLenient(written.slots).map((d) => llvmText(d))
+      expect(lines.some((l) => l.startsWith('lock '))).toBe(false)
+      // The written program is one this (simulated) kernel accepts, loaded as the original is.
+      const input = loadInput(file)
+      expect(
+        await kernelVerify(input, selectPrograms(input, undefined)[0]!, written.slots)
+      ).toMatch(/^accepted by the kernel verifier/)
+      // Without the loop, the same search reports the refused atomic form.
+      const plainOut = join(dir, 'unchecked.insns')
+      const code2 = await optimizeCommand.run(
+        [file, '--cost', 'size', '--iterations', '20000', '--chains', '1', '--seed', '1'].concat([
+          '--out',
+          plainOut,
+          '--data-dir',
+          dir,
+          '--no-kernel-verify'
+        ]),
+        { out: () => undefined, err: () => undefined }
+      )
+      expect(code2).toBe(0)
+      const unchecked = selectPrograms(loadInput(plainOut), undefined)[0]!
+      expect(decodeLenient(unchecked.slots).some((d) => llvmText(d).startsWith('lock '))).toBe(true)
+    } finally {
+      if (before === undefined) delete process.env.SUMMIT_KERNEL_FEATURES_OFF
+      else process.env.SUMMIT_KERNEL_FEATURES_OFF = before
+    }
+  }, 180_000)
 })

@@ -14,6 +14,7 @@ import {
   BUILTIN_MODEL,
   latencyModel,
   latencyOf,
+  pathLatencies,
   ROW_LATENCY
 } from '../../src-daemon/core/search/latency'
 import { parseLatencyTable } from '../../src-daemon/core/search/latency-table'
@@ -197,5 +198,47 @@ describe('latency model and the no-slower cost', () => {
     expect(bad.ok).toBe(false)
     if (!bad.ok) expect(bad.error.message).toMatch(/^x\.json: not a latency table \(\/classes/)
     expect(parseLatencyTable([], 'y.json').ok).toBe(false)
+  })
+})
+
+describe('path latencies', () => {
+  // if r1 == 0 goto +2; r0 = 1; exit; call map_update (dear); r0 = 0; exit
+  const branchy = (): Candidate =>
+    Candidate.fromSlots([
+      I(0x15, 1, 0, 3, 0),
+      I(0x85, 0, 0, 0, 1), // call map_lookup_elem
+      I(0xb7, 0, 0, 0, 1),
+      I(0x95, 0, 0),
+      I(0x85, 0, 0, 0, 2), // call map_update_elem
+      I(0xb7, 0, 0, 0, 0),
+      I(0x95, 0, 0)
+    ])
+
+  it('prices the dearest path, and the expected one with branches at 1/2', () => {
+    const c = branchy()
+    const out = new Float64Array(2)
+    pathLatencies(c, BUILTIN_MODEL, out)
+    const k = BUILTIN_LATENCY.classes
+    const h = BUILTIN_LATENCY.helpers
+    const viaUpdate = k.jmp + h['2']! + k.mov + k.exit
+    const viaLookup = k.jmp + h['1']! + k.mov + k.exit
+    expect(out[0]).toBeCloseTo(Math.max(viaUpdate, viaLookup), 9)
+    expect(out[1]).toBeCloseTo(k.jmp + 0.5 * (viaUpdate - k.jmp) + 0.5 * (viaLookup - k.jmp), 9)
+    expect(latencyOf(c)).toBe(out[0])
+  })
+
+  it('sees a cheap path merged into a dear one although the program got smaller', () => {
+    const original = branchy()
+    // Drop the cheap path's exit: it now falls into the update (smaller, dearer on average).
+    const merged = branchy()
+    merged.kind[3] = SlotKind.nop
+    const a = new Float64Array(2)
+    const b = new Float64Array(2)
+    pathLatencies(original, BUILTIN_MODEL, a)
+    pathLatencies(merged, BUILTIN_MODEL, b)
+    expect(b[1]).toBeGreaterThan(a[1]!)
+    expect(noSlowerThan(merged, original, BUILTIN_MODEL)).toBe(false)
+    const perf = perfModelFor('sizeNoSlower', original)
+    expect(perf.perf(merged)).toBeGreaterThan(perf.perf(original))
   })
 })

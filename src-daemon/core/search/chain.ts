@@ -134,6 +134,11 @@ export class Chain {
         this.unknownHashes.add(cand.hash())
         candError = o.unprovenError
       }
+    } else if (result.kind === 'rejected') {
+      // The kernel refused a proven program: unsafe for this chain, never asked about again.
+      this.counters.kernelRejected++
+      this.unknownHashes.add(cand.hash())
+      candError = o.unsafeError
     } else {
       this.counters.proofsUnknown++
       this.unknownHashes.add(cand.hash())

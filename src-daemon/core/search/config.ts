@@ -103,6 +103,10 @@ export const SearchConfig = Type.Object(
       1 << 20,
       'Immediates and offsets are drawn from [-r, r] plus those in the program.'
     ),
+    kernelVerify: bool(
+      true,
+      'Send each new best to the kernel verifier before it is reported (where BPF is available and the job knows how to load the program); a refusal makes the candidate unsafe and is counted.'
+    ),
     allowBackwardJumps: bool(false, 'Let proposals create backward jumps (loops).'),
     allowJumpsInWindow: bool(
       false,

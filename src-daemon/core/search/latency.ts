@@ -1,7 +1,8 @@
 /**
  * @fileoverview The latency model: estimated nanoseconds per instruction class and per helper
  * call, from a {@link LatencyTable} (the built-in one, or one `summit calibrate` measured in this
- * machine's kernel), and the estimated latency of a program under it.
+ * machine's kernel), and the estimated latency of a program under it: the cost of its slowest
+ * path (a straight-line sum would let a rewrite merge a cheap path into a dear one unseen).
  *
  * The built-in figures are ESTIMATES for a ~3 GHz x86-64 core after JIT with warm caches and
  * predicted branches (simple ALU ≈ 1 cycle, multiply ≈ 3, 64-bit divide ≈ 30, L1 load ≈ 4, a
@@ -154,19 +155,78 @@ export const BUILTIN_MODEL: LatencyModel = latencyModel(BUILTIN_LATENCY)
 /** Per-row latencies of the built-in model, indexed by row id. */
 export const ROW_LATENCY: Float64Array = BUILTIN_MODEL.rows
 
+/** How control leaves a row: falls through, exits, jumps always (16-bit or 32-bit offset), or branches. */
+const FLOW = Uint8Array.from(
+  OPS.map((s) =>
+    s.kind === 'exit' ? 1 : s.kind === 'ja' ? (s.long ? 3 : 2) : s.kind === 'jmp' ? 4 : 0
+  )
+)
+
+let worstAt = new Float64Array(64)
+let expectedAt = new Float64Array(64)
+
 /**
- * Estimated latency of `c` (ns): the sum over its live slots (a straight-line sum, not a path
- * model), helper calls priced by id.
+ * Estimated latencies of `c` (ns) into `out`: `out[0]` the dearest path from the first slot to
+ * an exit, `out[1]` the expected latency when each conditional branch goes either way with
+ * probability 1/2 (so a rewrite that makes a common path dearer shows even when the dearest
+ * path barely moves). Live instructions are priced by class, helper calls by id; backward jumps
+ * (loops, only where enabled) count one pass. Allocation-free after the first call per size.
  */
-export function latencyOf(c: Candidate, model: LatencyModel = BUILTIN_MODEL): number {
-  let t = 0
-  const rows = model.rows
-  for (let i = 0; i < c.length; i++) {
-    if (c.kind[i] !== SlotKind.live) continue
-    const r = c.row[i]!
-    if (r === NO_ROW) t += UNKNOWN_LATENCY
-    else if (r === CALL_HELPER_ROW) t += model.helpers.get(c.imm[i]!) ?? model.defaultHelper
-    else t += rows[r]!
+export function pathLatencies(c: Candidate, model: LatencyModel, out: Float64Array): void {
+  const n = c.length
+  if (worstAt.length < n + 1) {
+    worstAt = new Float64Array(n + 1)
+    expectedAt = new Float64Array(n + 1)
   }
-  return t
+  const worst = worstAt
+  const expected = expectedAt
+  worst[n] = 0
+  expected[n] = 0
+  const rows = model.rows
+  for (let i = n - 1; i >= 0; i--) {
+    if (c.kind[i] !== SlotKind.live) {
+      worst[i] = worst[i + 1]!
+      expected[i] = expected[i + 1]!
+      continue
+    }
+    const r = c.row[i]!
+    if (r === NO_ROW) {
+      worst[i] = UNKNOWN_LATENCY + worst[i + 1]!
+      expected[i] = UNKNOWN_LATENCY + expected[i + 1]!
+      continue
+    }
+    const t =
+      r === CALL_HELPER_ROW ? (model.helpers.get(c.imm[i]!) ?? model.defaultHelper) : rows[r]!
+    const flow = FLOW[r]!
+    if (flow === 0) {
+      worst[i] = t + worst[i + 1]!
+      expected[i] = t + expected[i + 1]!
+    } else if (flow === 1) {
+      worst[i] = t
+      expected[i] = t
+    } else {
+      const target = i + 1 + (flow === 3 ? c.imm[i]! : c.off[i]!)
+      const forward = target > i && target <= n
+      const w = forward ? worst[target]! : 0
+      const e = forward ? expected[target]! : 0
+      if (flow === 4) {
+        const wn = worst[i + 1]!
+        worst[i] = t + (w > wn ? w : wn)
+        expected[i] = t + 0.5 * (e + expected[i + 1]!)
+      } else {
+        worst[i] = t + w
+        expected[i] = t + e
+      }
+    }
+  }
+  out[0] = worst[0]!
+  out[1] = expected[0]!
+}
+
+const pair = new Float64Array(2)
+
+/** Estimated latency of `c` (ns): that of its dearest path (see {@link pathLatencies}). */
+export function latencyOf(c: Candidate, model: LatencyModel = BUILTIN_MODEL): number {
+  pathLatencies(c, model, pair)
+  return pair[0]!
 }

@@ -20,6 +20,7 @@ import { decodeLenient } from '../../core/isa/decode'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../../core/smt/equiv'
 import type { TermSolver } from '../../core/smt/term-solver'
 import type { SearchJob } from './job'
+import type { KernelGate } from './kernel-gate'
 import type { CachedProof, ProofCache } from './proof-cache'
 import type { ChainProgress } from './protocol'
 
@@ -44,6 +45,8 @@ export interface ProverStats {
   /** Error answers (encoder bugs and malformed programs), with the last reason. */
   errors: number
   lastError: string
+  /** The kernel verifier's last refusal of a new best (verifier in the loop). */
+  lastKernelRejection: string
 }
 
 /** Raised inside the constructor when a checkpoint does not restore (turned into a Result). */
@@ -72,7 +75,8 @@ export class ChainHost {
     ms: 0,
     unknown: 0,
     errors: 0,
-    lastError: ''
+    lastError: '',
+    lastKernelRejection: ''
   }
   /** Wall milliseconds since start at each best improvement, with the new slot count. */
   readonly improvements: { ms: number; perf: number; slots: number }[] = []
@@ -243,6 +247,22 @@ export class ChainHost {
     return await checkEquivalence(orig, slots, this.job.model, this.solver, options)
   }
 
+  /** The kernel verifier in the loop (set by the driver when the job enables it). */
+  kernelGate: KernelGate | undefined
+
+  /** Asks the kernel about a proven new best: `equal` when accepted or not checkable. */
+  private async kernelCheck(gate: KernelGate, c: Candidate): Promise<ProofResult> {
+    const v = await gate.check(c.compact())
+    const n = this.chain.counters
+    if (v.kind === 'accepted') n.kernelAccepted++
+    else if (v.kind === 'unchecked') n.kernelUnchecked++
+    else {
+      this.prover.lastKernelRejection = v.reason
+      return { kind: 'rejected', reason: v.reason }
+    }
+    return { kind: 'equal' }
+  }
+
   /** Adds a test learnt by another chain (call between slices only). */
   addSharedTest(test: JsonValue): void {
     this.chain.addTest(test)
@@ -271,7 +291,9 @@ export class ChainHost {
     while ((ch.counters.iterations < untilIteration || ch.proofPending) && !this.stopRequested) {
       const ev = ch.run(Math.min(untilIteration, ch.counters.iterations + slice))
       if (ev.kind === 'needsProof') {
-        const r = await this.prove(ev.candidate)
+        let r = await this.prove(ev.candidate)
+        if (r.kind === 'equal' && this.kernelGate !== undefined)
+          r = await this.kernelCheck(this.kernelGate, ev.candidate)
         ch.resolveProof(r)
         if (r.kind === 'equal') {
           this.improvements.push({

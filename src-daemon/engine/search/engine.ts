@@ -12,6 +12,7 @@ import { Z3Instance } from '../z3/z3-instance'
 import { ChainHost } from './chain-host'
 import type { SearchJob } from './job'
 import { ProofCache } from './proof-cache'
+import { kernelGateFor } from './kernel-gate'
 import type { ChainProgress, ChainWorkerData, MainMessage, WorkerMessage } from './protocol'
 
 /** How to run a job. */
@@ -115,6 +116,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
   const start = performance.now()
   const originalSlots = job.slots.length
   const z3 = await Z3Instance.create()
+  const gate = kernelGateFor(job)
   try {
     const improvements: Improvement[] = []
     const host = new ChainHost(job, 0, z3, new ProofCache(), {
@@ -125,6 +127,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
           chain: 0
         })
     })
+    host.kernelGate = gate
     const deadline = (opts.timeSeconds ?? 0) > 0 ? start + opts.timeSeconds! * 1000 : Infinity
     const progressMs = opts.progressMs ?? 250
     let lastReport = start
@@ -158,6 +161,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
       failures: []
     }
   } finally {
+    await gate?.dispose()
     await z3.dispose()
   }
 }

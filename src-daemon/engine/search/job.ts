@@ -4,6 +4,7 @@ import type { EncodeModel } from '../../core/smt/enc-state'
 import type { SearchOptions } from '../../core/search/config'
 import type { AnalysisProfile } from '../../core/search/safety'
 import type { LatencyTable } from '../../core/search/latency'
+import type { KernelTarget } from './kernel-gate'
 
 /** A search job: the original program, its input model and the search options. */
 export interface SearchJob {
@@ -27,6 +28,8 @@ export interface SearchJob {
   readonly windows?: readonly (readonly [number, number])[]
   /** The latency table of the perf model (default: the built-in one; see `summit calibrate`). */
   readonly latencyTable?: LatencyTable
+  /** How to load candidates into the kernel, for the verifier in the loop (`kernelVerify`). */
+  readonly kernelTarget?: KernelTarget
 }
 
 /** Defaults of the job fields that are not search options. */

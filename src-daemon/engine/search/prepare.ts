@@ -20,7 +20,13 @@ export interface JobProgram {
 export type JobExtras = Partial<
   Pick<
     SearchJob,
-    'testCount' | 'testSeed' | 'proofTimeoutMs' | 'windowLimit' | 'windows' | 'latencyTable'
+    | 'testCount'
+    | 'testSeed'
+    | 'proofTimeoutMs'
+    | 'windowLimit'
+    | 'windows'
+    | 'latencyTable'
+    | 'kernelTarget'
   >
 >
 
