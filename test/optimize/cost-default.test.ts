@@ -53,28 +53,22 @@ function counterProgram(dir: string): string {
   return join(dir, 'counter.insns')
 }
 
-async function optimizeWith(file: string, out: string, cost: string[]): Promise<string[]> {
+/** Runs `optimize` on `file` into `out` (20,000 iterations, one chain); what it wrote and said. */
+async function optimizeWith(
+  file: string,
+  out: string,
+  extra: string[]
+): Promise<{ lines: string[]; text: string; err: string }> {
   let text = ''
-  const code = await optimizeCommand.run(
-    [
-      file,
-      ...cost,
-      '--iterations',
-      '20000',
-      '--chains',
-      '1',
-      '--seed',
-      '1',
-      '--out',
-      out,
-      '--data-dir',
-      dirname(out)
-    ],
-    { out: (t) => void (text += t), err: () => undefined }
-  )
-  expect(code, text).toBe(0)
+  let err = ''
+  const argv = [file, ...extra, '--iterations', '20000', '--chains', '1', '--seed', '1']
+  const code = await optimizeCommand.run([...argv, '--out', out, '--data-dir', dirname(out)], {
+    out: (t) => void (text += t),
+    err: (t) => void (err += t)
+  })
+  expect(code, err).toBe(0)
   const p = selectPrograms(loadInput(out), undefined)[0]!
-  return decodeLenient(p.slots).map((d) => llvmText(d))
+  return { lines: decodeLenient(p.slots).map((d) => llvmText(d)), text, err }
 }
 
 describe('the default cost keeps a plain counter where size alone takes an atomic add', () => {
@@ -83,10 +77,10 @@ describe('the default cost keeps a plain counter where size alone takes an atomi
     const file = counterProgram(dir)
     const original = selectPrograms(loadInput(file), undefined)[0]!
     const size = await optimizeWith(file, join(dir, 'size.insns'), ['--cost', 'size'])
-    expect(size.some((l) => l.startsWith('lock '))).toBe(true)
+    expect(size.lines.some((l) => l.startsWith('lock '))).toBe(true)
     const dflt = await optimizeWith(file, join(dir, 'default.insns'), [])
-    expect(dflt.some((l) => l.startsWith('lock '))).toBe(false)
-    expect(dflt).toContain('r1 += 1')
+    expect(dflt.lines.some((l) => l.startsWith('lock '))).toBe(false)
+    expect(dflt.lines).toContain('r1 += 1')
     // What the default wrote is never estimated slower than the original.
     const written = selectPrograms(loadInput(join(dir, 'default.insns')), undefined)[0]!
     expect(latencyOf(Candidate.fromSlots(written.slots))).toBeLessThanOrEqual(
@@ -110,51 +104,30 @@ describe('the kernel verifier in the search loop', () => {
     // A kernel without atomic read-modify-writes: the search's one size win (a lock add) is refused.
     process.env.SUMMIT_KERNEL_FEATURES_OFF = 'insn:atomic'
     try {
-      let text = ''
-      let err = ''
       const out = join(dir, 'refused.insns')
-      const code = await optimizeCommand.run(
-        [file, '--cost', 'size', '--iterations', '20000', '--chains', '1', '--seed', '1'].concat([
-          '--out',
-          out,
-          '--data-dir',
-          dir,
-          '--json'
-        ]),
-        { out: (t) => void (text += t), err: (t) => void (err += t) }
-      )
-      expect(code, err).toBe(0)
-      const doc = JSON.parse(text) as {
+      const refused = await optimizeWith(file, out, ['--cost', 'size', '--json'])
+      const doc = JSON.parse(refused.text) as {
         stats: { kernelVerifier: { accepted: number; rejected: number; lastRejection: string } }
       }
       expect(doc.stats.kernelVerifier.rejected).toBeGreaterThan(0)
       expect(doc.stats.kernelVerifier.lastRejection).toMatch(/atomic read-modify-write/)
-      expect(err).toMatch(
+      expect(refused.err).toMatch(
         /kernel verifier in the loop: \d+ new best\(s\) checked, [1-9]\d* rejected/
       )
-      const written = selectPrograms(loadInput(out), undefined)[0]!
-      const lines = decodeLenient(written.slots).map((d) => llvmText(d))
-      expect(lines.some((l) => l.startsWith('lock '))).toBe(false)
+      expect(refused.lines.some((l) => l.startsWith('lock '))).toBe(false)
       // The written program is one this (simulated) kernel accepts, loaded as the original is.
       const input = loadInput(file)
+      const written = selectPrograms(loadInput(out), undefined)[0]!
       expect(
         await kernelVerify(input, selectPrograms(input, undefined)[0]!, written.slots)
       ).toMatch(/^accepted by the kernel verifier/)
       // Without the loop, the same search reports the refused atomic form.
-      const plainOut = join(dir, 'unchecked.insns')
-      const code2 = await optimizeCommand.run(
-        [file, '--cost', 'size', '--iterations', '20000', '--chains', '1', '--seed', '1'].concat([
-          '--out',
-          plainOut,
-          '--data-dir',
-          dir,
-          '--no-kernel-verify'
-        ]),
-        { out: () => undefined, err: () => undefined }
-      )
-      expect(code2).toBe(0)
-      const unchecked = selectPrograms(loadInput(plainOut), undefined)[0]!
-      expect(decodeLenient(unchecked.slots).some((d) => llvmText(d).startsWith('lock '))).toBe(true)
+      const unchecked = await optimizeWith(file, join(dir, 'unchecked.insns'), [
+        '--cost',
+        'size',
+        '--no-kernel-verify'
+      ])
+      expect(unchecked.lines.some((l) => l.startsWith('lock '))).toBe(true)
     } finally {
       if (before === undefined) delete process.env.SUMMIT_KERNEL_FEATURES_OFF
       else process.env.SUMMIT_KERNEL_FEATURES_OFF = before

@@ -139,23 +139,16 @@ export async function calibrate(
   const maps: MapHandle[] = []
   const progs: { fd: number }[] = []
   try {
-    const array = await oracle.createMap({
-      type: MapType.array,
-      keySize: 4,
-      valueSize: 8,
-      maxEntries: 1
-    })
-    if (!array.ok) return array
-    maps.push(array.value)
-    const hash = await oracle.createMap({
-      type: MapType.hash,
-      keySize: 4,
-      valueSize: 8,
-      maxEntries: 16
-    })
-    if (!hash.ok) return hash
-    maps.push(hash.value)
-    const put = await oracle.updateMap(hash.value, new Uint8Array(4), new Uint8Array(8))
+    // Map 0: the array r7 points into; map 1: the hash map of the helper probes (key 0 present).
+    for (const [type, maxEntries] of [
+      [MapType.array, 1],
+      [MapType.hash, 16]
+    ] as const) {
+      const m = await oracle.createMap({ type, keySize: 4, valueSize: 8, maxEntries })
+      if (!m.ok) return m
+      maps.push(m.value)
+    }
+    const put = await oracle.updateMap(maps[1]!, new Uint8Array(4), new Uint8Array(8))
     if (!put.ok) return put
     const load = async (
       body: readonly Insn[],
