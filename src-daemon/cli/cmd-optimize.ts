@@ -21,6 +21,7 @@ import { optimizeThroughDaemon } from './optimize-daemon'
 import { perfModelFor } from '../core/search/cost'
 import { BUILTIN_LATENCY, latencyModel } from '../core/search/latency'
 import { perfModelOfCost, storedLatencyTable } from './cost-option'
+import { typeOverride } from './kernel-plan'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -47,12 +48,13 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
       valued: [
         'section',
+        'type',
         'time',
         'iterations',
         'chains',
@@ -74,6 +76,7 @@ export const optimizeCommand: Command = {
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
     const verifyInLoop = !args.flags.has('no-kernel-verify')
+    const kernelType = typeOverride(flagString(args, 'type'))
     if (args.flags.has('daemon')) {
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
@@ -121,7 +124,7 @@ export const optimizeCommand: Command = {
       {
         proofTimeoutMs,
         ...(latencyTable !== undefined ? { latencyTable } : {}),
-        ...(verifyInLoop ? kernelTargetOf(input, program) : {})
+        ...(verifyInLoop ? kernelTargetOf(input, program, kernelType) : {})
       }
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
@@ -178,7 +181,7 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact())
+      kernel = await kernelVerify(input, program, best.compact(), kernelType)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }

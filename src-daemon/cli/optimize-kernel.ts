@@ -18,11 +18,12 @@ import type { ChainProgress } from '../engine/search/protocol'
  */
 export function kernelTargetOf(
   input: LoadedInput,
-  program: LoadedProgram
+  program: LoadedProgram,
+  progType: number | undefined
 ): { kernelTarget?: KernelTarget } {
   let target: CheckTarget
   try {
-    target = checkTarget(input, program, undefined)
+    target = checkTarget(input, program, progType)
   } catch {
     return {}
   }

@@ -24,17 +24,36 @@ export type GateVerdict =
   | { readonly kind: 'unchecked'; readonly reason: string }
   | { readonly kind: 'rejected'; readonly reason: string }
 
-/** Sends candidates to the kernel verifier (one helper process, started on first use). */
+/**
+ * Sends candidates to the kernel verifier (one helper process, started on first use). The
+ * original is loaded first: when the kernel refuses the original itself as loaded here (a K2
+ * program checked under its flat type instead of its real one, say), no candidate is judged.
+ */
 export class KernelGate {
   private readonly oracle = new KernelOracle()
+  private original: Promise<GateVerdict> | undefined
 
-  /** A gate loading candidates as `target` says. */
-  constructor(private readonly target: KernelTarget) {}
+  /** A gate loading candidates of `originalSlots` as `target` says. */
+  constructor(
+    private readonly target: KernelTarget,
+    private readonly originalSlots: readonly Insn[]
+  ) {}
 
   /** Loads `slots` (the search's form) through the verifier and frees it again. */
   async check(slots: readonly Insn[]): Promise<GateVerdict> {
     const a = await this.oracle.availability()
     if (!a.available) return { kind: 'unchecked', reason: `BPF unavailable: ${a.reason}` }
+    this.original ??= this.load(this.originalSlots)
+    const o = await this.original
+    if (o.kind !== 'accepted')
+      return {
+        kind: 'unchecked',
+        reason: `the kernel refuses the original as loaded here (${o.reason}); give its real type`
+      }
+    return await this.load(slots)
+  }
+
+  private async load(slots: readonly Insn[]): Promise<GateVerdict> {
     const fds = this.target.k2MapFds
     const insns = fds !== undefined ? k2MapFdsToIndices(slots, fds) : slots
     const loaded = await loadSubject(this.oracle, { ...this.target.subject, insns })
@@ -57,6 +76,6 @@ export class KernelGate {
 /** The gate of `job`: undefined when `kernelVerify` is off or the job has no kernel target. */
 export function kernelGateFor(job: SearchJob): KernelGate | undefined {
   return job.options.kernelVerify && job.kernelTarget !== undefined
-    ? new KernelGate(job.kernelTarget)
+    ? new KernelGate(job.kernelTarget, job.slots)
     : undefined
 }
