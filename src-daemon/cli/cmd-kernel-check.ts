@@ -196,7 +196,7 @@ async function runCompare(
 export const kernelCheckCommand: Command = {
   name: 'kernel-check',
   usage:
-    'kernel-check FILE [--section S] [--type T] [--input SPEC] [--repeat N] [--against ORIGINAL [--inputs realistic|generated|all|FILE] [--rounds N] [--repeats N,N] [--timing duration|stats]] [--json]',
+    'kernel-check FILE [--section S] [--type T] [--kernel IMAGE] [--input SPEC] [--repeat N] [--against ORIGINAL [--inputs realistic|generated|all|FILE] [--rounds N] [--repeats N,N] [--timing duration|stats]] [--json]',
   summary:
     'loads into the kernel verifier, test-runs and times it, or checks it against ORIGINAL (behaviour, coverage, latency); exit 0 accepted, 1 rejected or mismatch, 2 unavailable/error',
   run: async (argv, io) => {
@@ -210,7 +210,8 @@ export const kernelCheckCommand: Command = {
         'inputs',
         'rounds',
         'repeats',
-        'timing'
+        'timing',
+        'kernel'
       ]
     })
     const [file, ...extra] = args.positionals
@@ -229,15 +230,21 @@ export const kernelCheckCommand: Command = {
       const spec = flagString(args, 'input')
       single = { target, runInput: spec === undefined ? {} : parseInputSpec(spec, target.mapDefs) }
     }
-    const oracle = new KernelOracle()
+    const image = flagString(args, 'kernel')
+    const oracle = new KernelOracle(image !== undefined ? { kernelImage: image } : {})
     try {
       const a = await oracle.availability()
       if (!a.available) {
-        io.err(`summit kernel-check: BPF is unavailable here: ${a.reason}\n`)
+        const where = image !== undefined ? `in a virtual machine booting ${image}` : 'here'
+        io.err(`summit kernel-check: BPF is unavailable ${where}: ${a.reason}\n`)
         return EXIT.error
       }
+      const vm = a.vmKernel !== undefined ? { kernel: `${a.vmKernel} (VM)` } : {}
       if (single === undefined) return await runCompare(oracle, args, io, file, against!)
-      const report = await checkOne(oracle, single.target, single.runInput, repeat)
+      const report = {
+        ...(await checkOne(oracle, single.target, single.runInput, repeat)),
+        ...vm
+      }
       io.out(
         args.flags.has('json')
           ? JSON.stringify(report, jsonReplacer, 2) + '\n'

@@ -18,6 +18,7 @@ import { kernelVerify } from './optimize-kernel'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
+import { targetKernelFlag } from './target-kernel'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -44,7 +45,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--target-kernel V] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -57,7 +58,8 @@ export const optimizeCommand: Command = {
         'cost',
         'out',
         'proof-timeout',
-        'data-dir'
+        'data-dir',
+        'target-kernel'
       ],
       aliases: { o: 'out' }
     })
@@ -72,6 +74,8 @@ export const optimizeCommand: Command = {
     const chains = flagInt(args, 'chains', availableParallelism())
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
+    const target = targetKernelFlag(args)
+    const targetOption = target !== undefined ? { targetKernel: target } : {}
     if (args.flags.has('daemon')) {
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
@@ -84,7 +88,8 @@ export const optimizeCommand: Command = {
             iterations,
             timeSeconds,
             chains,
-            perfModel: cost === 'latency' ? 'latency' : 'count'
+            perfModel: cost === 'latency' ? 'latency' : 'count',
+            ...targetOption
           },
           proofTimeoutMs: proofTimeout,
           out: flagString(args, 'out'),
@@ -111,7 +116,8 @@ export const optimizeCommand: Command = {
       {
         seed: flagInt(args, 'seed', 1),
         iterations,
-        perfModel: cost === 'latency' ? 'latency' : 'count'
+        perfModel: cost === 'latency' ? 'latency' : 'count',
+        ...targetOption
       },
       { proofTimeoutMs }
     )
@@ -177,6 +183,7 @@ export const optimizeCommand: Command = {
             originalSlots: original.liveSlots(),
             bestSlots: best.liveSlots(),
             verdict,
+            targetKernel: job.value.options.targetKernel,
             ...(kernel !== undefined ? { kernel } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
@@ -200,7 +207,7 @@ export const optimizeCommand: Command = {
       )
     } else {
       io.out(
-        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}); wrote ${out}\n`
+        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}, for Linux ${job.value.options.targetKernel}); wrote ${out}\n`
       )
     }
     return EXIT.ok

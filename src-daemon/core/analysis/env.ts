@@ -15,6 +15,8 @@ export interface Env {
   readonly innerMaps: readonly number[]
   /** Accessible size of a flat context. */
   readonly ctxSize: number
+  /** Array lookups with a constant in-range key return a non-null value (kernels from 6.14). */
+  readonly elideConstKeyNull: boolean
   /** Whether reads of uninitialised stack are accepted. */
   readonly uninitStack: boolean
   /** Deepest stack byte used, per subprogram (positive byte count). */
