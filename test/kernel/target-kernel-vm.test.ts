@@ -9,7 +9,12 @@ import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../src-daemon/cli/main'
-import { atLeast, parseKernelVersion } from '../../src-daemon/core/analysis/kernel-target'
+import {
+  atLeast,
+  KERNEL_FEATURES,
+  parseKernelVersion,
+  targetHas
+} from '../../src-daemon/core/analysis/kernel-target'
 import { hasTool, printSkip, sharedPath, testKernelImage } from '../support/environment'
 
 const WHAT = 'target kernel 6.1 in a VM'
@@ -24,7 +29,11 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 /** Optimizes sys_enter_open (fixed seed and budget, one chain) into `name`.insns beside its K2 files. */
-async function optimize(bench: string, name: string, target: string[]): Promise<string> {
+async function optimize(
+  bench: string,
+  name: string,
+  target: string[]
+): Promise<{ file: string; slots: number }> {
   const out = join(dir, `${name}.insns`)
   for (const ext of ['desc', 'maps'])
     copyFileSync(bench.replace(/insns$/, ext), join(dir, `${name}.${ext}`))
@@ -32,17 +41,18 @@ async function optimize(bench: string, name: string, target: string[]): Promise<
     'optimize',
     bench,
     '--iterations',
-    '300000',
+    '100000',
     '--chains',
     '1',
     '--seed',
     '1',
     ...target,
     '--out',
-    out
+    out,
+    '--json'
   ])
   expect(r.code, r.err).toBe(0)
-  return out
+  return { file: out, slots: (JSON.parse(r.out) as { bestSlots: number }).bestSlots }
 }
 
 interface Report {
@@ -72,11 +82,37 @@ describe('target kernels', () => {
     if (image === undefined) return
     const forRunning = await optimize(bench, 'running', [])
     const for61 = await optimize(bench, 'for61', ['--target-kernel', '6.1'])
-    const a = await checkIn(image, forRunning)
+    // The null check is what the 6.1 result keeps and the other drops.
+    expect(forRunning.slots).toBeLessThan(for61.slots)
+    const a = await checkIn(image, forRunning.file)
     expect(a.kernel).toMatch(/^6\.1\.\d+-.*\(VM\)$/)
     expect(a.accepted).toBe(false)
     expect(a.log).toMatch(/R0 invalid mem access 'map_value_or_null'/)
-    const b = await checkIn(image, for61)
+    const b = await checkIn(image, for61.file)
     expect(b.accepted, b.log).toBe(true)
   }, 900_000)
+
+  it("the feature table agrees with what 6.1's verifier accepts", async () => {
+    if (!hasTool('qemu-system-x86_64', WHAT, 'qemu-system-x86')) return
+    if (!hasTool('busybox', WHAT, 'busybox-static')) return
+    const image = testKernelImage(WHAT)
+    if (image === undefined) return
+    const r = await cli(['kernel-features', '--kernel', image, '--json'])
+    expect([0, 1], r.err).toContain(r.code)
+    const doc = JSON.parse(r.out) as {
+      kernel: string
+      features: { key: string; available: boolean }[]
+    }
+    const v61 = parseKernelVersion(doc.kernel)
+    expect(v61.ok && v61.value).toEqual({ major: 6, minor: 1 })
+    const probed = new Map(doc.features.map((f) => [f.key, f.available]))
+    let compared = 0
+    for (const row of KERNEL_FEATURES) {
+      const seen = probed.get(`insn:${row.feature}`)
+      if (seen === undefined) continue
+      expect(seen, row.feature).toBe(targetHas({ major: 6, minor: 1 }, row.feature))
+      compared++
+    }
+    expect(compared).toBeGreaterThanOrEqual(5)
+  }, 300_000)
 })
