@@ -13,7 +13,7 @@ import { assemble } from '../../src-daemon/core/isa/asm'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { OPS } from '../../src-daemon/core/isa/opcodes'
 import { buildProposalTable, isIsaV4 } from '../../src-daemon/core/search/proposal-table'
-import { ARRAY8, LOOKUP } from './crafted-cases'
+import { ARRAY8, LOOKUP, PROG_ARRAY } from './crafted-cases'
 
 const k = (text: string): KernelVersion => {
   const v = parseKernelVersion(text)
@@ -83,6 +83,29 @@ describe('the analysis follows the target kernel', () => {
       ok: false,
       error: { code: 'VERIFY_NULL_DEREF', message: "R0 invalid mem access 'map_value_or_null'" }
     })
+  })
+
+  it('invalidates packet pointers after a tail call for every target before 6.18', () => {
+    const slots = asm(`
+      r6 = r1
+      r7 = *(u32 *)(r1 + 76)
+      r8 = *(u32 *)(r1 + 80)
+      r9 = r7
+      r9 += 1
+      if r9 > r8 goto +7
+      r1 = r6
+      ld_pseudo r2, 1, 0
+      r3 = 0
+      call 12
+      r0 = *(u8 *)(r7 + 0)
+      exit
+      r0 = 0
+      exit`)
+    const maps = [PROG_ARRAY]
+    expect(analyze(slots, { progType: 'sched_cls', maps }).ok).toBe(true)
+    expect(analyze(slots, { progType: 'sched_cls', maps, targetKernel: k('6.18') }).ok).toBe(true)
+    const old = analyze(slots, { progType: 'sched_cls', maps, targetKernel: k('6.12') })
+    expect(old).toMatchObject({ ok: false, error: { index: 11 } })
   })
 
   it('refuses instructions the target lacks, naming the release that added them', () => {

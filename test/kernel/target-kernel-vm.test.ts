@@ -69,8 +69,6 @@ async function checkIn(image: string, file: string): Promise<Report> {
 
 describe('target kernels', () => {
   it('a result for the running kernel is rejected by 6.1; one made for 6.1 is accepted', async () => {
-    if (!hasTool('qemu-system-x86_64', WHAT, 'qemu-system-x86')) return
-    if (!hasTool('busybox', WHAT, 'busybox-static')) return
     const bench = sharedPath('bench/k2/sys_enter_open.insns', WHAT)
     if (bench === undefined) return
     const running = parseKernelVersion(release())
@@ -78,12 +76,20 @@ describe('target kernels', () => {
       printSkip(WHAT, `the running kernel ${release()} keeps array lookups nullable itself`)
       return
     }
-    const image = testKernelImage(WHAT)
-    if (image === undefined) return
     const forRunning = await optimize(bench, 'running', [])
     const for61 = await optimize(bench, 'for61', ['--target-kernel', '6.1'])
     // The null check is what the 6.1 result keeps and the other drops.
     expect(forRunning.slots).toBeLessThan(for61.slots)
+    // verify --target-kernel: equal, but only the 6.1 result passes the analysis for 6.1.
+    const unsafe = await cli(['verify', bench, forRunning.file, '--target-kernel', '6.1'])
+    expect(unsafe.code).toBe(1)
+    expect(unsafe.out).toMatch(/^unsafe for Linux 6\.1: VERIFY_NULL_DEREF .*map_value_or_null/)
+    const safe = await cli(['verify', bench, for61.file, '--target-kernel', '6.1'])
+    expect(safe.code, safe.out).toBe(0)
+    if (!hasTool('qemu-system-x86_64', WHAT, 'qemu-system-x86')) return
+    if (!hasTool('busybox', WHAT, 'busybox-static')) return
+    const image = testKernelImage(WHAT)
+    if (image === undefined) return
     const a = await checkIn(image, forRunning.file)
     expect(a.kernel).toMatch(/^6\.1\.\d+-.*\(VM\)$/)
     expect(a.accepted).toBe(false)

@@ -14,7 +14,13 @@ export interface KernelVersion {
 
 /** Features a target kernel may lack. */
 export type TargetFeature =
-  'bpf_to_bpf' | 'jmp32' | 'bounded_loops' | 'atomic_fetch' | 'isa_v4' | 'const_key_lookup'
+  | 'bpf_to_bpf'
+  | 'jmp32'
+  | 'bounded_loops'
+  | 'atomic_fetch'
+  | 'isa_v4'
+  | 'const_key_lookup'
+  | 'tail_call_keeps_pkt'
 
 /** One row of the feature table. */
 export interface KernelFeatureRow {
@@ -69,6 +75,13 @@ export const KERNEL_FEATURES: readonly KernelFeatureRow[] = [
     what: 'array lookups with a constant in-range key are not null (no null check needed)',
     source:
       'commit d2102f2f5d75 "bpf: verifier: Support eliding map lookup nullness" (Daniel Xu, Jan 2025), 6.14 merge; 6.1 logs "R0 invalid mem access \'map_value_or_null\'"'
+  },
+  {
+    feature: 'tail_call_keeps_pkt',
+    since: v(6, 18),
+    what: 'a tail call that returns leaves packet pointers valid (earlier kernels from 6.13 and stable 6.12.y invalidate them; the analysis does for every target before 6.18)',
+    source:
+      '"bpf: tail calls do not modify packet data" (Oct 2025), reverting the tail-call case of "bpf: consider that tail calls invalidate packet pointers" (Dec 2024)'
   }
 ]
 

@@ -222,6 +222,7 @@ export function analyze(
     ctxSize: options.ctxSize ?? defaultCtxSize(options.progType),
     uninitStack: options.allowUninitStack ?? true,
     elideConstKeyNull: targetHas(options.targetKernel, 'const_key_lookup'),
+    tailCallChangesPkt: !targetHas(options.targetKernel, 'tail_call_keeps_pkt'),
     stackDepth: new Array<number>(cfg.subprogs.length).fill(0),
     subprogOfFrame: (f) => current?.frames[f]?.subprog ?? 0,
     accessKinds: new Map(),
