@@ -4,7 +4,8 @@
  * writes it in the input's own format.
  */
 import { writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, release } from 'node:os'
+import { formatKernelVersion, parseKernelVersion } from '../core/analysis/kernel-target'
 import { Candidate } from '../core/search/candidate'
 import { runSearch, type SearchProgress } from '../engine/search/engine'
 import { finalCheck, prepareJob } from '../engine/search/prepare'
@@ -45,7 +46,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--target-kernel V] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--target-kernel V] [--out OUT] [--json] [--kernel-check [--kernel IMAGE]] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -59,7 +60,8 @@ export const optimizeCommand: Command = {
         'out',
         'proof-timeout',
         'data-dir',
-        'target-kernel'
+        'target-kernel',
+        'kernel'
       ],
       aliases: { o: 'out' }
     })
@@ -166,7 +168,14 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact())
+      const image = flagString(args, 'kernel')
+      const running = parseKernelVersion(release())
+      const runningText = running.ok ? formatKernelVersion(running.value) : release()
+      if (image === undefined && runningText !== job.value.options.targetKernel)
+        io.err(
+          `note: --kernel-check asks the running kernel (${runningText}), not the target ${job.value.options.targetKernel}; give --kernel IMAGE to ask the target\n`
+        )
+      kernel = await kernelVerify(input, program, best.compact(), undefined, image)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
