@@ -165,7 +165,8 @@ async function runCompare(
   args: ParsedArgs,
   io: CliIo,
   file: string,
-  original: string
+  original: string,
+  vmKernel: string | undefined
 ): Promise<number> {
   const override = typeOverride(flagString(args, 'type'))
   const section = flagString(args, 'section')
@@ -187,7 +188,15 @@ async function runCompare(
   })
   if (!report.ok) throw new CliError({ ...report.error, file })
   const r = report.value
-  io.out(args.flags.has('json') ? JSON.stringify(r, jsonReplacer, 2) + '\n' : formatCompare(r))
+  const vm = vmKernel !== undefined ? { kernel: `${vmKernel} (VM)` } : {}
+  if (args.flags.has('json')) io.out(JSON.stringify({ ...r, ...vm }, jsonReplacer, 2) + '\n')
+  else {
+    if (vmKernel !== undefined)
+      io.out(
+        `kernel: Linux ${vmKernel} in a virtual machine (emulated: latency says nothing about hardware)\n`
+      )
+    io.out(formatCompare(r))
+  }
   const bad = !r.original.accepted || !r.rewritten.accepted || r.mismatches.length > 0
   return bad ? EXIT.negative : EXIT.ok
 }
@@ -240,7 +249,8 @@ export const kernelCheckCommand: Command = {
         return EXIT.error
       }
       const vm = a.vmKernel !== undefined ? { kernel: `${a.vmKernel} (VM)` } : {}
-      if (single === undefined) return await runCompare(oracle, args, io, file, against!)
+      if (single === undefined)
+        return await runCompare(oracle, args, io, file, against!, a.vmKernel)
       const report = {
         ...(await checkOne(oracle, single.target, single.runInput, repeat)),
         ...vm
