@@ -15,9 +15,11 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
+import { objectLoadVerdict } from './object-load-check'
 import { kernelVerify } from './optimize-kernel'
+import { progTypeByName } from '../engine/kernel/bpf-constants'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
-import { runnable } from '../engine/program/program-model'
+import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
 import { targetKernelFlag } from './target-kernel'
 
@@ -29,7 +31,10 @@ function progressLine(p: SearchProgress): string {
 }
 
 /** Finds the candidate (over the original's slots) whose compact form is `slots`. */
-function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
+export function bestCandidate(
+  original: Candidate,
+  checkpoint: string | undefined
+): Candidate | undefined {
   if (checkpoint === undefined) return undefined
   const doc = JSON.parse(checkpoint) as { best?: Record<string, number[]> }
   if (doc.best === undefined) return undefined
@@ -46,12 +51,13 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--target-kernel V] [--out OUT] [--json] [--kernel-check [--kernel IMAGE]] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--target-kernel V] [--out OUT] [--json] [--kernel-check [--kernel IMAGE]] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
       valued: [
         'section',
+        'type',
         'time',
         'iterations',
         'chains',
@@ -79,6 +85,8 @@ export const optimizeCommand: Command = {
     const target = targetKernelFlag(args)
     const targetOption = target !== undefined ? { targetKernel: target } : {}
     if (args.flags.has('daemon')) {
+      if (flagString(args, 'type') !== undefined)
+        throw new UsageError('--type is not passed to daemon jobs yet: run without --daemon')
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
       return await optimizeThroughDaemon(
@@ -110,7 +118,12 @@ export const optimizeCommand: Command = {
         file
       })
     const program = progs[0]!
-    const r = runnable(input, program)
+    const type = programTypeOption(flagString(args, 'type'))
+    const r = runnable(input, program, type)
+    if (r.core !== undefined)
+      io.err(
+        `CO-RE: ${r.core.relocations} relocation(s) resolved against this kernel's BTF (${r.core.kernel}), as libbpf resolves them here; the result holds where they resolve alike\n`
+      )
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
     const job = prepareJob(
@@ -175,12 +188,25 @@ export const optimizeCommand: Command = {
         io.err(
           `note: --kernel-check asks the running kernel (${runningText}), not the target ${job.value.options.targetKernel}; give --kernel IMAGE to ask the target\n`
         )
-      kernel = await kernelVerify(input, program, best.compact(), undefined, image)
+      kernel = await kernelVerify(
+        input,
+        program,
+        best.compact(),
+        type === undefined ? undefined : progTypeByName(type),
+        image
+      )
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
     const out = flagString(args, 'out') ?? defaultOutPath(file)
-    writeFileSync(out, outputBytes(input, program, r.slots, best))
+    const bytes = outputBytes(input, program, r.slots, best)
+    let objectLoad: string | undefined
+    if (args.flags.has('kernel-check') && input.kind === 'elf') {
+      objectLoad = objectLoadVerdict(file, bytes)
+      io.err(`object: ${objectLoad}\n`)
+      if (objectLoad.startsWith('rejected')) return EXIT.negative
+    }
+    writeFileSync(out, bytes)
     const p = outcome.progress
     if (json) {
       io.out(
@@ -194,6 +220,8 @@ export const optimizeCommand: Command = {
             verdict,
             targetKernel: job.value.options.targetKernel,
             ...(kernel !== undefined ? { kernel } : {}),
+            ...(objectLoad !== undefined ? { objectLoad } : {}),
+            ...(r.core !== undefined ? { core: r.core } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
               slots: m.slots,

@@ -12,6 +12,7 @@ import { kernelCheckCommand } from './cmd-kernel-check'
 import { kernelFeaturesCommand } from './cmd-kernel-features'
 import { daemonCommand } from './cmd-daemon'
 import { jobsCommand } from './cmd-jobs'
+import { uiCommand } from './cmd-ui'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -26,5 +27,6 @@ export const COMMANDS: readonly Command[] = [
   kernelFeaturesCommand,
   daemonCommand,
   jobsCommand,
+  uiCommand,
   startCommand
 ]

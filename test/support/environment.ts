@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getCurrentTest } from '@vitest/runner'
 import {
@@ -18,8 +18,8 @@ import { KernelFeatureProbe } from '../../src-daemon/engine/kernel/feature-probe
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 
-/** The repository root. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** The repository root (from the module's path: DOM test environments replace the URL class). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..') + '/'
 
 /** The bpf_conformance corpus, kept in the repository (MIT; LICENSE beside it). */
 export const CONFORMANCE_DIR = join(REPO_ROOT, 'test/data/conformance')

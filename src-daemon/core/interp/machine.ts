@@ -21,6 +21,7 @@ import * as $int64 from './int64'
 import * as $layout from './layout'
 import * as $map_store from './map-store'
 type MapStore = $map_store.MapStore
+import { withInnerPools } from './map-in-map'
 import type { Insn } from '../isa/insn'
 import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
@@ -80,6 +81,8 @@ export class Machine {
   readonly reservations = new Int32Array(4 * 64)
   reservationCount = 0
   readonly maps: MapStore[]
+  /** For each program map, the index in {@link maps} of its inner map pool (-1: none). */
+  readonly innerPool: readonly number[]
   readonly effects = new EffectLog()
   /** Per-byte writability of the context (skb/socket). */
   readonly ctxWritable: Uint8Array
@@ -147,14 +150,16 @@ export class Machine {
     this.packetRegionSize = hasPacket
       ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
       : 0
-    const n = Region.firstMap + prog.maps.length + 1
+    const { all: mapDefs, pool } = withInnerPools(prog.maps)
+    this.innerPool = pool
+    const n = Region.firstMap + mapDefs.length + 1
     this.nRegions = n
     this.reserveRegion = n - 1
     this.regionBase = new Int32Array(n)
     this.regionLow = new Int32Array(n)
     this.regionHigh = new Int32Array(n)
     this.regionFlags = new Int32Array(n)
-    const caps = prog.maps.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
+    const caps = mapDefs.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
     let size = STACK_BYTES
     this.setRegion(Region.stack, 0, STACK_BYTES, RegionFlag.writable | RegionFlag.aligned)
     const ctxFlags =
@@ -168,22 +173,22 @@ export class Machine {
     this.setRegion(Region.packet, size, this.packetRegionSize, RegionFlag.writable)
     size += this.packetRegionSize
     const mapBases: number[] = []
-    prog.maps.forEach((m, i) => {
+    mapDefs.forEach((m, i) => {
       const bytes = caps[i]! * m.valueSize
       mapBases.push(size)
       this.setRegion(Region.firstMap + i, size, bytes, RegionFlag.writable)
       size += bytes
     })
     // Ring-buffer records (bpf_ringbuf_reserve) live in one area after the maps.
-    const ringBytes = prog.maps.reduce((a, m) => a + (m.type === RINGBUF ? m.maxEntries : 0), 0)
+    const ringBytes = mapDefs.reduce((a, m) => a + (m.type === RINGBUF ? m.maxEntries : 0), 0)
     const reserveBytes = Math.min(ringBytes, 1 << 20)
     this.setRegion(this.reserveRegion, size, reserveBytes, RegionFlag.writable)
     this.regionHigh[this.reserveRegion] = 0
     size += reserveBytes
-    this.ringUsed = new Int32Array(prog.maps.length)
+    this.ringUsed = new Int32Array(mapDefs.length)
     this.heap = new Uint8Array(size)
     this.view = new DataView(this.heap.buffer)
-    this.maps = prog.maps.map((m, i) => new MapStore(m, this.heap, mapBases[i]!, caps[i]!))
+    this.maps = mapDefs.map((m, i) => new MapStore(m, this.heap, mapBases[i]!, caps[i]!))
     this.ctxWritable = new Uint8Array(this.ctxSize)
     if (kind === 'skb' || kind === 'socket') markWritableSkbFields(this.ctxWritable, kind)
     if (struct !== undefined)

@@ -17,7 +17,7 @@ export interface MapDef {
   readonly fd?: number
   /** `map_flags` (BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG matter to the safety analysis). */
   readonly flags?: number
-  /** Map-in-map types: the inner map's definition (what a lookup's result points to). */
+  /** For a map-in-map (array or hash of maps): the definition of the maps it holds. */
   readonly inner?: MapDef
 }
 
@@ -60,7 +60,11 @@ export interface RunInput {
   readonly mem?: Uint8Array
   /** r1 of scalar mode (as a 64-bit value). */
   readonly r1?: bigint
-  /** Initial map contents by map index. */
+  /**
+   * Initial map contents by map index. A map-in-map's values are u32 numbers of inner maps: the
+   * interpreter keeps INNER_POOL inner maps per map-in-map, after the program's maps in
+   * this list (see map-in-map.ts), and a value names one of its own.
+   */
   readonly maps?: readonly (readonly MapEntryInput[] | undefined)[]
   /**
    * Bytes already in use in each ring buffer when the program starts, by map index (a consumer

@@ -31,16 +31,21 @@ export interface ProfileRefusal {
   readonly state?: string
 }
 
+/** Whether the analysis models `progType` with that type's own rules (others use flat profiles). */
+export function analysisModels(progType: string): boolean {
+  return progType === 'plain' || Object.hasOwn(KERNEL_PROG_TYPES, progType)
+}
+
 /** Analysis program types worth trying for an interpreter model, most specific first. */
-function profilesFor(
+export function profilesFor(
   progType: string,
   model: EncodeModel,
-  attachType: AttachType | undefined
+  attachType?: AttachType
 ): AnalysisProfile[] {
   const maps = model.maps
   const attach = attachType !== undefined ? { attachType } : {}
   if (progType === 'plain') return [{ progType: 'plain', maps, ctxSize: model.ctxSize }]
-  if (Object.hasOwn(KERNEL_PROG_TYPES, progType)) {
+  if (analysisModels(progType)) {
     const p = progType as ProgType
     // Kernel types take the kernel's context rules and size (the model is sized to what the
     // program reads, see AnalysisStats.ctxBytes).
