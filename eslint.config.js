@@ -2,6 +2,7 @@
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import vueParser from 'vue-eslint-parser'
+import prettierCompat from 'eslint-config-prettier/flat'
 import { builtinModules } from 'node:module'
 import path from 'node:path'
 
@@ -166,5 +167,7 @@ export default tseslint.config(
   {
     files: ['src-daemon/core/**/*.ts'],
     rules: { 'no-console': 'error' }
-  }
+  },
+  // Prettier owns layout (also in .vue templates): the stylistic rules that fight it are off.
+  prettierCompat
 )

@@ -1,7 +1,10 @@
-// Vitest configuration: unit and integration tests live under test/ and beside their sources.
+// Vitest configuration: unit and integration tests live under test/ and beside their sources;
+// renderer component tests (test/renderer) compile .vue files and choose jsdom per file.
 import { defineConfig } from 'vitest/config'
+import vue from '@vitejs/plugin-vue'
 
 export default defineConfig({
+  plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts', 'src-daemon/**/*.test.ts'],
     environment: 'node',

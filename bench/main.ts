@@ -1,6 +1,7 @@
 /**
  * @fileoverview `npm run bench -- <name> [args]`: runs bench/<name>.ts with the remaining
- * arguments (e.g. `search`, `interp`, `verify`, `kernel-cycle`, `search-proposals`, `z3-perf`).
+ * arguments (e.g. `search`, `interp`, `verify`, `kernel-cycle`, `search-proposals`, `z3-perf`,
+ * `corpus`).
  * `--help` after a name prints that benchmark's description and options (its file overview
  * comment, so every benchmark must state its options there) without running it.
  */

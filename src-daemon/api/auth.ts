@@ -21,6 +21,12 @@ export interface AuthRequest {
   readonly authorization: string | undefined
   /** `?token=` (accepted on the event WebSocket only: browsers cannot set headers there). */
   readonly queryToken: string | undefined
+  /**
+   * The request is for the browser UI's static files (the same bundle as in the repository, no
+   * data): Host and Origin are checked, the token is not. The UI gets the token from the URL
+   * fragment, which the browser never sends.
+   */
+  readonly publicAsset?: boolean
 }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
@@ -48,6 +54,7 @@ export function refuse(
     if (!origins.includes(r.origin.toLowerCase()))
       return { code: 'FORBIDDEN_ORIGIN', message: `Origin '${r.origin}' is not allowed` }
   }
+  if (r.publicAsset === true) return undefined
   const m = /^Bearer (.+)$/.exec(r.authorization ?? '')
   const given = m?.[1] ?? r.queryToken
   if (given === undefined || !tokenMatches(given, p.token))

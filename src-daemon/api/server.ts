@@ -10,6 +10,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { formatDiagnostic, type Diagnostic } from '../core/util/result'
 import { refuse, type AuthPolicy } from './auth'
 import type { ApiBackend } from './backend'
+import { isUiPath, registerUi } from './ui-static'
 import { statusOf } from './protocol/errors'
 import {
   EXPORT_FORMATS,
@@ -30,8 +31,10 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number
   /** Idle socket time (ms). */
   readonly connectionTimeoutMs?: number
-  /** Adds routes (e.g. the renderer's static files) after the API's. */
+  /** Adds routes after the API's. */
   readonly extraRoutes?: (app: FastifyInstance) => void
+  /** The built browser UI (`out/web`), served under `/ui/`; absent: no UI routes. */
+  readonly uiDir?: string
 }
 
 /** An error answer. */
@@ -146,7 +149,8 @@ export async function buildServer(
         host: req.headers.host,
         origin: req.headers.origin,
         authorization: req.headers.authorization,
-        queryToken: req.url.startsWith(ROUTES.events.path) ? query(req, 'token') : undefined
+        queryToken: req.url.startsWith(ROUTES.events.path) ? query(req, 'token') : undefined,
+        publicAsset: opts.uiDir !== undefined && isUiPath(req.method, req.url)
       },
       opts.auth
     )
@@ -233,6 +237,7 @@ export async function buildServer(
     socket.on('close', off)
     socket.on('error', off)
   })
+  if (opts.uiDir !== undefined) await registerUi(app, opts.uiDir, () => opts.auth.port)
   opts.extraRoutes?.(app)
   return app
 }

@@ -1,4 +1,4 @@
-/** @fileoverview `summit daemon [--data-dir D] [--port N] [--cores N] [--allow-origin O]`: runs the daemon in the foreground until SIGTERM/SIGINT. */
+/** @fileoverview `summit daemon [--data-dir D] [--port N] [--cores N] [--allow-origin O] [--new-token]`: runs the daemon in the foreground until SIGTERM/SIGINT. */
 import { startDaemon } from '../daemon/daemon'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
@@ -9,7 +9,7 @@ import { CliError } from './errors'
 export const daemonCommand: Command = {
   name: 'daemon',
   usage:
-    'daemon [--data-dir D] [--port N] [--cores N] [--allow-origin ORIGIN] [--checkpoint-ms MS] [--save-ms MS] [--json]',
+    'daemon [--data-dir D] [--port N] [--cores N] [--allow-origin ORIGIN] [--new-token] [--checkpoint-ms MS] [--save-ms MS] [--json]',
   summary: 'runs the background daemon (one per data directory) until SIGTERM or SIGINT',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -32,6 +32,7 @@ export const daemonCommand: Command = {
         port,
         checkpointMs,
         saveMs,
+        newToken: args.flags.has('new-token'),
         ...(cores > 0 ? { coreLimit: cores } : {}),
         ...(origin !== undefined ? { allowedOrigins: origin.split(',') } : {})
       })

@@ -1,7 +1,7 @@
 /** @fileoverview `summit info FILE`: programs with section, type and instruction count; maps. */
 import { EXIT, type Command } from './command'
 import { parseArgs, UsageError } from './args'
-import { loadInput, type LoadedInput } from '../engine/program/load'
+import { loadInput, type LoadedInput, type LoadedMap } from '../engine/program/load'
 import { mapTypeName } from '../engine/program/map-types'
 import { decodeLenient } from '../core/isa/decode'
 
@@ -24,14 +24,36 @@ export function infoJson(input: LoadedInput): unknown {
       slots: p.slots.length,
       instructions: insnCount(p.slots)
     })),
-    maps: input.maps.map((m) => ({
-      name: m.name,
-      type: mapTypeName(m.type),
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      maxEntries: m.maxEntries
-    }))
+    maps: input.maps.map(mapJson)
   }
+}
+
+function mapJson(m: LoadedMap): Record<string, unknown> {
+  return {
+    name: m.name,
+    type: mapTypeName(m.type),
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+    ...(m.flags ? { flags: m.flags } : {}),
+    ...(m.pinning ? { pinning: m.pinning } : {}),
+    ...(m.inner !== undefined ? { inner: mapJson(m.inner) } : {}),
+    ...(m.initial !== undefined ? { initial: m.initial } : {})
+  }
+}
+
+/** The extra attributes of a map, as `  flags 0x1  pinned 2  inner hash 4/8/16  holds 0=x`. */
+function mapExtras(m: LoadedMap): string {
+  const out: string[] = []
+  if (m.flags) out.push(`flags 0x${m.flags.toString(16)}`)
+  if (m.pinning) out.push(`pinning ${m.pinning}`)
+  if (m.inner !== undefined)
+    out.push(
+      `inner ${mapTypeName(m.inner.type)} key ${m.inner.keySize} B value ${m.inner.valueSize} B max_entries ${m.inner.maxEntries}`
+    )
+  if (m.initial !== undefined)
+    out.push(`holds ${m.initial.map((x) => `[${x.index}] ${x.kind} ${x.name}`).join(', ')}`)
+  return out.map((x) => `  ${x}`).join('')
 }
 
 /** `summit info`. */
@@ -59,7 +81,7 @@ export const infoCommand: Command = {
     io.out(`maps (${input.maps.length}):\n`)
     for (const m of input.maps) {
       io.out(
-        `  ${m.name}  ${mapTypeName(m.type)}  key ${m.keySize} B  value ${m.valueSize} B  max_entries ${m.maxEntries}\n`
+        `  ${m.name}  ${mapTypeName(m.type)}  key ${m.keySize} B  value ${m.valueSize} B  max_entries ${m.maxEntries}${mapExtras(m)}\n`
       )
     }
     return EXIT.ok

@@ -4,7 +4,8 @@
  * writes it in the input's own format.
  */
 import { writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, release } from 'node:os'
+import { formatKernelVersion, parseKernelVersion } from '../core/analysis/kernel-target'
 import { Candidate } from '../core/search/candidate'
 import { runSearch, type SearchProgress } from '../engine/search/engine'
 import { finalCheck, prepareJob } from '../engine/search/prepare'
@@ -14,14 +15,16 @@ import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
+import { objectLoadVerdict } from './object-load-check'
 import { kernelLoopLine, kernelLoopStats, kernelTargetOf, kernelVerify } from './optimize-kernel'
+import { progTypeByName } from '../engine/kernel/bpf-constants'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
-import { runnable } from '../engine/program/program-model'
+import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
 import { perfModelFor } from '../core/search/cost'
 import { BUILTIN_LATENCY, latencyModel } from '../core/search/latency'
 import { perfModelOfCost, storedLatencyTable } from './cost-option'
-import { typeOverride } from './kernel-plan'
+import { targetKernelFlag } from './target-kernel'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -31,7 +34,10 @@ function progressLine(p: SearchProgress): string {
 }
 
 /** Finds the candidate (over the original's slots) whose compact form is `slots`. */
-function bestCandidate(original: Candidate, checkpoint: string | undefined): Candidate | undefined {
+export function bestCandidate(
+  original: Candidate,
+  checkpoint: string | undefined
+): Candidate | undefined {
   if (checkpoint === undefined) return undefined
   const doc = JSON.parse(checkpoint) as { best?: Record<string, number[]> }
   if (doc.best === undefined) return undefined
@@ -48,7 +54,7 @@ function bestCandidate(original: Candidate, checkpoint: string | undefined): Can
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--target-kernel V] [--out OUT] [--json] [--kernel-check [--kernel IMAGE]] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -62,7 +68,9 @@ export const optimizeCommand: Command = {
         'cost',
         'out',
         'proof-timeout',
-        'data-dir'
+        'data-dir',
+        'target-kernel',
+        'kernel'
       ],
       aliases: { o: 'out' }
     })
@@ -76,8 +84,11 @@ export const optimizeCommand: Command = {
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
     const verifyInLoop = !args.flags.has('no-kernel-verify')
-    const kernelType = typeOverride(flagString(args, 'type'))
+    const target = targetKernelFlag(args)
+    const targetOption = target !== undefined ? { targetKernel: target } : {}
     if (args.flags.has('daemon')) {
+      if (flagString(args, 'type') !== undefined)
+        throw new UsageError('--type is not passed to daemon jobs yet: run without --daemon')
       const proofTimeout = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
       if (proofTimeout < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
       return await optimizeThroughDaemon(
@@ -90,7 +101,8 @@ export const optimizeCommand: Command = {
             timeSeconds,
             chains,
             perfModel,
-            kernelVerify: verifyInLoop
+            kernelVerify: verifyInLoop,
+            ...targetOption
           },
           proofTimeoutMs: proofTimeout,
           out: flagString(args, 'out'),
@@ -109,7 +121,13 @@ export const optimizeCommand: Command = {
         file
       })
     const program = progs[0]!
-    const r = runnable(input, program)
+    const type = programTypeOption(flagString(args, 'type'))
+    const kernelType = type === undefined ? undefined : progTypeByName(type)
+    const r = runnable(input, program, type)
+    if (r.core !== undefined)
+      io.err(
+        `CO-RE: ${r.core.relocations} relocation(s) resolved against this kernel's BTF (${r.core.kernel}), as libbpf resolves them here; the result holds where they resolve alike\n`
+      )
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
     const latencyTable = storedLatencyTable(flagString(args, 'data-dir'))
@@ -119,7 +137,8 @@ export const optimizeCommand: Command = {
         seed: flagInt(args, 'seed', 1),
         iterations,
         perfModel,
-        kernelVerify: verifyInLoop
+        kernelVerify: verifyInLoop,
+        ...targetOption
       },
       {
         proofTimeoutMs,
@@ -181,12 +200,26 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(input, program, best.compact(), kernelType)
+      const image = flagString(args, 'kernel')
+      const running = parseKernelVersion(release())
+      const runningText = running.ok ? formatKernelVersion(running.value) : release()
+      if (image === undefined && runningText !== job.value.options.targetKernel)
+        io.err(
+          `note: --kernel-check asks the running kernel (${runningText}), not the target ${job.value.options.targetKernel}; give --kernel IMAGE to ask the target\n`
+        )
+      kernel = await kernelVerify(input, program, best.compact(), kernelType, image)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
     const out = flagString(args, 'out') ?? defaultOutPath(file)
-    writeFileSync(out, outputBytes(input, program, r.slots, best))
+    const bytes = outputBytes(input, program, r.slots, best)
+    let objectLoad: string | undefined
+    if (args.flags.has('kernel-check') && input.kind === 'elf') {
+      objectLoad = objectLoadVerdict(file, bytes)
+      io.err(`object: ${objectLoad}\n`)
+      if (objectLoad.startsWith('rejected')) return EXIT.negative
+    }
+    writeFileSync(out, bytes)
     const p = outcome.progress
     if (json) {
       io.out(
@@ -198,7 +231,10 @@ export const optimizeCommand: Command = {
             originalSlots: original.liveSlots(),
             bestSlots: best.liveSlots(),
             verdict,
+            targetKernel: job.value.options.targetKernel,
             ...(kernel !== undefined ? { kernel } : {}),
+            ...(objectLoad !== undefined ? { objectLoad } : {}),
+            ...(r.core !== undefined ? { core: r.core } : {}),
             improvements: outcome.improvements.map((m) => ({
               seconds: m.ms / 1000,
               slots: m.slots,
@@ -222,7 +258,7 @@ export const optimizeCommand: Command = {
       )
     } else {
       io.out(
-        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}); wrote ${out}\n`
+        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}, for Linux ${job.value.options.targetKernel}); wrote ${out}\n`
       )
     }
     return EXIT.ok

@@ -3,7 +3,7 @@ import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { loadInput, selectPrograms, type LoadedInput } from '../engine/program/load'
 import { linkProgram } from '../engine/kernel/link-object'
-import { runnable, type RunnableProgram } from '../engine/program/program-model'
+import { programTypeOption, runnable, type RunnableProgram } from '../engine/program/program-model'
 import { CliError } from './errors'
 import { hex, jsonReplacer } from './format-result'
 import { parseInputSpec } from './input-spec'
@@ -33,8 +33,12 @@ export interface RunReport {
   readonly packetChanged: boolean
 }
 
-/** Loads the single program selected by `--section`. */
-export function singleProgram(file: string, section: string | undefined): RunnableProgram {
+/** Loads the single program selected by `--section`, as program type `type` when given. */
+export function singleProgram(
+  file: string,
+  section: string | undefined,
+  type?: string
+): RunnableProgram {
   const input = loadInput(file)
   const progs = selectPrograms(input, section)
   if (progs.length > 1)
@@ -43,7 +47,7 @@ export function singleProgram(file: string, section: string | undefined): Runnab
       message: `several programs (${progs.map((p) => p.section + '/' + p.name).join(', ')}); choose one with --section`,
       file
     })
-  const prog = runnable(input, progs[0]!)
+  const prog = runnable(input, progs[0]!, type)
   return { ...prog, maps: namedMaps(input, prog) }
 }
 
@@ -172,17 +176,21 @@ export function formatRunReport(r: RunReport): string {
 /** `summit run`. */
 export const runCommand: Command = {
   name: 'run',
-  usage: 'run FILE [--section S] --input SPEC [--budget N] [--json]',
+  usage: 'run FILE [--section S] [--type T] --input SPEC [--budget N] [--json]',
   summary:
     'interprets a program on one input (packet=HEX, ctx=HEX, mem=HEX, r1=N, map:M=K:V, random=N,..., or @file.json) and prints r0, packet and map effects',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'input', 'budget'] })
+    const args = parseArgs(argv, { valued: ['section', 'type', 'input', 'budget'] })
     const [file, ...extra] = args.positionals
     if (file === undefined || extra.length > 0) throw new UsageError('expects one program FILE')
     const spec = flagString(args, 'input')
     if (spec === undefined)
       throw new UsageError('--input SPEC is required (e.g. --input packet=00ff...)')
-    const prog = singleProgram(file, flagString(args, 'section'))
+    const prog = singleProgram(
+      file,
+      flagString(args, 'section'),
+      programTypeOption(flagString(args, 'type'))
+    )
     const input = parseInputSpec(spec, prog.maps)
     const report = interpret(prog, file, input, flagInt(args, 'budget', 1_000_000))
     if (args.flags.has('json')) io.out(JSON.stringify(report, jsonReplacer, 2) + '\n')

@@ -2,14 +2,22 @@
 import { EXIT, type Command } from './command'
 import { flagInt, flagString, parseArgs, UsageError } from './args'
 import { loadInput, selectPrograms } from '../engine/program/load'
-import { runnable, type RunnableProgram } from '../engine/program/program-model'
+import { programTypeOption, runnable, type RunnableProgram } from '../engine/program/program-model'
 import { CliError } from './errors'
 import { describeInput, describeResult, differingParts, jsonReplacer } from './format-result'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../core/smt/equiv'
 import { Z3Instance } from '../engine/z3/z3-instance'
+import { parseKernelVersion } from '../core/analysis/kernel-target'
+import { describeRefusal } from '../core/analysis/describe'
+import { chooseProfile } from '../core/search/safety'
+import { targetKernelFlag } from './target-kernel'
 
-/** Loads the one program of `file` (or its `--section`). */
-function programOf(file: string, section: string | undefined): RunnableProgram {
+/** Loads the one program of `file` (or its `--section`), as program type `type` when given. */
+function programOf(
+  file: string,
+  section: string | undefined,
+  type: string | undefined
+): RunnableProgram {
   const input = loadInput(file)
   const progs = selectPrograms(input, section)
   if (progs.length > 1)
@@ -18,7 +26,7 @@ function programOf(file: string, section: string | undefined): RunnableProgram {
       message: `several programs (${progs.map((p) => p.section + '/' + p.name).join(', ')}); choose one with --section`,
       file
     })
-  return runnable(input, progs[0]!)
+  return runnable(input, progs[0]!, type)
 }
 
 /**
@@ -28,11 +36,21 @@ function programOf(file: string, section: string | undefined): RunnableProgram {
 function secondProgram(
   file: string,
   section: string | undefined,
+  type: string | undefined,
   first: RunnableProgram
 ): RunnableProgram {
   const input = loadInput(file)
   if (input.kind === 'raw') return { ...first, slots: input.programs[0]?.slots ?? [] }
-  return programOf(file, section)
+  return programOf(file, section, type)
+}
+
+/** Why the safety analysis, following kernel `target`, refuses `p` (undefined: it accepts). */
+function unsafeFor(p: RunnableProgram, target: string): string | undefined {
+  const v = parseKernelVersion(target)
+  if (!v.ok) return v.error.message
+  const r = chooseProfile(p.slots, p.progType, p.model, p.attachType, v.value)
+  if (r.ok) return undefined
+  return `${r.error.error.code} at ${describeRefusal(p.slots, r.error.error, r.error.state)}`
 }
 
 /** Parses `S:E` (inclusive slot indices). */
@@ -117,17 +135,21 @@ function report(r: EquivResult, json: boolean, out: (t: string) => void): number
 /** `summit verify`. */
 export const verifyCommand: Command = {
   name: 'verify',
-  usage: 'verify A B [--section S] [--window S:E] [--timeout MS] [--json]',
+  usage:
+    'verify A B [--section S] [--type T] [--window S:E] [--timeout MS] [--target-kernel V] [--json]',
   summary:
     'proves equivalence: exit 0 equal, 1 not equal (prints a counterexample), 2 unknown/error',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'window', 'timeout'] })
+    const args = parseArgs(argv, {
+      valued: ['section', 'type', 'window', 'timeout', 'target-kernel']
+    })
     const [fa, fb] = args.positionals
     if (fa === undefined || fb === undefined || args.positionals.length !== 2)
       throw new UsageError('expects two programs A B')
     const section = flagString(args, 'section')
-    const a = programOf(fa, section)
-    const b = secondProgram(fb, section, a)
+    const type = programTypeOption(flagString(args, 'type'))
+    const a = programOf(fa, section, type)
+    const b = secondProgram(fb, section, type, a)
     const windowText = flagString(args, 'window')
     const window = windowText === undefined ? undefined : parseWindow(windowText)
     if (window !== undefined) checkWindowShape(a, b, window)
@@ -137,6 +159,14 @@ export const verifyCommand: Command = {
         message: `program types differ (${a.progType} vs ${b.progType})`,
         file: fb
       })
+    const target = targetKernelFlag(args)
+    if (target !== undefined && window === undefined) {
+      const refusal = unsafeFor(b, target)
+      if (refusal !== undefined) {
+        io.out(`unsafe for Linux ${target}: ${refusal}\n`)
+        return EXIT.negative
+      }
+    }
     const z3 = await Z3Instance.create()
     try {
       const options = { timeoutMs: flagInt(args, 'timeout', 60_000) }

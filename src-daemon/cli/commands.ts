@@ -13,6 +13,7 @@ import { kernelFeaturesCommand } from './cmd-kernel-features'
 import { calibrateCommand } from './cmd-calibrate'
 import { daemonCommand } from './cmd-daemon'
 import { jobsCommand } from './cmd-jobs'
+import { uiCommand } from './cmd-ui'
 
 /** Every subcommand, in the order `summit help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -28,5 +29,6 @@ export const COMMANDS: readonly Command[] = [
   calibrateCommand,
   daemonCommand,
   jobsCommand,
+  uiCommand,
   startCommand
 ]

@@ -78,6 +78,22 @@ export function kernelPlan(
 ): KernelPlan {
   if (input.k2 !== undefined) {
     const k2 = input.k2
+    const bare = k2.maps.find(
+      (m) => (m.type === 12 || m.type === 13) && m.innerMapIndex === undefined
+    )
+    if (bare !== undefined)
+      throw new CliError({
+        code: 'K2_MAP_IN_MAP_TEMPLATE',
+        message: `map ${bare.name} is a map-in-map; the kernel needs its inner map template: add "inner_map_idx = N" (N: the .maps line of the template) to its line`,
+        file: input.file
+      })
+    const specOf = (m: (typeof k2.maps)[number]): MapSpec => ({
+      name: m.name,
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries
+    })
     const mapDefs = k2.maps.map((m) => ({
       name: m.name,
       type: m.type,
@@ -85,12 +101,16 @@ export function kernelPlan(
       valueSize: m.valueSize,
       maxEntries: m.maxEntries
     }))
+    const maps = k2.maps.map((m): MapSpec => {
+      const inner = m.innerMapIndex === undefined ? undefined : k2.maps[m.innerMapIndex]
+      return inner === undefined ? specOf(m) : { ...specOf(m), inner: specOf(inner) }
+    })
     return plan({
       insns: k2MapFdsToIndices(
         k2.slots,
         k2.maps.map((m) => m.fd)
       ),
-      maps: mapDefs.map((m) => ({ ...m })),
+      maps,
       mapDefs,
       mapEntries: [],
       progType: override ?? k2KernelRun(k2.desc.pgmInputType, k2.slots).progType,

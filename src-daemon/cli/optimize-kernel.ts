@@ -73,13 +73,15 @@ export function kernelLoopLine(s: KernelLoopStats): string {
 
 /**
  * Loads `slots` (in the search's form) as `program` of `input`, with the maps its own loader
- * would create (libbpf for objects, iproute2's way for legacy objects); a one-line verdict.
+ * would create (libbpf for objects, iproute2's way for legacy objects), into the running kernel
+ * or a VM booting `kernelImage`; a one-line verdict.
  */
 export async function kernelVerify(
   input: LoadedInput,
   program: LoadedProgram,
   slots: readonly Insn[],
-  progType?: number
+  progType?: number,
+  kernelImage?: string
 ): Promise<string> {
   let target: CheckTarget
   try {
@@ -94,10 +96,12 @@ export async function kernelVerify(
           input.k2.maps.map((m) => m.fd)
         )
       : slots
-  const oracle = new KernelOracle()
+  const oracle = new KernelOracle(kernelImage !== undefined ? { kernelImage } : {})
   try {
     const a = await oracle.availability()
     if (!a.available) return `skipped: BPF unavailable (${a.reason})`
+    const by =
+      a.vmKernel !== undefined ? `the verifier of Linux ${a.vmKernel} (VM)` : 'the kernel verifier'
     const loaded = await loadSubject(oracle, candidateSubject(target, insns))
     if (!loaded.ok) {
       if (loaded.error.code === 'KERNEL_VERIFIER_REJECTED')
@@ -105,7 +109,7 @@ export async function kernelVerify(
       return `skipped: ${loaded.error.message}`
     }
     await loaded.value.close()
-    return `accepted by the kernel verifier (${loaded.value.program.verifiedInsns} insns processed)`
+    return `accepted by ${by} (${loaded.value.program.verifiedInsns} insns processed)`
   } finally {
     await oracle.dispose()
   }

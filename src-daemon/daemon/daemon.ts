@@ -5,10 +5,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../api/server'
+import { DESKTOP_ORIGIN } from '../api/protocol/ui-address'
 import { SqliteStore } from '../store/sqlite-store'
 import { daemonBackend, EventHub, type HealthFacts } from './backend'
 import { JobManager } from './jobs'
@@ -16,17 +19,23 @@ import { readLatencyTable } from '../engine/search/latency-file'
 import type { LatencyTable } from '../core/search/latency'
 import {
   readDaemonInfo,
+  readEndpoint,
   releaseLock,
   takeLock,
   writeDaemonInfo,
+  writeEndpoint,
   type DaemonInfo
 } from './runtime-file'
 
 /** Daemon settings. */
 export interface DaemonOptions {
   readonly dataDir: string
-  /** TCP port on 127.0.0.1 (0 = a free one). */
+  /** TCP port on 127.0.0.1 (0 = the previous daemon's if free, else a free one). */
   readonly port?: number
+  /** A fresh token instead of the previous daemon's. */
+  readonly newToken?: boolean
+  /** The built browser UI served under `/ui/` (default: the checkout's `out/web`). */
+  readonly uiDir?: string
   /** Cores for chains (default: all). */
   readonly coreLimit?: number
   /** Browser origins allowed besides the daemon's own. */
@@ -44,6 +53,20 @@ export interface RunningDaemon {
   readonly info: DaemonInfo
   /** Checkpoints, closes and releases; resolves when done. */
   stop(): Promise<void>
+}
+
+/** The checkout's built browser UI. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../out/web', import.meta.url))
+
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once('error', () => resolve(false))
+    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () =>
+      probe.close(() => resolve(true))
+    )
+  })
 }
 
 /** Summit's version (package.json). */
@@ -114,12 +137,27 @@ export async function startDaemon(
       facts.storeError = m
     }
   })
-  const token = randomBytes(32).toString('hex')
+  // The previous port and token are reused so that open UIs reconnect after a restart.
+  const previous = readEndpoint(opts.dataDir)
+  const token =
+    opts.newToken !== true && previous !== undefined
+      ? previous.token
+      : randomBytes(32).toString('hex')
+  const port =
+    opts.port !== undefined && opts.port !== 0
+      ? opts.port
+      : previous !== undefined && (await portFree(previous.port))
+        ? previous.port
+        : 0
+  const auth = {
+    token,
+    port,
+    allowedOrigins: [DESKTOP_ORIGIN, ...(opts.allowedOrigins ?? [])]
+  }
   const backend = daemonBackend(store, jobs, hub, facts)
-  const port = opts.port ?? 0
-  const auth = { token, port, allowedOrigins: opts.allowedOrigins ?? [] }
   const app = await buildServer(backend, {
     auth,
+    uiDir: opts.uiDir ?? DEFAULT_UI_DIR,
     ...(opts.extraRoutes !== undefined ? { extraRoutes: opts.extraRoutes } : {})
   })
   try {
@@ -141,6 +179,7 @@ export async function startDaemon(
     dataDir: opts.dataDir,
     startedAt: facts.startedAt
   }
+  writeEndpoint(opts.dataDir, { port: actualPort, token })
   writeDaemonInfo(opts.dataDir, info)
   jobs.resumeAll()
   const ticker = setInterval(() => jobs.tick(), 250)

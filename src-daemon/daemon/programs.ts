@@ -4,7 +4,7 @@
  * the program's own format.
  */
 import { createHash } from 'node:crypto'
-import { decodeLenient } from '../core/isa/decode'
+import { decodeLenient, jumpTarget } from '../core/isa/decode'
 import { disasmInsn } from '../core/isa/disasm'
 import type { Insn } from '../core/isa/insn'
 import { formatObjdumpSection } from '../core/isa/objdump-layout'
@@ -20,7 +20,7 @@ import {
 import { mapTypeName } from '../engine/program/map-types'
 import { outputBytes } from '../engine/program/output'
 import { runnable, type RunnableProgram } from '../engine/program/program-model'
-import type { Disassembly, ProgramInfo } from '../api/protocol/schemas'
+import type { Disassembly, InsnLine, ProgramInfo } from '../api/protocol/schemas'
 import type { ExportFormat } from '../api/protocol/routes'
 import type { StoredFile, StoredProgram } from '../store/store'
 
@@ -67,7 +67,7 @@ export function importFiles(
       slots: p.slots.length,
       instructions: decodeLenient(p.slots).length,
       size: p.slots.length * 8,
-      latency: latencyOf(Candidate.fromSlots(p.slots), latency)
+      latency: estimatedLatency(p.slots, latency)
     })),
     maps: input.maps.map((m) => ({
       name: m.name,
@@ -96,12 +96,25 @@ export function runnableOf(
   return { program, runnable: runnable(input, program) }
 }
 
-/** One line per instruction (llvm syntax) with its slot index. */
-export function insnLines(slots: readonly Insn[]): { slot: number; text: string }[] {
+/** One line per instruction (llvm syntax) with its slot index and, for jumps, the target slot. */
+export function insnLines(slots: readonly Insn[]): InsnLine[] {
   return decodeLenient(slots).map((d) => {
     const t = disasmInsn(d, 'llvm')
-    return { slot: d.index, text: t.ok ? t.value : `<bad: ${t.error.message}>` }
+    const target = d.spec !== undefined ? jumpTarget(d) : undefined
+    return {
+      slot: d.index,
+      text: t.ok ? t.value : `<bad: ${t.error.message}>`,
+      ...(target !== undefined ? { target } : {})
+    }
   })
+}
+
+/** Estimated latency of a program's slots under `model` (the search's latency table). */
+export function estimatedLatency(
+  slots: readonly Insn[],
+  model: LatencyModel = BUILTIN_MODEL
+): number {
+  return latencyOf(Candidate.fromSlots(slots), model)
 }
 
 /** llvm-objdump text and per-instruction lines of a section. */
@@ -118,7 +131,8 @@ export function disassemble(input: LoadedInput, section: string): Disassembly {
   return {
     section: s.name,
     text: formatObjdumpSection(s.name, s.slots, { symbols: s.symbols }),
-    lines: insnLines(s.slots)
+    lines: insnLines(s.slots),
+    latency: estimatedLatency(s.slots)
   }
 }
 

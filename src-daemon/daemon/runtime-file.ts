@@ -27,6 +27,13 @@ export interface DaemonInfo {
 }
 
 const LOCK_FILE = 'daemon.lock'
+const ENDPOINT_FILE = 'endpoint.json'
+
+/** The port and token a daemon of this directory used last (kept across restarts). */
+export interface RememberedEndpoint {
+  readonly port: number
+  readonly token: string
+}
 
 /** Whether process `pid` exists. */
 export function processAlive(pid: number): boolean {
@@ -90,4 +97,32 @@ export function releaseLock(dataDir: string): void {
     rmSync(join(dataDir, DAEMON_FILE), { force: true })
     rmSync(lock, { force: true })
   }
+}
+
+/**
+ * The port and token the directory's previous daemon used, so that open browser tabs and the
+ * desktop window reconnect after a restart (undefined when none or unreadable).
+ */
+export function readEndpoint(dataDir: string): RememberedEndpoint | undefined {
+  try {
+    const e = JSON.parse(
+      readFileSync(join(dataDir, ENDPOINT_FILE), 'utf8')
+    ) as Partial<RememberedEndpoint>
+    if (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535)
+      return undefined
+    if (typeof e.token !== 'string' || !/^[0-9a-f]{64}$/.test(e.token)) return undefined
+    return { port: e.port, token: e.token }
+  } catch {
+    return undefined
+  }
+}
+
+/** Remembers the port and token (mode 0600, atomically). */
+export function writeEndpoint(dataDir: string, e: RememberedEndpoint): void {
+  const tmp = join(dataDir, `${ENDPOINT_FILE}.${process.pid}.tmp`)
+  rmSync(tmp, { force: true })
+  const fd = openSync(tmp, 'wx', 0o600)
+  writeSync(fd, JSON.stringify(e) + '\n')
+  closeSync(fd)
+  renameSync(tmp, join(dataDir, ENDPOINT_FILE))
 }

@@ -1,11 +1,13 @@
 /** @fileoverview The analysis accepts the K2 benchmark and the clang fixtures, with the facts window verification needs. */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { analyze, type AnalysisResult } from '../../src-daemon/core/analysis/verifier'
 import { T, type ProgType } from '../../src-daemon/core/analysis/types'
-import { readBpfObject } from '../../src-daemon/core/formats/bpf-object-read'
-import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
+import { KERNEL_PROG_TYPES } from '../../src-daemon/core/analysis/program-kind'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
+import { runnable } from '../../src-daemon/engine/program/program-model'
+import { fixtureTypeHint } from '../support/fixture-types'
 import { BENCH_NAMES, HAVE_K2, loadBench, type BenchProgram } from './k2-bench'
 
 function analyzeBench(b: BenchProgram): AnalysisResult {
@@ -74,32 +76,26 @@ describe.skipIf(!HAVE_K2)('K2 benchmark programs', () => {
 })
 
 const OBJ_DIR = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))
-const PROG_TYPES: Readonly<Record<number, ProgType>> = {
-  1: 'socket_filter',
-  2: 'kprobe',
-  3: 'sched_cls',
-  5: 'tracepoint',
-  6: 'xdp',
-  17: 'raw_tracepoint'
-}
 
 describe('clang fixtures', () => {
   const files = readdirSync(OBJ_DIR).filter((f) => f.endsWith('.o'))
   it('has fixtures to check', () => expect(files.length).toBeGreaterThan(10))
   for (const file of files) {
     it(`accepts every program of ${file}`, () => {
-      const obj = readBpfObject(new Uint8Array(readFileSync(OBJ_DIR + file)), { file })
-      if (!obj.ok) throw new Error(obj.error.message)
-      const entries = obj.value.programs.filter((p) => !p.isSubprogram)
+      const input = loadInput(OBJ_DIR + file)
+      const entries = selectPrograms(input, undefined)
       expect(entries.length).toBeGreaterThan(0)
       for (const p of entries) {
-        const linked = linkProgram(obj.value, p.name)
-        if (!linked.ok) throw new Error(linked.error.message)
-        const progType = PROG_TYPES[linked.value.progType]
-        expect(progType, `${file}:${p.name} type ${linked.value.progType}`).toBeDefined()
-        const r = analyze(linked.value.insns, {
-          progType: progType ?? 'xdp',
-          maps: linked.value.maps
+        // As the loader links it (subprograms appended, CO-RE resolved for this kernel).
+        const run = runnable(input, p, fixtureTypeHint(file))
+        expect(
+          Object.hasOwn(KERNEL_PROG_TYPES, run.progType),
+          `${file}:${p.name} ${run.progType}`
+        ).toBe(true)
+        const r = analyze(run.slots, {
+          progType: run.progType as ProgType,
+          maps: run.maps,
+          ...(run.attachType !== undefined ? { attachType: run.attachType } : {})
         })
         expect(
           r.ok ? 'accepted' : `${p.name}: ${r.error.code} @${r.error.index}: ${r.error.message}`

@@ -1,10 +1,13 @@
 /** @fileoverview Hand-written programs with the analysis verdict each must get (and the kernel too). */
+import type { AttachType } from '../../src-daemon/core/analysis/program-kind'
 import type { AnalysisCode, MapDef, ProgType } from '../../src-daemon/core/analysis/types'
 
 /** One crafted program in LLVM assembly syntax. */
 export interface CraftedCase {
   readonly name: string
   readonly progType: ProgType
+  /** Expected attach type (cgroup types whose rules depend on it). */
+  readonly attachType?: AttachType
   readonly maps?: readonly MapDef[]
   readonly ctxSize?: number
   readonly asm: string
@@ -16,14 +19,15 @@ export interface CraftedCase {
   readonly kernel?: boolean
 }
 
-const ARRAY8: MapDef = { type: 2, keySize: 4, valueSize: 8, maxEntries: 4 }
-const HASH4: MapDef = { type: 1, keySize: 4, valueSize: 8, maxEntries: 64 }
-const HASH16: MapDef = { type: 1, keySize: 16, valueSize: 16, maxEntries: 64 }
-const PROG_ARRAY: MapDef = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }
-const RINGBUF: MapDef = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 }
+/** Maps the crafted programs use. */
+export const ARRAY8: MapDef = { type: 2, keySize: 4, valueSize: 8, maxEntries: 4 }
+export const HASH4: MapDef = { type: 1, keySize: 4, valueSize: 8, maxEntries: 64 }
+export const HASH16: MapDef = { type: 1, keySize: 16, valueSize: 16, maxEntries: 64 }
+export const PROG_ARRAY: MapDef = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }
+export const RINGBUF: MapDef = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 }
 
 /** r0 = lookup(map 0, &key) with key = 0 at fp-4. */
-const LOOKUP = `
+export const LOOKUP = `
   r1 = 0
   *(u32 *)(r10 - 4) = r1
   r2 = r10
@@ -32,7 +36,7 @@ const LOOKUP = `
   call 1`
 
 /** r2 = data, r3 = data_end (XDP). */
-const XDP_PTRS = `
+export const XDP_PTRS = `
   r2 = *(u32 *)(r1 + 0)
   r3 = *(u32 *)(r1 + 4)`
 

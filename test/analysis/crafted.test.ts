@@ -7,18 +7,17 @@ import type { ProgType } from '../../src-daemon/core/analysis/types'
 import { assemble } from '../../src-daemon/core/isa/asm'
 import { decodeProgram } from '../../src-daemon/core/isa/decode'
 import type { Insn } from '../../src-daemon/core/isa/insn'
-import { ProgType as KernelProgType } from '../../src-daemon/engine/kernel/bpf-constants'
+import { ATTACH_TYPES, KERNEL_PROG_TYPES } from '../../src-daemon/core/analysis/program-kind'
 import { openKernelOracle } from '../kernel/kernel-test-support'
-import { CRAFTED, type CraftedCase } from './crafted-cases'
+import { CRAFTED as BASE, type CraftedCase } from './crafted-cases'
+import { NULLNESS } from './crafted-nullness'
+import { TYPED } from './crafted-types'
 
-const KERNEL_TYPE: Readonly<Record<ProgType, number>> = {
-  xdp: KernelProgType.xdp,
-  socket_filter: KernelProgType.socketFilter,
-  sched_cls: KernelProgType.schedCls,
-  tracepoint: KernelProgType.tracepoint,
-  kprobe: KernelProgType.kprobe,
-  raw_tracepoint: KernelProgType.rawTracepoint,
-  plain: KernelProgType.socketFilter
+const CRAFTED: readonly CraftedCase[] = [...BASE, ...NULLNESS, ...TYPED]
+
+/** The kernel program type a crafted case loads as (`plain` runs as a socket filter). */
+function kernelType(t: ProgType): number {
+  return t === 'plain' ? KERNEL_PROG_TYPES.socket_filter : KERNEL_PROG_TYPES[t]
 }
 
 function slotsOf(c: CraftedCase): Insn[] {
@@ -30,6 +29,7 @@ function slotsOf(c: CraftedCase): Insn[] {
 function run(c: CraftedCase): ReturnType<typeof analyze> {
   return analyze(slotsOf(c), {
     progType: c.progType,
+    ...(c.attachType !== undefined ? { attachType: c.attachType } : {}),
     maps: c.maps ?? [],
     ...(c.ctxSize !== undefined ? { ctxSize: c.ctxSize } : {}),
     ...(c.budget !== undefined ? { insnBudget: c.budget } : {})
@@ -62,7 +62,7 @@ describe.skipIf(!available)('crafted programs agree with the kernel verifier', (
       // A case about a refused helper needs that refusal; other cases need what they use.
       const needs = requiredFeatures(
         slotsOf(c),
-        KERNEL_TYPE[c.progType],
+        kernelType(c.progType),
         (c.maps ?? []).map((m) => m.type)
       ).filter(
         (f) => f.kind !== 'helper' || c.expect === 'accept' || !/helper/.test(c.expect.reason)
@@ -74,7 +74,10 @@ describe.skipIf(!available)('crafted programs agree with the kernel verifier', (
         if (!h.ok) throw new Error(h.error.message)
         maps.push(h.value)
       }
-      const k = await oracle.load(slotsOf(c), maps, { progType: KERNEL_TYPE[c.progType] })
+      const k = await oracle.load(slotsOf(c), maps, {
+        progType: kernelType(c.progType),
+        ...(c.attachType !== undefined ? { expectedAttachType: ATTACH_TYPES[c.attachType] } : {})
+      })
       if (k.ok) await oracle.close(k.value)
       for (const m of maps) await oracle.close(m)
       const ours = run(c)

@@ -13,6 +13,8 @@ import type { Insn } from '../../src-daemon/core/isa/insn'
 import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
 import { k2KernelRun } from '../../src-daemon/engine/kernel/k2-run-type'
 import { linkProgram } from '../../src-daemon/engine/kernel/link-object'
+import { applyCoreRelocations, coreRecordsOfLink } from '../../src-daemon/core/formats'
+import { kernelCoreTarget } from '../../src-daemon/engine/program/kernel-btf'
 import type { MapInitEntry, MapSpec } from '../../src-daemon/engine/kernel/oracle-types'
 import { k2BenchDir } from '../support/environment'
 
@@ -151,6 +153,19 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
       const linked = linkProgram(obj.value, p.name)
       if (!linked.ok) throw new Error(`${label}: ${linked.error.code} ${linked.error.message}`)
       const l = linked.value
+      // CO-RE relocations are resolved for this kernel, as libbpf resolves them at load.
+      let insns = l.insns
+      if (coreRecordsOfLink(obj.value, l.functions).length > 0) {
+        const kernel = kernelCoreTarget()
+        const applied = kernel.ok
+          ? applyCoreRelocations(obj.value, l.functions, l.insns, kernel.value)
+          : kernel
+        if (!applied.ok) {
+          skipped.push({ label, reason: `CO-RE: ${applied.error.message}` })
+          continue
+        }
+        insns = applied.value.slots
+      }
       const input: InputKind | undefined =
         l.progType === ProgType.xdp
           ? 'xdp'
@@ -160,7 +175,11 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
               ? 'socket'
               : undefined
       if (input === undefined) {
-        skipped.push({ label, reason: `program type ${l.progType} has no BPF_PROG_TEST_RUN` })
+        const reason =
+          l.progType === 0
+            ? 'its section name gives no program type (iproute2 loads it as tc tells it)'
+            : `program type ${l.progType} has no BPF_PROG_TEST_RUN here`
+        skipped.push({ label, reason })
         continue
       }
       // Definitions only a loader's fixups make creatable (kernel-check applies them; the
@@ -178,7 +197,7 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
       }))
       programs.push({
         label,
-        insns: l.insns,
+        insns,
         maps,
         specs: l.maps,
         baseEntries: l.mapEntries,
@@ -187,7 +206,7 @@ export function fixturePrograms(): { programs: DiffProgram[]; skipped: SkippedPr
         input,
         maxInput: 160,
         license: l.license,
-        constants: jumpConstants(l.insns)
+        constants: jumpConstants(insns)
       })
     }
   }

@@ -69,6 +69,7 @@ describe('readBpfObject on prog.o (BTF map, .rodata, .bss, bpf-to-bpf calls)', (
         valueSize: 8,
         maxEntries: 4,
         flags: 0,
+        pinning: 0,
         source: 'btf',
         sectionIndex: 10,
         offset: 0

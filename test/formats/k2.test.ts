@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import {
   parseK2Desc,
   parseK2Insns,
+  k2InnerMap,
   parseK2Maps,
   parseK2Program,
   writeK2Desc,
@@ -86,5 +87,29 @@ describe('K2 parse errors', () => {
     expect(m.ok && m.value).toEqual([
       { name: 'm', type: 2, keySize: 4, valueSize: 8, maxEntries: 1, fd: 0 }
     ])
+  })
+})
+
+describe('K2 map-in-map maps', () => {
+  const text =
+    'lru_mapping { type = 12, key_size = 4, value_size = 4, max_entries = 2, fd = 0, inner_map_idx = 1 }\n' +
+    'lru_template { type = 9, key_size = 16, value_size = 8, max_entries = 1000, fd = 1 }\n'
+
+  it('name their inner map template by line (inner_map_idx) and write it back', () => {
+    const m = parseK2Maps(text, 'lb.maps')
+    if (!m.ok) throw new Error(m.error.message)
+    expect(m.value[0]).toMatchObject({ type: 12, innerMapIndex: 1 })
+    expect(k2InnerMap(m.value, m.value[0]!)).toMatchObject({ name: 'lru_template', keySize: 16 })
+    expect(m.value[1]!.innerMapIndex).toBeUndefined()
+    expect(writeK2Maps(m.value)).toBe(text)
+  })
+
+  it('refuse an inner_map_idx that names no other map or sits on a plain map', () => {
+    const self = parseK2Maps(text.replace('inner_map_idx = 1', 'inner_map_idx = 0'), 'lb.maps')
+    expect(self.ok ? undefined : self.error).toMatchObject({ code: 'K2_BAD_MAPS', line: 1 })
+    const plain = parseK2Maps(
+      'a { type = 2, key_size = 4, value_size = 4, max_entries = 1, inner_map_idx = 0 }'
+    )
+    expect(plain.ok ? undefined : plain.error.message).toContain('only for map-in-map types')
   })
 })

@@ -221,7 +221,13 @@ describe('LLVM syntax', () => {
           // The whole listing (banner, headers, symbols, annotations) assembles to the sections'
           // exact bytes: where the text is what the bytes print as, the byte column is used.
           const whole = assemble(listing, 'auto', { file: path })
-          expect(whole.ok && hex(whole.value), path).toBe(execBytes(readFileSync(path)))
+          const bytes = execBytes(readFileSync(path))
+          // An object without code (a stand-in kernel BTF) lists no instructions: no program.
+          if (bytes === '') {
+            expect(whole.ok, path).toBe(false)
+            return
+          }
+          expect(whole.ok && hex(whole.value), path).toBe(bytes)
           const textOnly = listing.replace(/^(\s*\d+:\t)[0-9a-f ]+\t/gm, '')
           const fromText = assemble(textOnly, 'llvm', { file: path })
           expect(fromText.ok && hex(fromText.value), path).toBe(

@@ -48,6 +48,7 @@ describe('SearchConfig', () => {
       [{ beta: Number.NaN }, /beta: expected a number/],
       [{ perfModel: 'speed' }, /perfModel: expected one of sizeNoSlower, count, latency/],
       [{ allowIsaV4: 1 }, /allowIsaV4: expected true or false/],
+      [{ targetKernel: 'six' }, /targetKernel: expected a kernel version such as 6\.1, or empty/],
       [
         {
           pOperand: 0,

@@ -10,6 +10,7 @@ import { useZ3 } from './prover-support'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
 import { runnable } from '../../src-daemon/engine/program/program-model'
+import { fixtureTypeHint } from '../support/fixture-types'
 
 const z3 = useZ3()
 const objDir = fileURLToPath(new URL('../fixtures/obj/', import.meta.url))
@@ -22,7 +23,7 @@ describe('self-checks of the C fixtures', () => {
     it(`proves every program of ${file} equal to itself`, async () => {
       const input = loadInput(join(objDir, file))
       for (const p of selectPrograms(input, undefined)) {
-        const run = runnable(input, p)
+        const run = runnable(input, p, fixtureTypeHint(file))
         const r = await checkEquivalence(run.slots, run.slots, run.model, z3(), {
           timeoutMs: 120_000
         })

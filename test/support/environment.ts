@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getCurrentTest } from '@vitest/runner'
 import {
@@ -18,8 +18,8 @@ import { KernelFeatureProbe } from '../../src-daemon/engine/kernel/feature-probe
 import { KernelOracle } from '../../src-daemon/engine/kernel/oracle'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 
-/** The repository root. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** The repository root (from the module's path: DOM test environments replace the URL class). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..') + '/'
 
 /** The bpf_conformance corpus, kept in the repository (MIT; LICENSE beside it). */
 export const CONFORMANCE_DIR = join(REPO_ROOT, 'test/data/conformance')
@@ -178,4 +178,27 @@ export function k2BenchDir(): string | undefined {
 /** `../shared/bench/k2-outputs/` (K2's claimed best programs), or undefined as `k2BenchDir`. */
 export function k2OutputsDir(): string | undefined {
   return sharedPath('bench', K2_TESTS) === undefined ? undefined : `${SHARED_DIR}/bench/k2-outputs/`
+}
+
+/**
+ * The 6.1 kernel image the VM tests boot: $SUMMIT_TEST_KERNEL, else the one
+ * scripts/fetch-test-kernel.sh caches (fetched now where apt-get works); undefined (printing why
+ * `what` is skipped) when there is none.
+ */
+export function testKernelImage(what: string): string | undefined {
+  const own = process.env['SUMMIT_TEST_KERNEL']
+  if (own !== undefined && own !== '') {
+    if (existsSync(own)) return own
+    printSkip(what, `SUMMIT_TEST_KERNEL=${own} does not exist`)
+    return undefined
+  }
+  const r = spawnSync('sh', [join(REPO_ROOT, 'scripts/fetch-test-kernel.sh')], {
+    encoding: 'utf8',
+    timeout: 300_000
+  })
+  const path = r.stdout?.trim().split('\n').pop() ?? ''
+  if (r.status === 0 && path !== '' && existsSync(path)) return path
+  const why = (r.stderr ?? '').trim().split('\n').pop() ?? ''
+  printSkip(what, `no 6.1 kernel image (scripts/fetch-test-kernel.sh: ${why || 'failed'})`)
+  return undefined
 }

@@ -62,13 +62,24 @@ export const ImportRequest = Type.Object(
 )
 export type ImportRequest = Static<typeof ImportRequest>
 
+/** One instruction of a listing: slot, llvm-syntax text and, for jumps and local calls, the target. */
+export const InsnLine = Type.Object({
+  slot: Type.Integer(),
+  text: Type.String(),
+  /** Slot a jump (or bpf-to-bpf call) goes to; absent for other instructions. */
+  target: Type.Optional(Type.Integer())
+})
+export type InsnLine = Static<typeof InsnLine>
+
 /** Disassembly of one section. */
 export const Disassembly = Type.Object({
   section: Type.String(),
   /** llvm-objdump -d text of the section. */
   text: Type.String(),
-  /** One line per instruction: slot index and llvm-syntax text. */
-  lines: Type.Array(Type.Object({ slot: Type.Integer(), text: Type.String() }))
+  /** One line per instruction. */
+  lines: Type.Array(InsnLine),
+  /** Estimated latency (ns, the search's latency table; not measured). */
+  latency: Type.Number()
 })
 export type Disassembly = Static<typeof Disassembly>
 

@@ -6,7 +6,7 @@ import { constReg, isConst, isPointer, rangeReg, UNKNOWN } from './reg'
 import { low32, scalarAlu, scalarEnd } from './scalar-alu'
 import { top, type State } from './state'
 import { M32 } from './tnum'
-import { Reject, T, TYPE_NAMES, type Reg } from './types'
+import { NON_NULL, Reject, T, TYPE_NAMES, type Reg } from './types'
 
 const OP_TEXT: Readonly<Record<AluOp, string>> = {
   add: '+=',
@@ -28,6 +28,7 @@ const OP_TEXT: Readonly<Record<AluOp, string>> = {
 }
 
 const MAX_VAR_OFF = 1n << 29n
+const S64_MIN = -(1n << 63n)
 
 /** Reads register `r` of the innermost frame, rejecting uninitialised registers. */
 export function readReg(st: State, r: number): Reg {
@@ -47,7 +48,7 @@ function ptrArith(env: Env, dst: number, op: AluOp, ptr: Reg, scalar: Reg, ptrIs
         : `R${dst} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`
     )
   }
-  if (ptr.type === T.MAP_VALUE_OR_NULL || ptr.type === T.MEM_OR_NULL) {
+  if (NON_NULL.has(ptr.type)) {
     throw new Reject(
       'VERIFY_PTR_ARITH',
       `R${dst} pointer arithmetic on ${TYPE_NAMES[ptr.type]} prohibited, null-check it first`
@@ -55,60 +56,75 @@ function ptrArith(env: Env, dst: number, op: AluOp, ptr: Reg, scalar: Reg, ptrIs
   }
   const known = isConst(scalar)
   const val = BigInt.asIntN(64, scalar.tv)
-  const allowed =
-    ptr.type === T.CTX ||
-    ptr.type === T.MAP_VALUE ||
-    ptr.type === T.STACK ||
-    ptr.type === T.PKT ||
-    ptr.type === T.PKT_META ||
-    ptr.type === T.MEM ||
-    ptr.type === T.FUNC ||
-    (ptr.type === T.MAP_PTR && known && val === 0n && op === 'add')
-  if (!allowed)
-    throw new Reject(
-      'VERIFY_PTR_ARITH',
-      `R${dst} pointer arithmetic on ${TYPE_NAMES[ptr.type]} prohibited`
-    )
+  if (!ARITH_OK.has(ptr.type) && !(ptr.type === T.FLOW_KEYS && known)) {
+    const mapZero = ptr.type === T.MAP_PTR && known && val === 0n && op === 'add'
+    if (!mapZero)
+      throw new Reject(
+        'VERIFY_PTR_ARITH',
+        `R${dst} pointer arithmetic on ${TYPE_NAMES[ptr.type]} prohibited`
+      )
+  }
+  const name = TYPE_NAMES[ptr.type] ?? '?'
+  saneOffset(scalar, name)
+  saneOffset(ptr, name)
   if (op === 'sub') {
     if (!ptrIsDst)
       throw new Reject('VERIFY_PTR_ARITH', `R${dst} tried to subtract pointer from scalar`)
     if (ptr.type === T.STACK)
       throw new Reject('VERIFY_PTR_ARITH', `R${dst} subtraction from stack pointer prohibited`)
   }
-  if (known) {
-    if (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF) {
-      throw new Reject(
-        'VERIFY_PTR_ARITH',
-        `value ${val} makes ${TYPE_NAMES[ptr.type]} pointer be out of bounds`
-      )
+  let out: Reg
+  const fixed = ptr.off + (op === 'add' ? Number(val) : -Number(val))
+  if (known && fixed === (fixed | 0)) {
+    out = { ...ptr, off: fixed }
+  } else {
+    const varPart = scalarAlu(op, ptr, scalar, true)
+    out = {
+      ...ptr,
+      umin: varPart.umin,
+      umax: varPart.umax,
+      smin: varPart.smin,
+      smax: varPart.smax,
+      tv: varPart.tv,
+      tm: varPart.tm
     }
-    const off = ptr.off + (op === 'add' ? Number(val) : -Number(val))
-    if (off >= 2 ** 29 || off <= -(2 ** 29)) {
-      throw new Reject(
-        'VERIFY_PTR_ARITH',
-        `${TYPE_NAMES[ptr.type]} pointer offset ${off} is not allowed`
-      )
+    // Adding to a packet pointer (or subtracting a maybe-negative value) starts a new range.
+    if (ptr.type === T.PKT || ptr.type === T.PKT_META) {
+      const keep = op === 'sub' && scalar.smin >= 0n
+      out = { ...out, id: nextId(env), range: keep ? ptr.range : 0 }
     }
-    return { ...ptr, off }
   }
-  if (scalar.smin <= -MAX_VAR_OFF || scalar.smax >= MAX_VAR_OFF) {
+  saneOffset(out, name)
+  return out
+}
+
+/** Pointer kinds arithmetic may move (adjust_ptr_min_max_vals). */
+const ARITH_OK: ReadonlySet<T> = new Set([
+  T.CTX,
+  T.MAP_VALUE,
+  T.STACK,
+  T.PKT,
+  T.PKT_META,
+  T.TP_BUFFER,
+  T.BTF_ID,
+  T.MEM,
+  T.FUNC
+])
+
+/** check_reg_sane_offset: offsets past 2^29 either way (or unbounded below) are refused. */
+function saneOffset(r: Reg, name: string): void {
+  const val = BigInt.asIntN(64, r.tv)
+  if (isConst(r) && (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF))
+    throw new Reject('VERIFY_PTR_ARITH', `math between ${name} pointer and ${val} is not allowed`)
+  if (r.off >= 2 ** 29 || r.off <= -(2 ** 29))
+    throw new Reject('VERIFY_PTR_ARITH', `${name} pointer offset ${r.off} is not allowed`)
+  if (r.smin === S64_MIN)
     throw new Reject(
       'VERIFY_PTR_ARITH',
-      `math between ${TYPE_NAMES[ptr.type]} pointer and register with unbounded min value is not allowed`
+      `math between ${name} pointer and register with unbounded min value is not allowed`
     )
-  }
-  const varPart = scalarAlu(op, ptr, scalar, true)
-  const base = {
-    ...ptr,
-    umin: varPart.umin,
-    umax: varPart.umax,
-    smin: varPart.smin,
-    smax: varPart.smax,
-    tv: varPart.tv,
-    tm: varPart.tm
-  }
-  if (ptr.type === T.PKT || ptr.type === T.PKT_META) return { ...base, id: nextId(env), range: 0 }
-  return base
+  if (r.smin >= MAX_VAR_OFF || r.smin <= -MAX_VAR_OFF)
+    throw new Reject('VERIFY_PTR_ARITH', `value ${r.smin} makes ${name} pointer be out of bounds`)
 }
 
 /** Executes an ALU instruction on the innermost frame. */

@@ -2,10 +2,12 @@
 import type { Decoded } from '../isa/decode'
 import type { JmpSpec } from '../isa/opcodes'
 import { readReg } from './alu'
-import { constReg } from './reg'
+import { constReg, isPointer } from './reg'
 import { branchTaken, negate, refine, type Cond } from './scalar-cmp'
 import { cloneState, mapAllRegs, top, type State } from './state'
-import { T, type Reg } from './types'
+import { NON_NULL, T, type Reg } from './types'
+
+const MAX_VAR_OFF = 1n << 29n
 
 /** The states on the jump-taken edge and the fall-through edge (undefined: edge is dead). */
 export interface Edges {
@@ -24,12 +26,13 @@ function propagateScalar(st: State, regno: number, r: Reg): void {
 function markNull(st: State, id: number, isNull: boolean): void {
   let ref = 0
   mapAllRegs(st, (x) => {
-    if ((x.type !== T.MAP_VALUE_OR_NULL && x.type !== T.MEM_OR_NULL) || x.id !== id) return x
+    if (!nullable(x) || x.id !== id) return x
     if (isNull) {
-      if (x.ref !== 0) ref = x.ref
+      // Only the acquired pointer itself (not a cast of it) gives its reference back when null.
+      if (x.ref !== 0 && x.ref === x.id) ref = x.ref
       return constReg(0n)
     }
-    return { ...x, type: x.type === T.MAP_VALUE_OR_NULL ? T.MAP_VALUE : T.MEM }
+    return liftNull(x)
   })
   if (ref !== 0) st.refs = st.refs.filter((r) => r.id !== ref)
 }
@@ -38,7 +41,7 @@ function markNull(st: State, id: number, isNull: boolean): void {
 function goodPktPointers(st: State, pkt: Reg, rightOpen: boolean): void {
   if (pkt.off < 0 || (pkt.off === 0 && rightOpen)) return
   if (pkt.umax > 0xffffn || pkt.umax + BigInt(pkt.off) > 0xffffn) return
-  const range = pkt.off
+  const range = pkt.off + (rightOpen ? 1 : 0)
   mapAllRegs(st, (x) =>
     x.type === pkt.type && x.id === pkt.id && x.range < range ? { ...x, range } : x
   )
@@ -57,38 +60,110 @@ function isData(x: Reg, y: Reg): boolean {
 }
 
 function nullable(x: Reg): boolean {
-  return x.type === T.MAP_VALUE_OR_NULL || x.type === T.MEM_OR_NULL
+  return NON_NULL.has(x.type)
 }
 
 function zero(x: Reg): boolean {
   return x.type === T.SCALAR && x.tm === 0n && x.tv === 0n
 }
 
-function nonNull(x: Reg): boolean {
-  return x.type === T.MAP_VALUE || x.type === T.MEM
+/** Kinds the kernel knows cannot be null (reg_not_null; BTF pointers are left out: only trusted ones qualify). */
+const NEVER_NULL: ReadonlySet<T> = new Set([
+  T.MAP_VALUE,
+  T.MEM,
+  T.MAP_PTR,
+  T.SOCKET,
+  T.SOCK_COMMON,
+  T.TCP_SOCK,
+  T.XDP_SOCK
+])
+
+/** The kernel's reg_not_null: a never-null kind with a bounded variable offset. */
+function notNull(x: Reg): boolean {
+  return NEVER_NULL.has(x.type) && x.smin > -MAX_VAR_OFF && x.smax < MAX_VAR_OFF
 }
 
-function pktCompare(c: Cond, a: Reg, b: Reg, taken: State, fall: State): boolean {
+/** Marks one register (not its copies) as not null, as the kernel's mark_ptr_not_null_reg does. */
+function markNotNull(st: State, regno: number): void {
+  const regs = top(st).regs
+  regs[regno] = liftNull(regs[regno] as Reg)
+}
+
+/** A nullable pointer known not to be null. */
+function liftNull(x: Reg): Reg {
+  return { ...x, type: NON_NULL.get(x.type) ?? x.type, id: 0 }
+}
+
+/** The kernel's marks for a packet pointer known to be at (-1) or beyond (-2) the packet end. */
+const AT_PKT_END = -1
+const BEYOND_PKT_END = -2
+
+/** Marks register `regno` (itself only) as at or beyond the packet end (mark_pkt_end). */
+function markPktEnd(st: State, regno: number, beyond: boolean): void {
+  const regs = top(st).regs
+  const r = regs[regno] as Reg
+  if (r.type !== T.PKT) return
+  regs[regno] = { ...r, range: beyond ? BEYOND_PKT_END : AT_PKT_END }
+}
+
+/**
+ * The kernel's packet-pointer comparisons (try_match_pkt_pointers): `pkt' > pkt_end` and its
+ * mirrored forms teach one edge that bytes up to pkt' are in the packet, and the other edge that
+ * pkt' is at or beyond the end. Returns false when the operands are not such a pair.
+ */
+function pktCompare(c: Cond, d: Decoded, a: Reg, b: Reg, taken: State, fall: State): boolean {
+  const dst = d.insn.dst
+  const src = d.insn.src
   if (isData(a, b)) {
-    // a = pkt', b = end
-    // Open forms (pkt' < end) could grant one more byte; granting `off` bytes is the safe side.
-    if (c === 'jgt') goodPktPointers(fall, a, false)
-    else if (c === 'jge') goodPktPointers(fall, a, true)
-    else if (c === 'jlt') goodPktPointers(taken, a, true)
-    else if (c === 'jle') goodPktPointers(taken, a, false)
-    else return false
+    // dst = pkt', src = end (or pkt_meta' and pkt)
+    if (c === 'jgt') {
+      goodPktPointers(fall, a, false)
+      markPktEnd(taken, dst, true)
+    } else if (c === 'jge') {
+      goodPktPointers(fall, a, true)
+      markPktEnd(taken, dst, false)
+    } else if (c === 'jlt') {
+      goodPktPointers(taken, a, true)
+      markPktEnd(fall, dst, false)
+    } else if (c === 'jle') {
+      goodPktPointers(taken, a, false)
+      markPktEnd(fall, dst, true)
+    } else return false
     return true
   }
   if (isData(b, a)) {
-    // a = end, b = pkt'
-    if (c === 'jgt') goodPktPointers(taken, b, true)
-    else if (c === 'jlt') goodPktPointers(fall, b, false)
-    else if (c === 'jge') goodPktPointers(taken, b, false)
-    else if (c === 'jle') goodPktPointers(fall, b, true)
-    else return false
+    // dst = end, src = pkt'
+    if (c === 'jgt') {
+      goodPktPointers(taken, b, true)
+      markPktEnd(fall, src, false)
+    } else if (c === 'jlt') {
+      goodPktPointers(fall, b, false)
+      markPktEnd(taken, src, true)
+    } else if (c === 'jge') {
+      goodPktPointers(taken, b, false)
+      markPktEnd(fall, src, true)
+    } else if (c === 'jle') {
+      goodPktPointers(fall, b, true)
+      markPktEnd(taken, src, false)
+    } else return false
     return true
   }
   return false
+}
+
+/** is_pkt_ptr_branch_taken: a pointer marked at or beyond the end decides some comparisons. */
+function pktBranchTaken(c: Cond, a: Reg, b: Reg): boolean | undefined {
+  let pkt: Reg
+  let op = c
+  if (b.type === T.PKT_END && a.type === T.PKT) pkt = a
+  else if (a.type === T.PKT_END && b.type === T.PKT) {
+    pkt = b
+    op = c === 'jgt' ? 'jlt' : c === 'jlt' ? 'jgt' : c === 'jge' ? 'jle' : c === 'jle' ? 'jge' : c
+  } else return undefined
+  if (pkt.range >= 0) return undefined
+  if ((op === 'jle' || op === 'jgt') && pkt.range === BEYOND_PKT_END) return op === 'jgt'
+  if (op === 'jlt' || op === 'jge') return op === 'jge'
+  return undefined
 }
 
 /** Evaluates a conditional jump on a state (consumed): the feasible edges with refined states. */
@@ -119,18 +194,34 @@ export function condJump(st: State, d: Decoded): Edges {
     }
   }
   if (!s.is32 && (c === 'jeq' || c === 'jne')) {
-    const ptr = nullable(a) && zero(b) ? a : nullable(b) && zero(a) ? b : undefined
-    if (ptr !== undefined) {
+    // Only `if rX ==/!= 0` (an immediate zero, the nullable pointer as destination) is a null
+    // check; a register known to hold zero is not (kernel 6.12 to 6.18, check_cond_jmp_op).
+    if (s.source === 'imm' && d.insn.imm === 0 && nullable(a)) {
       const taken = cloneState(st)
-      markNull(taken, ptr.id, c === 'jeq')
-      markNull(st, ptr.id, c !== 'jeq')
+      markNull(taken, a.id, c === 'jeq')
+      markNull(st, a.id, c !== 'jeq')
       return { taken, fall: st }
     }
-    if ((nonNull(a) && zero(b)) || (nonNull(b) && zero(a))) {
+    // A pointer that cannot be null compared with a known zero (immediate or register).
+    if ((notNull(a) && zero(b)) || (notNull(b) && zero(a))) {
       return c === 'jeq' ? { taken: undefined, fall: st } : { taken: st, fall: undefined }
     }
+    // Two pointers equal on one edge: a nullable one equal to a non-null one is not null there.
+    if (s.source === 'reg' && isPointer(a) && isPointer(b)) {
+      const taken = cloneState(st)
+      const eq = c === 'jeq' ? taken : st
+      if (notNull(a) && nullable(b)) markNotNull(eq, d.insn.src)
+      if (notNull(b) && nullable(a)) markNotNull(eq, d.insn.dst)
+      if (!s.is32) pktCompare(c, d, a, b, taken, st)
+      return { taken, fall: st }
+    }
+  }
+  if (!s.is32) {
+    const t = pktBranchTaken(c, a, b)
+    if (t === true) return { taken: st, fall: undefined }
+    if (t === false) return { taken: undefined, fall: st }
   }
   const taken = cloneState(st)
-  if (!s.is32) pktCompare(c, a, b, taken, st)
+  if (!s.is32 && s.source === 'reg') pktCompare(c, d, a, b, taken, st)
   return { taken, fall: st }
 }

@@ -1,216 +1,165 @@
 /** @fileoverview Helper calls (argument checks, clobbers, results), legacy packet loads and bpf-to-bpf calls. */
 import type { Decoded } from '../isa/decode'
 import { nextId, type Env } from './env'
-import { HELPERS, mapFitsHelper, type ArgKind } from './helpers'
-import { memAccess } from './memory'
-import { isConst, NOT_INIT, UNKNOWN } from './reg'
-import { B, byteKind, mapAllRegs, newFrame, top, type State } from './state'
-import { MapType, Reject, T, TYPE_NAMES, type Reg } from './types'
+import { btfIndex, checkArg, type CallMeta } from './helper-args'
+import { helperFor, HELPERS, type HelperSpec } from './helpers'
+import { NOT_INIT, rangeReg, sync, UNKNOWN } from './reg'
+import { mapAllRegs, newFrame, top, type State } from './state'
+import { mapFlags } from './memory'
+import { MAP_RDONLY_PROG, MapType, Reject, T, type Reg } from './types'
 
-const MEM_TYPES: ReadonlySet<T> = new Set([T.STACK, T.PKT, T.PKT_META, T.MAP_VALUE, T.MEM])
-const MAX_SIZE = 1n << 29n
 /** Deepest call chain the kernel accepts. */
 export const MAX_CALL_FRAMES = 8
 
-function typeErr(regno: number, r: Reg, expected: string): Reject {
-  return new Reject(
-    'VERIFY_HELPER_ARG',
-    `R${regno} type=${TYPE_NAMES[r.type]} expected=${expected}`
-  )
-}
+/** Helpers whose result shares the reference of their socket argument (is_ptr_cast_function). */
+const PTR_CASTS: ReadonlySet<number> = new Set([96, 95, 136, 137, 138, 139, 140, 196])
+/** Helpers whose non-null result must be released (is_acquire_function). */
+const ACQUIRE: ReadonlySet<number> = new Set([84, 85, 99, 131])
+/** Helpers whose result is at most the size argument, or a negative errno (do_refine_retval_range). */
+const SIZE_BOUNDED: ReadonlySet<number> = new Set([67, 141, 45, 115, 114])
+/** Helpers that may sleep: only sleepable programs may call them. */
+const MIGHT_SLEEP: ReadonlySet<number> = new Set([148, 191, 166, 167, 168, 161, 193])
+/** MAX_ERRNO. */
+const MAX_ERRNO = 4095n
+/** The largest number of CPUs a kernel supports (the kernel bounds by its nr_cpu_ids, never more). */
+const MAX_CPUS = 8192n
 
 /**
- * The key an array lookup uses when it is a known constant on the stack (zeroed bytes or a
- * spilled constant): the kernel then knows the lookup cannot fail for an in-range index.
+ * The result of a call returning a map value (lookup, storage get). Lookups in socket maps
+ * yield (referenced) sockets, in XSK maps XDP sockets, in map-in-maps the inner map: the kernel
+ * types them so once null-checked (mark_ptr_not_null_reg); the analysis types them so at once.
  */
-function constStackKey(st: State, p: Reg, keySize: number): bigint | undefined {
-  if (p.type !== T.STACK || !isConst(p)) return undefined
-  const abs = p.off + Number(BigInt.asIntN(64, p.tv))
-  const spi = (-abs - 1) >> 3
-  const slot = st.frames[p.frame]?.stack[spi]
-  const b0 = abs + 8 * (spi + 1)
-  if (slot === undefined) return undefined
-  let zeros = 0
-  while (b0 + zeros < 8 && byteKind(slot, b0 + zeros) === B.ZERO) zeros++
-  if (zeros >= keySize) return 0n
-  const v = slot.spill
-  if (v === undefined || byteKind(slot, 0) !== B.SPILL || v.type !== T.SCALAR) return undefined
-  let spilled = 0
-  while (b0 + spilled < 8 && byteKind(slot, b0 + spilled) === B.SPILL) spilled++
-  if (spilled !== keySize || !isConst(v)) return undefined
-  return v.tv
+function mapValueResult(env: Env, meta: CallMeta, h: HelperSpec, nullable: boolean): Reg {
+  const m = env.maps[meta.mapIndex]
+  const fields = { map: meta.mapIndex }
+  if (!nullable) return { ...NOT_INIT, ...fields, type: T.MAP_VALUE }
+  if (h.id === 1 && m !== undefined) {
+    if (m.type === MapType.SOCKMAP || m.type === MapType.SOCKHASH)
+      return { ...NOT_INIT, ...fields, type: T.SOCKET_OR_NULL, id: nextId(env) }
+    if (m.type === MapType.XSKMAP)
+      return { ...NOT_INIT, ...fields, type: T.XDP_SOCK_OR_NULL, id: nextId(env) }
+    if (m.type === MapType.ARRAY_OF_MAPS || m.type === MapType.HASH_OF_MAPS) {
+      const inner = env.innerMaps[meta.mapIndex] ?? -1
+      if (inner < 0)
+        throw new Reject(
+          'VERIFY_UNSUPPORTED',
+          `map-in-map ${meta.mapIndex} has no inner map definition`
+        )
+      return { ...NOT_INIT, map: inner, type: T.MAP_PTR_OR_NULL, id: nextId(env) }
+    }
+  }
+  if (h.id === 1 && meta.constKey) return { ...NOT_INIT, ...fields, type: T.MAP_VALUE }
+  return { ...NOT_INIT, ...fields, type: T.MAP_VALUE_OR_NULL, id: nextId(env) }
 }
 
-/** Checks a memory argument in `regno` whose size is in `regno + 1`. */
-function memArg(
-  env: Env,
-  st: State,
-  regno: number,
-  kind: ArgKind,
-  sizeKind: ArgKind | undefined
-): void {
-  const regs = top(st).regs
-  const p = regs[regno] as Reg
-  const sz = regs[regno + 1] as Reg
-  if (kind === 'mem_or_null' && p.type === T.SCALAR && isConst(p) && p.tv === 0n) return
-  if (!MEM_TYPES.has(p.type)) throw typeErr(regno, p, 'fp, pkt, pkt_meta, map_value, mem')
-  if (sz.type === T.NOT_INIT) throw new Reject('VERIFY_UNINIT_REG', `R${regno + 1} !read_ok`)
-  if (sz.type !== T.SCALAR) throw typeErr(regno + 1, sz, 'scalar')
-  if (sz.smin < 0n) {
-    throw new Reject(
-      'VERIFY_HELPER_ARG',
-      `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`
-    )
+/** r0 after a call to `h`. */
+function result(env: Env, h: HelperSpec, meta: CallMeta): Reg {
+  const ptr = (type: T, fields: Partial<Reg> = {}): Reg => ({ ...NOT_INIT, ...fields, type })
+  switch (h.ret) {
+    case 'int': {
+      if (SIZE_BOUNDED.has(h.id))
+        return sync({ ...UNKNOWN, smin: -MAX_ERRNO, smax: BigInt.asIntN(64, meta.sizeMax) })
+      if (h.id === 8) return rangeReg(0n, MAX_CPUS - 1n)
+      return UNKNOWN
+    }
+    case 'void':
+      return NOT_INIT
+    case 'map_value_or_null':
+    case 'map_value':
+      return mapValueResult(env, meta, h, h.ret === 'map_value_or_null')
+    case 'ringbuf_mem_or_null':
+      return ptr(T.MEM_OR_NULL, { map: meta.allocSize })
+    case 'socket_or_null':
+    case 'tcp_sock_or_null':
+    case 'sock_common_or_null': {
+      const kind =
+        h.ret === 'socket_or_null'
+          ? T.SOCKET_OR_NULL
+          : h.ret === 'tcp_sock_or_null'
+            ? T.TCP_SOCK_OR_NULL
+            : T.SOCK_COMMON_OR_NULL
+      return ptr(kind, { id: nextId(env), ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 })
+    }
+    case 'btf_id_or_null':
+    case 'btf_id': {
+      const fields = { map: btfIndex(h.retBtf ?? ''), ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
+      return h.ret === 'btf_id'
+        ? ptr(T.BTF_ID, fields)
+        : ptr(T.BTF_ID_OR_NULL, { ...fields, id: nextId(env) })
+    }
+    default:
+      throw new Reject(
+        'VERIFY_UNSUPPORTED',
+        `helper bpf_${h.name}#${h.id} returns a ${h.ret}, which the analysis does not model`
+      )
   }
-  if (sizeKind === 'size' && sz.umin === 0n) {
-    throw new Reject('VERIFY_HELPER_ARG', `R${regno + 1} invalid zero-sized read`)
-  }
-  if (sz.umax >= MAX_SIZE) {
-    throw new Reject(
-      'VERIFY_HELPER_ARG',
-      `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`
-    )
-  }
-  if (sz.umax > 0n)
-    memAccess(
-      env,
-      st,
-      regno,
-      0,
-      Number(sz.umax),
-      kind === 'uninit_mem' ? 'helper_write' : 'helper_read',
-      undefined
-    )
 }
 
 /** Executes a helper call: checks r1-r5 against the prototype, then clobbers r1-r5 and sets r0. */
 export function helperCall(env: Env, st: State, d: Decoded): void {
   const id = d.insn.imm
-  const h = HELPERS.get(id)
-  if (h === undefined) throw new Reject('VERIFY_UNKNOWN_HELPER', `invalid func unknown#${id}`)
-  if (h.progs !== undefined && !h.progs.includes(env.progType)) {
+  const h = helperFor(id, env.progType, env.attachType)
+  if (h === undefined) {
+    const known = HELPERS.get(id)
     throw new Reject(
       'VERIFY_UNKNOWN_HELPER',
-      `program of this type cannot use helper bpf_${h.name}#${id}`
+      known === undefined
+        ? `invalid func unknown#${id}`
+        : `program of this type cannot use helper bpf_${known.name}#${id}`
     )
   }
-  const regs = top(st).regs
-  let mapIndex = -1
-  let allocSize = 0
-  let release = 0
-  let nonNull = false
-  for (let i = 0; i < h.args.length; i++) {
-    const kind = h.args[i] as ArgKind
-    const regno = i + 1
-    const r = regs[regno] as Reg
-    if (kind === 'size' || kind === 'size_or_zero') continue
-    if (r.type === T.NOT_INIT) throw new Reject('VERIFY_UNINIT_REG', `R${regno} !read_ok`)
-    switch (kind) {
-      case 'anything':
-        break
-      case 'ctx':
-        if (r.type !== T.CTX) throw typeErr(regno, r, 'ctx')
-        if (r.off !== 0 || !isConst(r) || r.tv !== 0n) {
-          throw new Reject(
-            'VERIFY_HELPER_ARG',
-            `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`
-          )
-        }
-        break
-      case 'map': {
-        if (r.type !== T.MAP_PTR || r.off !== 0) throw typeErr(regno, r, 'map_ptr')
-        const m = env.maps[r.map]
-        if (m === undefined)
-          throw new Reject('VERIFY_HELPER_ARG', `R${regno} refers to missing map ${r.map}`)
-        if (!mapFitsHelper(h, m.type)) {
-          if (id === 12)
-            throw new Reject('VERIFY_HELPER_ARG', 'expected prog array map for tail call')
-          throw new Reject(
-            'VERIFY_HELPER_ARG',
-            `cannot pass map_type ${m.type} into func bpf_${h.name}#${id}`
-          )
-        }
-        mapIndex = r.map
-        break
-      }
-      case 'key':
-      case 'value': {
-        const m = env.maps[mapIndex]
-        if (m === undefined)
-          throw new Reject('VERIFY_HELPER_ARG', `R${regno} map pointer missing before key/value`)
-        if (!MEM_TYPES.has(r.type)) throw typeErr(regno, r, 'fp, pkt, pkt_meta, map_key, map_value')
-        memAccess(
-          env,
-          st,
-          regno,
-          0,
-          kind === 'key' ? m.keySize : m.valueSize,
-          'helper_read',
-          undefined
-        )
-        if (
-          kind === 'key' &&
-          id === 1 &&
-          (m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY)
-        ) {
-          const key = constStackKey(st, r, m.keySize)
-          nonNull = key !== undefined && key < BigInt(m.maxEntries)
-        }
-        break
-      }
-      case 'mem':
-      case 'uninit_mem':
-      case 'mem_or_null':
-        memArg(env, st, regno, kind, h.args[i + 1])
-        break
-      case 'const_alloc_size':
-        if (r.type !== T.SCALAR || !isConst(r))
-          throw new Reject('VERIFY_HELPER_ARG', `R${regno} is not a known constant'`)
-        allocSize = Number(r.tv)
-        break
-      case 'ringbuf_mem':
-        if (r.type !== T.MEM || r.ref === 0 || r.off !== 0 || !isConst(r) || r.tv !== 0n)
-          throw typeErr(regno, r, 'ringbuf_mem')
-        release = r.ref
-        break
-      default:
-        break
-    }
+  if (MIGHT_SLEEP.has(id) && !env.sleepable)
+    throw new Reject('VERIFY_UNKNOWN_HELPER', 'helper call might sleep in a non-sleepable prog')
+  if (h.allowlist) {
+    throw new Reject(
+      'VERIFY_UNSUPPORTED',
+      `helper bpf_${h.name}#${id} is allowed only for some attach targets, which the analysis does not model`
+    )
   }
-  if (h.changesPkt) {
+  const meta: CallMeta = {
+    mapIndex: -1,
+    allocSize: 0,
+    release: 0,
+    refObj: 0,
+    constKey: false,
+    sizeMax: 0n
+  }
+  for (let i = 0; i < h.args.length; i++) checkArg(env, st, h, i, meta)
+  const flags = top(st).regs[2] as Reg
+  if (id === 81 && !(flags.type === T.SCALAR && flags.tm === 0n && flags.tv === 0n))
+    throw new Reject('VERIFY_HELPER_ARG', "get_local_storage() doesn't support non-zero flags")
+  const map = env.maps[meta.mapIndex]
+  if (map !== undefined && (mapFlags(map) & MAP_RDONLY_PROG) !== 0 && [2, 3, 87, 88].includes(id))
+    throw new Reject('VERIFY_MAP_BOUNDS', 'write into map forbidden')
+  if (meta.release !== 0) {
+    st.refs = st.refs.filter((r) => r.id !== meta.release)
+    mapAllRegs(st, (x) => (x.ref === meta.release ? UNKNOWN : x))
+  }
+  let r0 = result(env, h, meta)
+  const regs = top(st).regs
+  for (let r = 1; r <= 5; r++) regs[r] = NOT_INIT
+  const acquires =
+    ACQUIRE.has(h.id) ||
+    (h.id === 1 &&
+      map !== undefined &&
+      (map.type === MapType.SOCKMAP || map.type === MapType.SOCKHASH))
+  if (acquires && r0.type !== T.NOT_INIT) {
+    const rid = r0.id !== 0 ? r0.id : nextId(env)
+    r0 = { ...r0, id: rid, ref: rid }
+    st.refs.push({ id: rid, index: d.index })
+  }
+  regs[0] = r0
+  if (h.changesPkt || (h.id === 12 && env.tailCallChangesPkt)) {
     mapAllRegs(st, (x) =>
       x.type === T.PKT || x.type === T.PKT_END || x.type === T.PKT_META ? UNKNOWN : x
     )
-  }
-  if (release !== 0) {
-    st.refs = st.refs.filter((r) => r.id !== release)
-    mapAllRegs(st, (x) => (x.ref === release ? UNKNOWN : x))
-  }
-  for (let r = 1; r <= 5; r++) regs[r] = NOT_INIT
-  switch (h.ret) {
-    case 'int':
-      regs[0] = UNKNOWN
-      break
-    case 'void':
-      regs[0] = NOT_INIT
-      break
-    case 'map_value_or_null':
-      regs[0] = nonNull
-        ? { ...NOT_INIT, type: T.MAP_VALUE, map: mapIndex }
-        : { ...NOT_INIT, type: T.MAP_VALUE_OR_NULL, map: mapIndex, id: nextId(env) }
-      break
-    case 'mem_or_null': {
-      const rid = nextId(env)
-      regs[0] = { ...NOT_INIT, type: T.MEM_OR_NULL, map: allocSize, id: rid, ref: rid }
-      st.refs.push({ id: rid, index: d.index })
-      break
-    }
   }
 }
 
 /** Executes ld_abs / ld_ind: r6 must hold the socket buffer context; r0 gets the loaded value. */
 export function ldPacket(env: Env, st: State, d: Decoded): void {
-  if (env.progType !== 'socket_filter' && env.progType !== 'sched_cls') {
+  const t = env.progType
+  if (t !== 'socket_filter' && t !== 'sched_cls' && t !== 'sched_act' && t !== 'plain') {
     throw new Reject(
       'VERIFY_LD_ABS',
       'BPF_LD_[ABS|IND] instructions not allowed for this program type'
@@ -219,6 +168,9 @@ export function ldPacket(env: Env, st: State, d: Decoded): void {
   const regs = top(st).regs
   if ((regs[6] as Reg).type !== T.CTX) {
     throw new Reject('VERIFY_LD_ABS', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb')
+  }
+  if (st.refs.length > 0) {
+    throw new Reject('VERIFY_LD_ABS', 'BPF_LD_[ABS|IND] cannot be mixed with socket references')
   }
   if (d.spec.kind === 'ldind' && (regs[d.insn.src] as Reg).type === T.NOT_INIT) {
     throw new Reject('VERIFY_UNINIT_REG', `R${d.insn.src} !read_ok`)

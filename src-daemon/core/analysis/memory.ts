@@ -1,11 +1,38 @@
 /** @fileoverview Loads and stores through pointers: bounds, alignment, context rules, stack spill/fill. */
-import { ctxAccess } from './ctx-access'
-import type { Env } from './env'
+import { BTF_CONTEXT, ctxAccess } from './ctx-access'
+import { sockAccess, sockCommonAccess, tcpSockAccess, xdpSockAccess } from './ctx-sock'
+import { nextId, type Env } from './env'
 import { constReg, isConst, rangeReg, sync, UNKNOWN } from './reg'
+import { tAdd, tConst } from './tnum'
 import { B, byteKind, top, type Slot, type State } from './state'
-import { Reject, T, TYPE_NAMES, type Reg } from './types'
+import {
+  MAP_RDONLY_PROG,
+  MAP_WRONLY_PROG,
+  MapType,
+  NON_NULL,
+  Reject,
+  T,
+  TYPE_NAMES,
+  type MapDef,
+  type ProgType,
+  type Reg
+} from './types'
 
 const MAX_VAR_OFF = 1n << 29n
+/** `sizeof(struct bpf_flow_keys)`. */
+const FLOW_KEYS_SIZE = 56
+
+/** Program types that may write packet data directly (may_access_direct_pkt_data). */
+const PKT_WRITERS: ReadonlySet<ProgType> = new Set<ProgType>([
+  'sched_cls',
+  'sched_act',
+  'xdp',
+  'lwt_xmit',
+  'sk_skb',
+  'sk_msg',
+  'cgroup_sockopt',
+  'plain'
+])
 
 /** An unknown scalar of `size` bytes, zero- or sign-extended. */
 export function sizedUnknown(size: number, signed = false): Reg {
@@ -50,7 +77,8 @@ function stackBounds(
   kind: AccessKind,
   frame: number
 ): void {
-  if (lo < -512 || hi > 0 || (size <= 0 && kind !== 'helper_read')) {
+  const helper = kind === 'helper_read' || kind === 'helper_write'
+  if (lo < -512 || lo >= 0 || hi > 0 || size < 0 || (size === 0 && !helper)) {
     throw new Reject(
       'VERIFY_STACK_BOUNDS',
       `invalid ${kindName(kind)} stack R${regno} off=${lo} size=${size}`
@@ -231,6 +259,16 @@ export function memAccess(
   const r = top(st).regs[regno] as Reg
   const write = kind === 'store' || kind === 'atomic' || kind === 'helper_write'
   const off = r.off + insnOff
+  // check_ptr_alignment: stack accesses are always checked, every pointer for atomics (map
+  // values below, with the bounds).
+  const direct = kind === 'load' || kind === 'store' || kind === 'atomic'
+  const strict = r.type === T.STACK || (kind === 'atomic' && r.type !== T.MAP_VALUE)
+  if (direct && strict && !aligned(r, insnOff, size)) {
+    throw new Reject(
+      'VERIFY_ALIGN',
+      `misaligned ${r.type === T.STACK ? 'stack ' : ''}access off (0x${r.tv.toString(16)}; 0x${r.tm.toString(16)})+${r.off}+${insnOff} size ${size}`
+    )
+  }
   switch (r.type) {
     case T.NOT_INIT:
       throw new Reject('VERIFY_UNINIT_REG', `R${regno} !read_ok`)
@@ -247,20 +285,27 @@ export function memAccess(
           `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`
         )
       }
-      const v = ctxAccess(env.progType, off, size, write, env.ctxSize)
-      if (!v.ok || (signed && v.yields !== T.SCALAR)) {
+      if (BTF_CONTEXT.has(env.progType)) {
+        throw new Reject(
+          'VERIFY_UNSUPPORTED',
+          `the context of ${env.progType} programs is typed by the attach target's BTF, which the analysis does not model`
+        )
+      }
+      const v = ctxAccess(env.progType, { off, size, write, signed }, env.ctxSize, env.attachType)
+      if (!v.ok || (kind !== 'load' && kind !== 'store')) {
         throw new Reject('VERIFY_CTX_ACCESS', `invalid bpf_context access off=${off} size=${size}`)
       }
+      if (off + size > env.ctxBytes) env.ctxBytes = off + size
       if (write) return UNKNOWN
-      return v.yields === T.SCALAR
-        ? sizedUnknown(size, signed)
-        : { ...UNKNOWN, type: v.yields, umax: 0n, smin: 0n, smax: 0n, tm: 0n }
+      if (v.yields === T.SCALAR) return sizedUnknown(size, signed)
+      const p: Reg = { ...UNKNOWN, type: v.yields, umax: 0n, smin: 0n, smax: 0n, tm: 0n }
+      return NON_NULL.has(v.yields) ? { ...p, id: nextId(env) } : p
     }
     case T.STACK: {
       if (!isConst(r)) {
         const lo = off + Number(BigInt.asIntN(64, r.smin))
         const hi = off + Number(BigInt.asIntN(64, r.smax)) + size
-        if (r.smin < -(1n << 20n) || r.smax > 1n << 20n || lo < -512 || hi > 0) {
+        if (r.smin < -(1n << 20n) || r.smax > 1n << 20n || lo < -512 || lo >= 0 || hi > 0) {
           throw new Reject(
             'VERIFY_STACK_BOUNDS',
             `invalid variable-offset ${kindName(kind)} stack R${regno} off=${off} size=${size}`
@@ -276,12 +321,6 @@ export function memAccess(
       if (kind === 'helper_read' || kind === 'helper_write') {
         helperStack(env, st, r.frame, regno, abs, size, kind === 'helper_write')
         return UNKNOWN
-      }
-      if (abs % size !== 0 && (kind === 'load' || kind === 'store' || kind === 'atomic')) {
-        throw new Reject(
-          'VERIFY_ALIGN',
-          `misaligned stack access off ${r.tv}+${r.off}+${insnOff} size ${size}`
-        )
       }
       if (kind === 'atomic') {
         const old = stackRead(env, st, r.frame, regno, abs, size, false)
@@ -305,7 +344,7 @@ export function memAccess(
           'VERIFY_INVALID_MEM',
           `BPF_ATOMIC stores into R${regno} pkt is not allowed`
         )
-      if (write && env.progType !== 'xdp' && env.progType !== 'sched_cls') {
+      if (write && !PKT_WRITERS.has(env.progType)) {
         throw new Reject('VERIFY_PKT_BOUNDS', 'cannot write into packet')
       }
       if (r.smin < 0) {
@@ -324,8 +363,11 @@ export function memAccess(
     }
     case T.MAP_VALUE:
     case T.MEM: {
-      checkVar(regno, r, 'map')
       const limit = r.type === T.MAP_VALUE ? (env.maps[r.map]?.valueSize ?? 0) : r.map
+      const m = env.maps[r.map]
+      if (r.type === T.MAP_VALUE && m !== undefined)
+        mapAccessType(mapFlags(m), kind, limit, off, size)
+      checkVar(regno, r, 'map')
       const lo = BigInt(off) + r.smin
       const hi = BigInt(off + size) + r.umax
       if (lo < 0n || hi > BigInt(limit)) {
@@ -344,10 +386,92 @@ export function memAccess(
       }
       return write && kind !== 'atomic' ? UNKNOWN : sizedUnknown(size, signed)
     }
-    case T.MAP_VALUE_OR_NULL:
-    case T.MEM_OR_NULL:
-      throw new Reject('VERIFY_NULL_DEREF', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+    case T.SOCKET:
+    case T.SOCK_COMMON:
+    case T.TCP_SOCK:
+    case T.XDP_SOCK:
+      return sockPointerAccess(r, regno, off, size, kind)
+    case T.FLOW_KEYS:
+      if (kind === 'atomic') break
+      if (off < 0 || off + size > FLOW_KEYS_SIZE || !isConst(r)) {
+        throw new Reject(
+          'VERIFY_INVALID_MEM',
+          `invalid access to flow keys off=${off} size=${size}`
+        )
+      }
+      return write ? UNKNOWN : sizedUnknown(size, signed)
     default:
-      throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+      break
   }
+  if (NON_NULL.has(r.type))
+    throw new Reject('VERIFY_NULL_DEREF', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+  throw new Reject('VERIFY_INVALID_MEM', `R${regno} invalid mem access '${TYPE_NAMES[r.type]}'`)
+}
+
+/**
+ * Whether `r + insnOff` is a multiple of `size` for every value of its variable part (the
+ * kernel's tnum_is_aligned; packet pointers count the 2-byte NET_IP_ALIGN).
+ */
+function aligned(r: Reg, insnOff: number, size: number): boolean {
+  if (size === 1) return true
+  const pkt = r.type === T.PKT || r.type === T.PKT_META ? 2 : 0
+  const t = tAdd({ v: r.tv, m: r.tm }, tConst(BigInt(r.off + insnOff + pkt)))
+  return ((t.v | t.m) & BigInt(size - 1)) === 0n
+}
+
+/** A map's flags as programs see them (device maps are always read-only for programs). */
+export function mapFlags(m: MapDef): number {
+  const dev = m.type === MapType.DEVMAP || m.type === MapType.DEVMAP_HASH
+  return (m.flags ?? 0) | (dev ? MAP_RDONLY_PROG : 0)
+}
+
+/** What the map's flags let programs do with its values (check_map_access_type). */
+function mapAccessType(
+  flags: number,
+  kind: AccessKind,
+  valueSize: number,
+  off: number,
+  size: number
+): void {
+  const reads = kind === 'load' || kind === 'atomic' || kind === 'helper_read'
+  const writes = kind === 'store' || kind === 'atomic' || kind === 'helper_write'
+  const at = `value_size=${valueSize} off=${off} size=${size}`
+  if (writes && (flags & MAP_RDONLY_PROG) !== 0)
+    throw new Reject('VERIFY_MAP_BOUNDS', `write into map forbidden, ${at}`)
+  if (reads && (flags & MAP_WRONLY_PROG) !== 0)
+    throw new Reject('VERIFY_MAP_BOUNDS', `read from map forbidden, ${at}`)
+}
+
+/** Loads through socket pointers (check_sock_access): read-only, each kind with its layout. */
+function sockPointerAccess(
+  r: Reg,
+  regno: number,
+  off: number,
+  size: number,
+  kind: AccessKind
+): Reg {
+  const name = TYPE_NAMES[r.type] ?? '?'
+  if (kind !== 'load' && kind !== 'helper_read')
+    throw new Reject('VERIFY_INVALID_MEM', `R${regno} cannot write into ${name}`)
+  if (r.smin < 0n) {
+    throw new Reject(
+      'VERIFY_INVALID_MEM',
+      `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`
+    )
+  }
+  const ok =
+    kind === 'load' &&
+    (r.type === T.SOCKET
+      ? sockAccess(off, size)
+      : r.type === T.SOCK_COMMON
+        ? sockCommonAccess(off, size)
+        : r.type === T.TCP_SOCK
+          ? tcpSockAccess(off, size)
+          : xdpSockAccess(off, size))
+  if (!ok)
+    throw new Reject(
+      'VERIFY_INVALID_MEM',
+      `R${regno} invalid ${name} access off=${off} size=${size}`
+    )
+  return sizedUnknown(size)
 }

@@ -110,7 +110,10 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   if (old.off !== cur.off || old.map !== cur.map || old.frame !== cur.frame) return false
   if (old.ref !== cur.ref) return false
   if (old.type === T.PKT || old.type === T.PKT_META) {
-    if (old.range > cur.range) return false
+    // Negative ranges mark pointers at or beyond the packet end, which decide branches: only an
+    // identical mark is covered (stricter than a plain comparison, never more generous).
+    if (old.range > cur.range || ((old.range < 0 || cur.range < 0) && old.range !== cur.range))
+      return false
   }
   if (!ids.ok(old.id, cur.id)) return false
   return boundsContain(old, cur)

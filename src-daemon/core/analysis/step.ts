@@ -47,25 +47,63 @@ export function lddwStep(env: Env, st: State, d: Decoded): void {
   }
 }
 
+/** Kinds whose loads and stores the kernel rewrites per instruction: one kind per instruction. */
+const REWRITTEN: ReadonlySet<T> = new Set([
+  T.CTX,
+  T.SOCKET,
+  T.SOCK_COMMON,
+  T.TCP_SOCK,
+  T.XDP_SOCK,
+  T.BTF_ID
+])
+
+/**
+ * Records the pointer kind a memory instruction used; the kernel refuses an instruction reached
+ * with a context or socket pointer on one path and another kind on another (save_aux_ptr_type).
+ */
+function notePointerKind(env: Env, d: Decoded, kind: T): void {
+  const prev = env.accessKinds.get(d.index)
+  if (prev === undefined) {
+    env.accessKinds.set(d.index, kind)
+    return
+  }
+  if (prev !== kind && (REWRITTEN.has(prev) || REWRITTEN.has(kind)))
+    throw new Reject('VERIFY_INVALID_MEM', 'same insn cannot be used with different pointers')
+}
+
 /** `dst = *(size *)(src + off)`. */
 export function loadStep(env: Env, st: State, d: Decoded): void {
   const s = d.spec as LoadSpec
-  readReg(st, d.insn.src)
+  const base = readReg(st, d.insn.src).type
   const v = memAccess(env, st, d.insn.src, d.insn.off, s.bytes, 'load', undefined, s.signed)
+  notePointerKind(env, d, base)
   top(st).regs[d.insn.dst] = v
 }
 
 /** `*(size *)(dst + off) = src | imm`. */
 export function storeStep(env: Env, st: State, d: Decoded): void {
   const s = d.spec as StoreSpec
-  readReg(st, d.insn.dst)
+  const base = readReg(st, d.insn.dst).type
   if (s.kind === 'stx') {
     const v = readReg(st, d.insn.src)
     memAccess(env, st, d.insn.dst, d.insn.off, s.bytes, 'store', { reg: v })
-    return
+  } else {
+    memAccess(env, st, d.insn.dst, d.insn.off, s.bytes, 'store', { imm: BigInt(d.insn.imm) })
   }
-  memAccess(env, st, d.insn.dst, d.insn.off, s.bytes, 'store', { imm: BigInt(d.insn.imm) })
+  notePointerKind(env, d, base)
 }
+
+/** Pointer kinds atomics may not go through (check_atomic), with the kernel's name for each. */
+const ATOMIC_REFUSED: ReadonlyMap<T, string> = new Map([
+  [T.CTX, 'ctx'],
+  [T.PKT, 'pkt'],
+  [T.PKT_META, 'pkt'],
+  [T.FLOW_KEYS, 'flow_keys'],
+  [T.SOCKET, 'sock'],
+  [T.SOCK_COMMON, 'sock_common'],
+  [T.TCP_SOCK, 'tcp_sock'],
+  [T.XDP_SOCK, 'xdp_sock']
+])
 
 /** Atomic read-modify-write; fetch variants load the old value into src (cmpxchg: r0). */
 export function atomicStep(env: Env, st: State, d: Decoded): void {
@@ -74,13 +112,15 @@ export function atomicStep(env: Env, st: State, d: Decoded): void {
   readReg(st, d.insn.src)
   if (s.op === 'cmpxchg') readReg(st, 0)
   const base = top(st).regs[d.insn.dst] as Reg
-  if (base.type === T.CTX || base.type === T.PKT || base.type === T.PKT_META) {
+  const where = ATOMIC_REFUSED.get(base.type)
+  if (where !== undefined) {
     throw new Reject(
       'VERIFY_INVALID_MEM',
-      `BPF_ATOMIC stores into R${d.insn.dst} ${base.type === T.CTX ? 'ctx' : 'pkt'} is not allowed`
+      `BPF_ATOMIC stores into R${d.insn.dst} ${where} is not allowed`
     )
   }
   const old = memAccess(env, st, d.insn.dst, d.insn.off, s.bytes, 'atomic', { reg: UNKNOWN })
+  notePointerKind(env, d, base.type)
   const regs = top(st).regs
   const loadReg =
     s.op === 'cmpxchg' ? 0 : s.op.startsWith('fetch_') || s.op === 'xchg' ? d.insn.src : -1

@@ -1,8 +1,12 @@
 /** @fileoverview Shared types of the safety analysis: program types, maps, options, register kinds. */
+import type { KernelVersion } from './kernel-target'
+import type { AttachType, KernelProgType } from './program-kind'
 
-/** Program types the analysis knows how to check (context layout and helper availability). */
-export type ProgType =
-  'xdp' | 'socket_filter' | 'sched_cls' | 'tracepoint' | 'kprobe' | 'raw_tracepoint' | 'plain'
+/**
+ * Program types by the kernel's names (context layout, context rules and helpers follow the
+ * type), plus `plain`: a flat context of `ctxSize` bytes with every helper (conformance tests).
+ */
+export type ProgType = KernelProgType | 'plain'
 
 /** A map as the analysis needs it (compatible with the K2 `.maps` line and ELF map definitions). */
 export interface MapDef {
@@ -14,7 +18,16 @@ export interface MapDef {
   readonly valueSize: number
   /** Maximum number of entries. */
   readonly maxEntries: number
+  /** `map_flags` (BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG limit what programs may do). */
+  readonly flags?: number
+  /** Map-in-map types: the inner map's definition (a lookup yields a pointer to such a map). */
+  readonly inner?: MapDef
 }
+
+/** BPF_F_RDONLY_PROG: programs may only read the map's values. */
+export const MAP_RDONLY_PROG = 1 << 7
+/** BPF_F_WRONLY_PROG: programs may only write the map's values. */
+export const MAP_WRONLY_PROG = 1 << 8
 
 /** BPF_MAP_TYPE_* numbers the helper checks distinguish. */
 export const MapType = {
@@ -25,22 +38,44 @@ export const MapType = {
   PERCPU_HASH: 5,
   PERCPU_ARRAY: 6,
   STACK_TRACE: 7,
+  CGROUP_ARRAY: 8,
   LRU_HASH: 9,
   LRU_PERCPU_HASH: 10,
+  LPM_TRIE: 11,
   ARRAY_OF_MAPS: 12,
   HASH_OF_MAPS: 13,
   DEVMAP: 14,
   SOCKMAP: 15,
   CPUMAP: 16,
   XSKMAP: 17,
+  SOCKHASH: 18,
+  CGROUP_STORAGE: 19,
+  REUSEPORT_SOCKARRAY: 20,
+  PERCPU_CGROUP_STORAGE: 21,
+  QUEUE: 22,
+  STACK: 23,
+  SK_STORAGE: 24,
   DEVMAP_HASH: 25,
-  RINGBUF: 27
+  STRUCT_OPS: 26,
+  RINGBUF: 27,
+  INODE_STORAGE: 28,
+  TASK_STORAGE: 29,
+  BLOOM_FILTER: 30,
+  USER_RINGBUF: 31,
+  CGRP_STORAGE: 32
 } as const
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
   /** Program type: decides the context layout, ctx access rules and allowed helpers. */
   readonly progType: ProgType
+  /**
+   * Expected attach type (cgroup_sock_addr, cgroup_sock, cgroup_sockopt, sk_skb, ... rules
+   * depend on it); default: none, as the kernel's 0 (which is cgroup_inet_ingress).
+   */
+  readonly attachType?: AttachType
+  /** Loaded as sleepable (`.s` sections, syscall programs); default: syscall programs only. */
+  readonly sleepable?: boolean
   /** Maps referenced by `ld_imm64` map pseudo loads (imm = index into this list). */
   readonly maps: readonly MapDef[]
   /** Size of a flat context (tracepoint, plain); default: the kernel's limit for the type. */
@@ -51,6 +86,8 @@ export interface AnalyzeOptions {
   readonly insnBudget?: number
   /** Collect the joined per-instruction pre-states (costs time); default true. */
   readonly collectStates?: boolean
+  /** The kernel whose verifier to follow; default: the newest behaviour modelled (6.18). */
+  readonly targetKernel?: KernelVersion
 }
 
 /** Register kinds, mirroring the kernel's register types. */
@@ -69,7 +106,24 @@ export const enum T {
   MEM_OR_NULL = 11,
   FUNC = 12,
   /** Only in joined summaries: the paths disagree on the kind. */
-  MIXED = 13
+  MIXED = 13,
+  SOCKET = 14,
+  SOCKET_OR_NULL = 15,
+  SOCK_COMMON = 16,
+  SOCK_COMMON_OR_NULL = 17,
+  TCP_SOCK = 18,
+  TCP_SOCK_OR_NULL = 19,
+  XDP_SOCK = 20,
+  FLOW_KEYS = 21,
+  /** Writable raw tracepoint buffer. */
+  TP_BUFFER = 22,
+
+  /** A kernel object described by BTF (`map` holds the BTF type's index in BTF_TYPES). */
+  BTF_ID = 23,
+  BTF_ID_OR_NULL = 24,
+  /** A map-in-map lookup before its null check (non-null: MAP_PTR to the inner map). */
+  MAP_PTR_OR_NULL = 25,
+  XDP_SOCK_OR_NULL = 26
 }
 
 /** Kernel-style names of register kinds (used in messages). */
@@ -87,8 +141,33 @@ export const TYPE_NAMES: readonly string[] = [
   'mem',
   'mem_or_null',
   'func',
-  'mixed'
+  'mixed',
+  'sock',
+  'sock_or_null',
+  'sock_common',
+  'sock_common_or_null',
+  'tcp_sock',
+  'tcp_sock_or_null',
+  'xdp_sock',
+  'flow_keys',
+  'tp_buffer',
+  'ptr_',
+  'ptr_or_null_',
+  'map_ptr_or_null',
+  'xdp_sock_or_null'
 ]
+
+/** Each nullable kind and the kind it has once checked against zero. */
+export const NON_NULL: ReadonlyMap<T, T> = new Map([
+  [T.MAP_VALUE_OR_NULL, T.MAP_VALUE],
+  [T.MEM_OR_NULL, T.MEM],
+  [T.SOCKET_OR_NULL, T.SOCKET],
+  [T.SOCK_COMMON_OR_NULL, T.SOCK_COMMON],
+  [T.TCP_SOCK_OR_NULL, T.TCP_SOCK],
+  [T.BTF_ID_OR_NULL, T.BTF_ID],
+  [T.MAP_PTR_OR_NULL, T.MAP_PTR],
+  [T.XDP_SOCK_OR_NULL, T.XDP_SOCK]
+])
 
 /**
  * The abstract value of one register. For scalars the bounds describe the value; for pointers
@@ -133,6 +212,7 @@ export type AnalysisCode =
   | 'CFG_UNREACHABLE'
   | 'CFG_NO_EXIT'
   | 'CFG_BAD_CALL'
+  | 'CFG_TARGET_KERNEL'
   | 'VERIFY_UNINIT_REG'
   | 'VERIFY_FP_WRITE'
   | 'VERIFY_INVALID_MEM'
@@ -152,6 +232,7 @@ export type AnalysisCode =
   | 'VERIFY_LOOP'
   | 'VERIFY_TOO_COMPLEX'
   | 'VERIFY_REF_LEAK'
+  | 'VERIFY_RETURN_CODE'
   | 'VERIFY_LD_ABS'
   | 'VERIFY_CALL_DEPTH'
   | 'VERIFY_STACK_SIZE'

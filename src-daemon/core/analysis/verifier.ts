@@ -13,12 +13,15 @@ import { decodeRaw } from './decode-raw'
 import { enterCall, helperCall, ldPacket, leaveCall, MAX_CALL_FRAMES } from './call'
 import { buildCfg, type Cfg } from './cfg'
 import { defaultCtxSize } from './ctx-access'
+import { featureRow, firstMissing, formatKernelVersion, targetHas } from './kernel-target'
 import type { Env } from './env'
-import { liveness } from './liveness'
+import { describeRegs } from './describe'
+import { liveness, useDef } from './liveness'
+import { checkReturnCode } from './return-code'
 import { joinBounds, ptrReg, UNKNOWN } from './reg'
 import { cloneState, newFrame, sameState, subsumes, top, type State } from './state'
 import { atomicStep, lddwStep, loadStep, storeStep } from './step'
-import { Reject, T, type AnalysisCode, type AnalyzeOptions, type Reg } from './types'
+import { Reject, T, type AnalysisCode, type AnalyzeOptions, type MapDef, type Reg } from './types'
 
 /** Joined facts about one instruction over every explored path (innermost frame's registers). */
 export interface InsnState {
@@ -34,6 +37,8 @@ export interface AnalysisStats {
   readonly pruned: number
   /** Deepest stack use per subprogram, in bytes. */
   readonly stackDepth: readonly number[]
+  /** End of the furthest context access (the kernel's max_ctx_offset): the bytes a run reads. */
+  readonly ctxBytes: number
 }
 
 /** The answer of {@link analyze}. */
@@ -48,12 +53,23 @@ export type AnalysisResult =
       readonly stats: AnalysisStats
       readonly cfg: Cfg
     }
-  | { readonly ok: false; readonly error: Diagnostic }
+  | {
+      readonly ok: false
+      readonly error: Diagnostic
+      /**
+       * The registers the refused instruction reads, on the path that reached it, as the
+       * kernel's log prints them (absent for refusals before the exploration starts).
+       */
+      readonly state?: string
+    }
 
 interface Rec {
   readonly st: State
   branches: number
   readonly parent: Rec | undefined
+  /** States it covered, and states it was compared with and did not cover. */
+  hits: number
+  misses: number
 }
 
 interface Job {
@@ -110,6 +126,34 @@ function initialState(options: AnalyzeOptions): State {
   return { frames: [f], refs: [] }
 }
 
+/**
+ * Tail calls and legacy packet loads inside subprograms need the BTF function info loaders pass
+ * (check_abnormal_return); without it the kernel refuses them, and so does the analysis.
+ */
+function abnormalInSubprog(cfg: Cfg): Diagnostic | undefined {
+  for (let p = 0; p < cfg.insns.length; p++) {
+    if ((cfg.subprogOf[p] ?? 0) === 0) continue
+    const d = cfg.insns[p] as Decoded
+    const tail = d.spec.kind === 'call' && d.spec.target === 'helper' && d.insn.imm === 12
+    const ldAbs = d.spec.kind === 'ldabs' || d.spec.kind === 'ldind'
+    if (tail || ldAbs) {
+      const what = tail ? 'tail_call' : 'LD_ABS'
+      return {
+        code: 'VERIFY_UNSUPPORTED',
+        message: `${what} is not allowed in subprogs without BTF`,
+        index: d.index
+      }
+    }
+  }
+  return undefined
+}
+
+/** Where each map's inner map sits once the inner maps are appended after the program's maps. */
+function innerIndices(maps: readonly MapDef[]): number[] {
+  let next = maps.length
+  return maps.map((m) => (m.inner ? next++ : -1))
+}
+
 /** Rounded combined stack use along the deepest call chain; rejects chains over 512 bytes. */
 function checkStackDepth(cfg: Cfg, depth: readonly number[]): void {
   const rounded = (sp: number): number => Math.ceil((depth[sp] ?? 0) / 16) * 16
@@ -145,9 +189,24 @@ export function analyze(
   if (!dec.ok) return { ok: false, error: dec.error }
   const prog = dec.program
   const problems = dec.problems
+  const missing = firstMissing(slots, options.targetKernel)
+  if (missing !== undefined) {
+    const row = featureRow(missing.feature)
+    const target = formatKernelVersion(options.targetKernel!)
+    return {
+      ok: false,
+      error: {
+        code: 'CFG_TARGET_KERNEL',
+        message: `${row.what} need Linux ${formatKernelVersion(row.since)}; the target kernel is ${target}`,
+        index: missing.index
+      }
+    }
+  }
   const built = buildCfg(prog)
   if (!built.ok) return { ok: false, error: built.error }
   const cfg = built.cfg
+  const abnormal = abnormalInSubprog(cfg)
+  if (abnormal !== undefined) return { ok: false, error: abnormal }
   const live = liveness(cfg)
   const n = cfg.insns.length
   const budget = options.insnBudget ?? 1_000_000
@@ -156,11 +215,18 @@ export function analyze(
   let current: State | undefined
   const env: Env = {
     progType: options.progType,
-    maps: options.maps,
+    attachType: options.attachType,
+    sleepable: options.sleepable ?? options.progType === 'syscall',
+    maps: [...options.maps, ...options.maps.flatMap((m) => (m.inner ? [m.inner] : []))],
+    innerMaps: innerIndices(options.maps),
     ctxSize: options.ctxSize ?? defaultCtxSize(options.progType),
     uninitStack: options.allowUninitStack ?? true,
+    elideConstKeyNull: targetHas(options.targetKernel, 'const_key_lookup'),
+    tailCallChangesPkt: !targetHas(options.targetKernel, 'tail_call_keeps_pkt'),
     stackDepth: new Array<number>(cfg.subprogs.length).fill(0),
     subprogOfFrame: (f) => current?.frames[f]?.subprog ?? 0,
+    accessKinds: new Map(),
+    ctxBytes: 0,
     idGen: 0
   }
   const recs: (Rec[] | undefined)[] = new Array<Rec[] | undefined>(n)
@@ -189,12 +255,16 @@ export function analyze(
             .slice(0, -1)
             .map((_, i) => (live[(st.frames[i + 1]?.callsite ?? 0) + 1] ?? 0x7ff) & ~0x3f)
           let covered = false
+          let stale = false
           for (const rec of list) {
             if (rec.branches === 0) {
               if (subsumes(rec.st, st, live[pos] as number, callers, env.uninitStack)) {
+                rec.hits++
                 covered = true
                 break
               }
+              // The kernel drops explored states that keep failing to cover (is_state_visited).
+              if (++rec.misses > rec.hits * 3 + 3) stale = true
             } else if (cfg.hasBackEdge && sameState(rec.st, st)) {
               throw new Reject(
                 'VERIFY_LOOP',
@@ -202,13 +272,25 @@ export function analyze(
               )
             }
           }
+          if (stale) {
+            // Fewer states to compare only means less pruning, never a wrong verdict.
+            const kept = list.filter((r) => r.branches > 0 || r.misses <= r.hits * 3 + 3)
+            list.length = 0
+            list.push(...kept)
+          }
           if (covered) {
             pruned++
             finish(job.last)
             break
           }
           if (list.length < MAX_RECS_PER_INSN) {
-            const rec: Rec = { st: cloneState(st), branches: 1, parent: job.last }
+            const rec: Rec = {
+              st: cloneState(st),
+              branches: 1,
+              parent: job.last,
+              hits: 0,
+              misses: 0
+            }
             list.push(rec)
             job.last = rec
           }
@@ -286,7 +368,7 @@ export function analyze(
             break
           }
           case 'exit': {
-            readReg(st, 0)
+            // A subprogram may return without setting r0 (the caller then must not read it).
             if (st.frames.length > 1) {
               job.pos = leaveCall(st) + 1
               break
@@ -298,6 +380,7 @@ export function analyze(
                 `Unreleased reference id=${leak.id} alloc_insn=${leak.index}`
               )
             }
+            checkReturnCode(env.progType, env.attachType, readReg(st, 0))
             job.pos = -1
             break
           }
@@ -311,8 +394,13 @@ export function analyze(
     checkStackDepth(cfg, env.stackDepth)
   } catch (e) {
     if (!(e instanceof Reject)) throw e
-    const index = e.index >= 0 ? e.index : ((cfg.insns[pos] as Decoded | undefined)?.index ?? 0)
-    return { ok: false, error: { code: e.code, message: e.message, index } }
+    const at = cfg.insns[pos] as Decoded | undefined
+    const index = e.index >= 0 ? e.index : (at?.index ?? 0)
+    const failed = { code: e.code, message: e.message, index }
+    if (current === undefined || at === undefined || e.index >= 0)
+      return { ok: false, error: failed }
+    const state = describeRegs(top(current).regs, useDef(at).use)
+    return { ok: false, error: failed, state }
   }
   const joined: (InsnState | undefined)[] = []
   const stateAt = (p: number): InsnState | undefined => {
@@ -325,5 +413,10 @@ export function analyze(
     }
     return (joined[p] = { regs })
   }
-  return { ok: true, stateAt, stats: { processed, pruned, stackDepth: [...env.stackDepth] }, cfg }
+  return {
+    ok: true,
+    stateAt,
+    stats: { processed, pruned, stackDepth: [...env.stackDepth], ctxBytes: env.ctxBytes },
+    cfg
+  }
 }

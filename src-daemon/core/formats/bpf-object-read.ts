@@ -17,8 +17,8 @@ import type { Btf } from './btf'
 import { parseBtf } from './btf'
 import { parseElf, sectionBytes } from './elf-read'
 import type { ElfFile, ElfRelocation, ElfSection } from './elf-types'
-import { R_BPF, SHF, SHN, SHT, STB, STT } from './elf-types'
-import { readBtfMaps, readLegacyMaps } from './maps-read'
+import { isLdImm64Relocation, R_BPF, SHF, SHN, SHT, STB, STT } from './elf-types'
+import { linkLegacyMaps, readBtfMaps, readLegacyMaps } from './maps-read'
 import { guessProgramType } from './prog-type'
 
 /** Largest global data section accepted (BPF map values are far smaller). */
@@ -110,6 +110,8 @@ export function readBpfObject(
     programs.push(...p.value)
   }
   programs.sort((a, b) => Number(a.isSubprogram) - Number(b.isSubprogram))
+  const linked = linkLegacyMaps(maps, programs, file)
+  if (!linked.ok) return linked
 
   const licSec = byName('license')
   const license = licSec
@@ -124,7 +126,7 @@ export function readBpfObject(
     sections: elf.sections,
     symbols: elf.symbols,
     programs,
-    maps,
+    maps: linked.value,
     globalData
   }
   if (file !== undefined) obj.file = file
@@ -257,7 +259,7 @@ function resolveTarget(
       ...(fn ? { function: fn.name } : {})
     }
   }
-  if (e.type !== R_BPF.R_64_64 || ins.code !== 0x18)
+  if (!isLdImm64Relocation(e.type) || ins.code !== 0x18)
     return {
       kind: 'other',
       reason: `relocation type ${e.type} on opcode 0x${ins.code.toString(16)}`

@@ -21,12 +21,45 @@ export interface BpfMap {
   readonly flags: number
   /** Inner map template for map-in-map types. */
   readonly inner?: BpfMap
+  /**
+   * Pinning, 0 for none. BTF maps: libbpf's `pinning` (1 = by name under the pin root). Legacy
+   * maps: iproute2's (1 = the object's namespace, 2 = tc's global namespace, higher = a path from
+   * its pinning database).
+   */
+  readonly pinning: number
+  /** iproute2's `id`, `inner_id` and `inner_idx` (legacy `struct bpf_elf_map` entries only). */
+  readonly ids?: LegacyMapIds
+  /**
+   * What the loader stores in this map-in-map or program array when it creates it: BTF `values`
+   * initialisers, iproute2's inner_idx placements and numbered tail-call sections.
+   */
+  readonly initial?: readonly MapSlot[]
   /** Where the definition came from. */
   readonly source: 'btf' | 'legacy'
   /** Section holding the definition (for relocation matching). */
   readonly sectionIndex: number
   /** Byte offset of the definition within that section. */
   readonly offset: number
+}
+
+/** iproute2's map identities: a map's own id, its inner map's id, its index in outer maps. */
+export interface LegacyMapIds {
+  /** `id`: names the map for `inner_id` and for numbered sections `id/key` (0 = none). */
+  readonly id: number
+  /** `inner_id`: for a map-in-map, the id of the map that is its inner template (0 = none). */
+  readonly innerId: number
+  /** `inner_idx`: where this map goes in the map-in-maps whose inner_id is its id (-1 = nowhere). */
+  readonly innerIndex: number
+}
+
+/** One entry a loader stores in a map-in-map (a map) or program array (a program) at creation. */
+export interface MapSlot {
+  /** Key (array index). */
+  readonly index: number
+  /** What is stored. */
+  readonly kind: 'map' | 'program'
+  /** The map's or program's name in this object. */
+  readonly name: string
 }
 
 /** A section of global variables (libbpf turns each into an internal array map). */

@@ -3,6 +3,7 @@
 import type { Diagnostic, Result } from '../util/result'
 import { fail, ok } from '../util/result'
 import { LeReader } from './bytes'
+import type { CoreRecord } from './core-relo'
 
 /** The three record kinds of .BTF.ext, in header order. */
 export type BtfExtKind = 'func' | 'line' | 'core'
@@ -84,8 +85,15 @@ export function parseBtfExt(bytes: Uint8Array): Result<BtfExt> {
   return ok({ hdrLen, subsections })
 }
 
-/** How one record of the edited section moves: its new insn byte offset, or -1 to drop it. */
-export type RecordRemap = (kind: BtfExtKind, insnOffs: readonly number[]) => Result<Int32Array>
+/**
+ * How the records of one block of an edited section move: their new insn byte offsets, or -1
+ * to drop one. `secNameOff` names the block's section.
+ */
+export type RecordRemap = (
+  kind: BtfExtKind,
+  insnOffs: readonly number[],
+  secNameOff: number
+) => Result<Int32Array>
 
 /** A byte span that moved: `[oldStart, oldStart + length)` now lives at `newStart`. */
 export interface MovedSpan {
@@ -128,7 +136,7 @@ export function rebuildBtfExt(
       const recs = block.insnOffs
       let newOffs: Int32Array | undefined
       if (edited.has(block.secNameOff)) {
-        const m = remap(sub.kind, recs)
+        const m = remap(sub.kind, recs, block.secNameOff)
         if (!m.ok) return m
         newOffs = m.value
       }
@@ -192,4 +200,45 @@ export function mapThroughSpans(spans: readonly MovedSpan[], oldOffset: number):
     else return s.newStart + (oldOffset - s.oldStart)
   }
   return -1
+}
+
+/** The CO-RE records of an object, by section name (empty without `.BTF.ext`). */
+export function readCoreRecords(obj: {
+  readonly btfExt?: Uint8Array
+  readonly btfTypes?: { readonly stringAt: (offset: number) => string | undefined }
+}): Map<string, CoreRecord[]> {
+  const out = new Map<string, CoreRecord[]>()
+  if (obj.btfExt === undefined || obj.btfTypes === undefined) return out
+  const ext = parseBtfExt(obj.btfExt)
+  if (!ext.ok) return out
+  const r = new LeReader(obj.btfExt)
+  for (const sub of ext.value.subsections) {
+    if (sub.kind !== 'core' || sub.recSize < 16) continue
+    for (const b of sub.blocks) {
+      const name = obj.btfTypes.stringAt(b.secNameOff) ?? ''
+      const list = out.get(name) ?? []
+      b.insnOffs.forEach((insnOff, i) => {
+        const at = b.at + 8 + i * sub.recSize
+        list.push({
+          insnOff,
+          typeId: r.u32(at + 4),
+          access: obj.btfTypes!.stringAt(r.u32(at + 8)) ?? '',
+          kind: r.u32(at + 12)
+        })
+      })
+      out.set(name, list)
+    }
+  }
+  return out
+}
+
+/** Instruction slots carrying CO-RE relocations, by section name (empty without `.BTF.ext`). */
+export function coreRecordSlots(obj: {
+  readonly btfExt?: Uint8Array
+  readonly btfTypes?: { readonly stringAt: (offset: number) => string | undefined }
+}): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>()
+  for (const [name, recs] of readCoreRecords(obj))
+    out.set(name, new Set(recs.map((x) => x.insnOff / 8)))
+  return out
 }

@@ -41,6 +41,16 @@ export interface BtfMember {
   readonly offset: number
   /** Datasec entry size in bytes (0 for struct members). */
   readonly size: number
+  /** Bitfield size in bits of a struct/union member (0 when not a bitfield). */
+  readonly bitfieldSize?: number
+}
+
+/** An enumerator of an ENUM or ENUM64 type. */
+export interface BtfEnumValue {
+  /** Its name. */
+  readonly name: string
+  /** Its value as a 64-bit pattern (a 32-bit ENUM value sign-extended, as loaders read it). */
+  readonly value: bigint
 }
 
 /** One BTF type record. */
@@ -57,6 +67,12 @@ export interface BtfType {
   readonly members: readonly BtfMember[]
   /** ARRAY: element type, index type and element count. */
   readonly array?: { readonly type: number; readonly indexType: number; readonly nelems: number }
+  /** The kind flag (bitfield members; signed enums; global linkage of a FUNC is in vlen). */
+  readonly kflag?: boolean
+  /** INT: encoding bits (1 signed, 2 char, 4 bool), bit offset and bit count. */
+  readonly int?: { readonly encoding: number; readonly offset: number; readonly bits: number }
+  /** ENUM and ENUM64: the enumerators. */
+  readonly values?: readonly BtfEnumValue[]
 }
 
 /** A parsed BTF blob. */
@@ -104,18 +120,38 @@ export function parseBtf(bytes: Uint8Array): Result<Btf> {
     if (extra < 0)
       return bad('BTF_BAD_KIND', `type ${types.length} has unknown kind ${kind}`, '.BTF')
     if (p + extra > end) return bad('BTF_TRUNCATED', `type ${types.length} is truncated`, '.BTF')
+    const kflag = info >>> 31 === 1
     const members: BtfMember[] = []
     let array: BtfType['array']
+    let extras: Pick<BtfType, 'int' | 'values'> = {}
     if (kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION) {
       for (let i = 0; i < vlen; i++) {
         const m = p + i * 12
+        const raw = r.u32(m + 8)
         members.push({
           name: stringAt(r.u32(m)) ?? '',
           type: r.u32(m + 4),
-          offset: r.u32(m + 8),
-          size: 0
+          offset: kflag ? raw & 0xffffff : raw,
+          size: 0,
+          ...(kflag && raw >>> 24 !== 0 ? { bitfieldSize: raw >>> 24 } : {})
         })
       }
+    } else if (kind === BTF_KIND.INT) {
+      const v = r.u32(p)
+      extras = { int: { encoding: (v >>> 24) & 0x0f, offset: (v >>> 16) & 0xff, bits: v & 0xff } }
+    } else if (kind === BTF_KIND.ENUM || kind === BTF_KIND.ENUM64) {
+      const step = kind === BTF_KIND.ENUM ? 8 : 12
+      const values: BtfEnumValue[] = []
+      for (let i = 0; i < vlen; i++) {
+        const m = p + i * step
+        const lo = r.u32(m + 4)
+        const value =
+          kind === BTF_KIND.ENUM
+            ? BigInt.asUintN(64, BigInt(r.i32(m + 4)))
+            : (BigInt(r.u32(m + 8)) << 32n) | BigInt(lo)
+        values.push({ name: stringAt(r.u32(m)) ?? '', value })
+      }
+      extras = { values }
     } else if (kind === BTF_KIND.FUNC_PROTO) {
       for (let i = 0; i < vlen; i++) {
         const m = p + i * 8
@@ -130,9 +166,16 @@ export function parseBtf(bytes: Uint8Array): Result<Btf> {
       array = { type: r.u32(p), indexType: r.u32(p + 4), nelems: r.u32(p + 8) }
     }
     p += extra
-    const t: BtfType = array
-      ? { id: types.length, kind, name, sizeOrType, members, array }
-      : { id: types.length, kind, name, sizeOrType, members }
+    const t: BtfType = {
+      id: types.length,
+      kind,
+      name,
+      sizeOrType,
+      members,
+      ...(array ? { array } : {}),
+      ...(kflag ? { kflag } : {}),
+      ...extras
+    }
     types.push(t)
   }
   return ok({ types, stringAt })

@@ -3,6 +3,7 @@
 import type { Diagnostic, Result } from '../util/result'
 import { fail, ok } from '../util/result'
 import { LeReader, readCString } from './bytes'
+import { notBpfContent } from './elf-machine'
 import type { ElfFile, ElfRelocation, ElfRelocationTable, ElfSection, ElfSymbol } from './elf-types'
 import {
   ELF64_EHDR_SIZE,
@@ -11,6 +12,7 @@ import {
   ELF64_SHDR_SIZE,
   ELF64_SYM_SIZE,
   EM_BPF,
+  EM_NONE,
   SHN,
   SHT
 } from './elf-types'
@@ -48,7 +50,7 @@ export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): Resu
     return diag('ELF_NOT_LITTLE_ENDIAN', 'only little-endian BPF objects are supported', file)
   const type = r.u16(16)
   const machine = r.u16(18)
-  if (machine !== EM_BPF)
+  if (machine !== EM_BPF && machine !== EM_NONE)
     return diag('ELF_WRONG_MACHINE', `machine ${machine} is not BPF (${EM_BPF})`, file)
   const shoff = r.u64(40)
   const shentsize = r.u16(58)
@@ -123,7 +125,7 @@ export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): Resu
     if (!t.ok) return t
     relocations.push(t.value)
   }
-  return ok({
+  const elf: ElfFile = {
     bytes,
     type,
     machine,
@@ -133,7 +135,19 @@ export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): Resu
     symbols: syms.value,
     symtabIndex: symtab?.index ?? 0,
     relocations
-  })
+  }
+  if (machine === EM_NONE) {
+    const why = notBpfContent(elf)
+    if (why !== undefined)
+      return fail({
+        code: 'ELF_WRONG_MACHINE',
+        message: `machine 0 (EM_NONE) and not BPF content: ${why.message}`,
+        ...(file !== undefined ? { file } : {}),
+        ...(why.section !== undefined ? { section: why.section } : {}),
+        ...(why.index !== undefined ? { index: why.index } : {})
+      })
+  }
+  return ok(elf)
 }
 
 function nameSections(

@@ -2,6 +2,8 @@
 
 /** ELF machine number of BPF. */
 export const EM_BPF = 247
+/** ELF machine number "none": some old clangs wrote it into BPF objects. */
+export const EM_NONE = 0
 /** Size of the ELF64 file header. */
 export const ELF64_EHDR_SIZE = 64
 /** Size of one ELF64 section header. */
@@ -45,6 +47,15 @@ export const R_BPF = {
   R_64_NODYLD32: 4,
   R_64_32: 10
 } as const
+
+/**
+ * True for the relocation types loaders accept on a ld_imm64 (map, global data, function
+ * address): R_BPF_64_64, and type 0, which old clangs wrote there (iproute2 and libbpf look only
+ * at the instruction and the symbol).
+ */
+export function isLdImm64Relocation(type: number): boolean {
+  return type === R_BPF.R_64_64 || type === R_BPF.NONE
+}
 
 /** One section header, with its name resolved and 64-bit fields as safe integers. */
 export interface ElfSection {

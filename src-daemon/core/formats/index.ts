@@ -14,18 +14,20 @@ export type {
   BpfObject,
   BpfProgram,
   GlobalDataSection,
+  LegacyMapIds,
+  MapSlot,
   ProgramRelocation,
   RelocationTarget
 } from './bpf-object'
-export { guessProgramType } from './prog-type'
+export { guessProgramType, programTypeByName, PROGRAM_TYPES } from './prog-type'
 export type { ProgramTypeGuess } from './prog-type'
 
 /** BTF: types and strings of `.BTF`; `.BTF.ext` structure. */
 export { BTF_KIND, parseBtf, skipModifiers, typeSize } from './btf'
 export type { Btf, BtfMember, BtfType } from './btf'
-export { parseBtfExt } from './btf-ext'
+export { coreRecordSlots, parseBtfExt, readCoreRecords } from './btf-ext'
 export type { BtfExt, BtfExtBlock, BtfExtKind, BtfExtSubsection } from './btf-ext'
-export { readBtfMaps, readLegacyMaps } from './maps-read'
+export { linkLegacyMaps, readBtfMaps, readLegacyMaps } from './maps-read'
 
 /** Writing: replace a section's / program's code (shorter or longer), fixing the whole object. */
 export { removeProgramSlots, replaceProgramCode, replaceSectionCode } from './elf-write'
@@ -38,6 +40,7 @@ export type { RemapJumpsOptions, RemappedCode } from './slot-map'
 
 /** K2 triples (`.insns`, `.maps`, `.desc`). */
 export {
+  k2InnerMap,
   k2MapFdsToIndices,
   parseK2Desc,
   parseK2Insns,
@@ -63,3 +66,15 @@ export { decodeUtf8, encodeUtf8 } from './bytes'
 /** Linking an entry program with its subprograms into one loader-style instruction array. */
 export { PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, linkProgram } from './link'
 export type { LinkedExtern, LinkedFunction, LinkedProgram } from './link'
+
+/** Writing a program optimized in its linked form back into its object (all functions, all relocations). */
+export { layoutOfLink, writeLinkedProgram } from './export-linked'
+export type { LinkedEdit, LinkedLayout, PlacedFunction, WriteLinkedOptions } from './export-linked'
+export { rewriteCodeSections } from './code-rewrite'
+export type { CodeRelocation, CodeRewrite, RewriteOptions } from './code-rewrite'
+
+/** CO-RE: resolving `.BTF.ext` core records against a target kernel's BTF, as libbpf does. */
+export { CORE_KIND, coreTarget, essentialName, patchCoreInsn, resolveCoreRecord } from './core-relo'
+export type { CoreRecord, CoreResolution, CoreTarget } from './core-relo'
+export { applyCoreRelocations, coreRecordsOfLink } from './core-apply'
+export type { AppliedCore } from './core-apply'

@@ -19,6 +19,19 @@ export interface K2Map {
   readonly maxEntries: number
   /** The `fd =` value K2 puts in LDDW map loads (defaults to the line index when absent). */
   readonly fd: number
+  /**
+   * For a map-in-map: the line index of its inner map template (`inner_map_idx = N`, Summit's
+   * addition to the format, named as in libbpf's old `struct bpf_map_def`).
+   */
+  readonly innerMapIndex?: number
+}
+
+/** BPF_MAP_TYPE_ARRAY_OF_MAPS and BPF_MAP_TYPE_HASH_OF_MAPS. */
+const MAP_IN_MAP = new Set([12, 13])
+
+/** The inner map template of map `m` of `maps`, when it names one. */
+export function k2InnerMap(maps: readonly K2Map[], m: K2Map): K2Map | undefined {
+  return m.innerMapIndex === undefined ? undefined : maps[m.innerMapIndex]
 }
 
 /** A K2 `.desc`: the program's input model. */
@@ -74,9 +87,13 @@ function parseInt0(text: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? (neg ? -n : n) : undefined
 }
 
-/** Parses a `.maps` file: `name { type = T, key_size = K, value_size = V, max_entries = N, fd = F }`. */
+/**
+ * Parses a `.maps` file: `name { type = T, key_size = K, value_size = V, max_entries = N, fd = F }`,
+ * plus `inner_map_idx = I` on a map-in-map naming the line of its inner map template.
+ */
 export function parseK2Maps(text: string, file?: string): Result<K2Map[]> {
   const out: K2Map[] = []
+  const lineOf: number[] = []
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim()
@@ -103,7 +120,33 @@ export function parseK2Maps(text: string, file?: string): Result<K2Map[]> {
         ...where
       })
     const fd = num('fd') ?? out.length
-    out.push({ name: line.slice(0, brace).trim(), type, keySize, valueSize, maxEntries, fd })
+    const inner = num('inner_map_idx')
+    if (f.has('inner_map_idx') && (inner === undefined || !MAP_IN_MAP.has(type)))
+      return fail({
+        code: 'K2_BAD_MAPS',
+        message: 'inner_map_idx is an index and only for map-in-map types (12, 13)',
+        ...where
+      })
+    out.push({
+      name: line.slice(0, brace).trim(),
+      type,
+      keySize,
+      valueSize,
+      maxEntries,
+      fd,
+      ...(inner !== undefined ? { innerMapIndex: inner } : {})
+    })
+    lineOf.push(i + 1)
+  }
+  for (const [k, m] of out.entries()) {
+    const inner = m.innerMapIndex
+    if (inner !== undefined && (inner < 0 || inner >= out.length || inner === k))
+      return fail({
+        code: 'K2_BAD_MAPS',
+        message: `inner_map_idx ${inner} names no other map (maps 0..${out.length - 1})`,
+        line: lineOf[k]!,
+        ...(file !== undefined ? { file } : {})
+      })
   }
   return ok(out)
 }
@@ -114,7 +157,9 @@ export function writeK2Maps(maps: readonly K2Map[]): string {
     .map(
       (m) =>
         `${m.name} { type = ${m.type}, key_size = ${m.keySize}, value_size = ${m.valueSize}, ` +
-        `max_entries = ${m.maxEntries}, fd = ${m.fd} }\n`
+        `max_entries = ${m.maxEntries}, fd = ${m.fd}` +
+        (m.innerMapIndex !== undefined ? `, inner_map_idx = ${m.innerMapIndex}` : '') +
+        ' }\n'
     )
     .join('')
 }

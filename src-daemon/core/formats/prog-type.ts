@@ -87,3 +87,14 @@ export function guessProgramType(section: string): ProgramTypeGuess {
   }
   return { progType: 0, name: 'unknown' }
 }
+
+/** Every program type name Summit knows, with its BPF_PROG_TYPE_* value (as in `--type`). */
+export const PROGRAM_TYPES: ReadonlyMap<string, number> = new Map(
+  PREFIXES.map(([, progType, name]) => [name, progType] as const).sort((a, b) => a[1] - b[1])
+)
+
+/** The program type called `name` (a `--type` value), or undefined when there is none. */
+export function programTypeByName(name: string): ProgramTypeGuess | undefined {
+  const progType = PROGRAM_TYPES.get(name)
+  return progType === undefined ? undefined : { progType, name }
+}

@@ -13,6 +13,7 @@ import type { HelperResponse } from './types'
 import * as $map_store from './map-store'
 import * as $helpers_conformance from './helpers-conformance'
 import * as $helper_util from './helper-util'
+import { INNER_POOL } from './map-in-map'
 import * as $helper_protos from './helper-protos'
 import * as $helpers_opaque from './helpers-opaque'
 
@@ -150,10 +151,21 @@ function mapHelper(m: Machine, id: number): number {
     const slot = map.lookup(key)
     if (slot === MAP_CAPACITY_EXCEEDED)
       return fault(m, `${name}: map ${mi} beyond modelled capacity`)
-    const special = type === MapType.DEVMAP || type === MapType.CPUMAP || type === MapType.XSKMAP
+    const special =
+      type === MapType.DEVMAP ||
+      type === MapType.CPUMAP ||
+      type === MapType.XSKMAP ||
+      type === MapType.ARRAY_OF_MAPS
     if (slot < 0 || (special && map.used[slot] !== 1)) {
       R[0] = 0
       R[1] = 0
+    } else if (type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS) {
+      // The entry names an inner map of this map's pool: the result is that map's handle.
+      const j = m.view.getUint32(map.base + slot * map.valueSize, true)
+      const pool = m.innerPool[mi]!
+      const ok = pool >= 0 && j < INNER_POOL
+      R[0] = ok ? pool + j : 0
+      R[1] = ok ? MAP_HANDLE_HI : 0
     } else {
       R[0] = (LO_BASE + slot * map.valueSize) | 0
       R[1] = REGION_HI_BASE + Region.firstMap + mi
@@ -164,7 +176,9 @@ function mapHelper(m: Machine, id: number): number {
     type === MapType.DEVMAP ||
     type === MapType.CPUMAP ||
     type === MapType.XSKMAP ||
-    type === MapType.DEVMAP_HASH
+    type === MapType.DEVMAP_HASH ||
+    type === MapType.ARRAY_OF_MAPS ||
+    type === MapType.HASH_OF_MAPS
   )
     return fault(m, `${name}: programs may not modify map type ${type}`)
   let rc: number

@@ -133,6 +133,8 @@ export const MapType = {
   LRU_HASH: 9,
   LRU_PERCPU_HASH: 10,
   LPM_TRIE: 11,
+  ARRAY_OF_MAPS: 12,
+  HASH_OF_MAPS: 13,
   DEVMAP: 14,
   CPUMAP: 16,
   XSKMAP: 17,

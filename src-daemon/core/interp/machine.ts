@@ -21,7 +21,9 @@ import * as $int64 from './int64'
 import * as $layout from './layout'
 import * as $map_store from './map-store'
 type MapStore = $map_store.MapStore
+import { withInnerPools } from './map-in-map'
 import type { Insn } from '../isa/insn'
+import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
@@ -79,6 +81,8 @@ export class Machine {
   readonly reservations = new Int32Array(4 * 64)
   reservationCount = 0
   readonly maps: MapStore[]
+  /** For each program map, the index in {@link maps} of its inner map pool (-1: none). */
+  readonly innerPool: readonly number[]
   readonly effects = new EffectLog()
   /** Per-byte writability of the context (skb/socket). */
   readonly ctxWritable: Uint8Array
@@ -131,6 +135,7 @@ export class Machine {
       helpers: options.helpers ?? 'kernel'
     }
     const kind = prog.ctxKind
+    const struct = isStructContext(kind) ? STRUCT_CONTEXTS[kind] : undefined
     this.ctxSize =
       kind === 'xdp'
         ? XDP_MD_SIZE
@@ -138,23 +143,27 @@ export class Machine {
           ? SK_BUFF_SIZE
           : kind === 'scalar'
             ? 0
-            : this.opts.maxMem
+            : struct !== undefined
+              ? struct.size
+              : this.opts.maxMem
     const hasPacket = kind === 'xdp' || kind === 'skb' || kind === 'socket'
     this.packetRegionSize = hasPacket
       ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
       : 0
-    const n = Region.firstMap + prog.maps.length + 1
+    const { all: mapDefs, pool } = withInnerPools(prog.maps)
+    this.innerPool = pool
+    const n = Region.firstMap + mapDefs.length + 1
     this.nRegions = n
     this.reserveRegion = n - 1
     this.regionBase = new Int32Array(n)
     this.regionLow = new Int32Array(n)
     this.regionHigh = new Int32Array(n)
     this.regionFlags = new Int32Array(n)
-    const caps = prog.maps.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
+    const caps = mapDefs.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
     let size = STACK_BYTES
     this.setRegion(Region.stack, 0, STACK_BYTES, RegionFlag.writable | RegionFlag.aligned)
     const ctxFlags =
-      kind === 'xdp' || kind === 'skb' || kind === 'socket'
+      kind === 'xdp' || kind === 'skb' || kind === 'socket' || struct !== undefined
         ? RegionFlag.ctx
         : kind === 'tracepoint'
           ? 0
@@ -164,24 +173,26 @@ export class Machine {
     this.setRegion(Region.packet, size, this.packetRegionSize, RegionFlag.writable)
     size += this.packetRegionSize
     const mapBases: number[] = []
-    prog.maps.forEach((m, i) => {
+    mapDefs.forEach((m, i) => {
       const bytes = caps[i]! * m.valueSize
       mapBases.push(size)
       this.setRegion(Region.firstMap + i, size, bytes, RegionFlag.writable)
       size += bytes
     })
     // Ring-buffer records (bpf_ringbuf_reserve) live in one area after the maps.
-    const ringBytes = prog.maps.reduce((a, m) => a + (m.type === RINGBUF ? m.maxEntries : 0), 0)
+    const ringBytes = mapDefs.reduce((a, m) => a + (m.type === RINGBUF ? m.maxEntries : 0), 0)
     const reserveBytes = Math.min(ringBytes, 1 << 20)
     this.setRegion(this.reserveRegion, size, reserveBytes, RegionFlag.writable)
     this.regionHigh[this.reserveRegion] = 0
     size += reserveBytes
-    this.ringUsed = new Int32Array(prog.maps.length)
+    this.ringUsed = new Int32Array(mapDefs.length)
     this.heap = new Uint8Array(size)
     this.view = new DataView(this.heap.buffer)
-    this.maps = prog.maps.map((m, i) => new MapStore(m, this.heap, mapBases[i]!, caps[i]!))
+    this.maps = mapDefs.map((m, i) => new MapStore(m, this.heap, mapBases[i]!, caps[i]!))
     this.ctxWritable = new Uint8Array(this.ctxSize)
     if (kind === 'skb' || kind === 'socket') markWritableSkbFields(this.ctxWritable, kind)
+    if (struct !== undefined)
+      for (const [at, n] of struct.writable) this.ctxWritable.fill(1, at, at + n)
     this.regs = new Int32Array(0)
     this.loadProgram(prog)
   }
@@ -331,10 +342,13 @@ export class Machine {
       const bytes =
         kind === 'plain' ? input.mem : input.ctx instanceof Uint8Array ? input.ctx : undefined
       const len = Math.min(bytes?.length ?? 0, this.ctxSize)
+      // A struct context always has all its bytes (zero where the input gives none).
+      const whole = isStructContext(kind)
+      if (whole) this.heap.fill(0, ctxBase, ctxBase + this.ctxSize)
       if (bytes !== undefined)
         this.heap.set(len === bytes.length ? bytes : bytes.subarray(0, len), ctxBase)
-      this.memLen = len
-      this.regionHigh[Region.ctx] = len
+      this.memLen = whole ? this.ctxSize : len
+      this.regionHigh[Region.ctx] = this.memLen
       if (kind === 'plain') {
         R[4] = len
         if (len === 0) R[2] = R[3] = 0
@@ -425,6 +439,7 @@ export class Machine {
    * (data, data_end, data_meta) give packet pointers. Returns false for an invalid access.
    */
   ctxLoad(o: number, at: number, size: number): boolean {
+    if (this.structPointers !== undefined) return this.structLoad(o, at, size)
     const xdp = this.prog.ctxKind === 'xdp'
     const dataOff = xdp ? XDP_MD.data : SK_BUFF.data
     const endOff = xdp ? XDP_MD.data_end : SK_BUFF.data_end
@@ -453,6 +468,23 @@ export class Machine {
       OUT[1] = 0
       return size === 8
     }
+    const v = this.view
+    if (size === 1) OUT[0] = this.heap[at]!
+    else if (size === 2) OUT[0] = v.getUint16(at, true)
+    else OUT[0] = v.getInt32(at, true)
+    OUT[1] = size === 8 ? v.getInt32(at + 4, true) : 0
+    return true
+  }
+
+  /** Pointer fields of a struct context (undefined for other kinds). */
+  private get structPointers(): readonly CtxField[] | undefined {
+    const k = this.prog.ctxKind
+    return isStructContext(k) ? STRUCT_CONTEXTS[k].pointers : undefined
+  }
+
+  /** A struct context load: plain bytes, but pointer fields (not modelled) fault. */
+  private structLoad(o: number, at: number, size: number): boolean {
+    for (const [p, n] of this.structPointers ?? []) if (o < p + n && o + size > p) return false
     const v = this.view
     if (size === 1) OUT[0] = this.heap[at]!
     else if (size === 2) OUT[0] = v.getUint16(at, true)

@@ -33,7 +33,8 @@ function isArrayLike(type: number): boolean {
     type === MapType.PERF_EVENT_ARRAY ||
     type === MapType.DEVMAP ||
     type === MapType.CPUMAP ||
-    type === MapType.XSKMAP
+    type === MapType.XSKMAP ||
+    type === MapType.ARRAY_OF_MAPS
   )
 }
 
@@ -44,7 +45,8 @@ function isHashLike(type: number): boolean {
     type === MapType.LRU_HASH ||
     type === MapType.LRU_PERCPU_HASH ||
     type === MapType.DEVMAP_HASH ||
-    type === MapType.LPM_TRIE
+    type === MapType.LPM_TRIE ||
+    type === MapType.HASH_OF_MAPS
   )
 }
 

@@ -3,6 +3,7 @@
  * test) and compared with a machine's latest run without allocating: equality and a graded
  * distance (bits that differ) for the search's error cost.
  */
+import { isStructContext } from './contexts'
 import * as $effects from './effects'
 type EffectLog = $effects.EffectLog
 import * as $int64 from './int64'
@@ -54,7 +55,7 @@ function outputCtxBytes(m: Machine): [number, number] {
   const k = m.prog.ctxKind
   const base = m.regionBase[Region.ctx]!
   if (k === 'skb' || k === 'socket') return [base, base + m.ctxSize]
-  if (k === 'flat' || k === 'plain') return [base, base + m.memLen]
+  if (k === 'flat' || k === 'plain' || isStructContext(k)) return [base, base + m.memLen]
   return [base, base]
 }
 

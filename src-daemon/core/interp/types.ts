@@ -1,4 +1,5 @@
 /** @fileoverview Public data types of the interpreter: map definitions, context kinds, inputs and results. */
+import type { StructContext } from './contexts'
 
 /** A map as the program sees it (index = position in the program's map list). */
 export interface MapDef {
@@ -14,6 +15,10 @@ export interface MapDef {
   readonly maxEntries: number
   /** The fd that `lddw src=1` immediates use; when no map has one, the immediate is the map index. */
   readonly fd?: number
+  /** `map_flags` (BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG matter to the safety analysis). */
+  readonly flags?: number
+  /** For a map-in-map (array or hash of maps): the definition of the maps it holds. */
+  readonly inner?: MapDef
 }
 
 /**
@@ -24,9 +29,12 @@ export interface MapDef {
  * - `socket`: `struct __sk_buff` as socket filters see it (only cb[] writable);
  * - `tracepoint`: a flat read-only buffer (`input.ctx`);
  * - `flat`: a flat writable buffer that is also the packet of ld_abs/ld_ind (K2's "pkt" model);
- * - `scalar`: r1 is a plain number (`input.r1`), no context memory.
+ * - `scalar`: r1 is a plain number (`input.r1`), no context memory;
+ * - a struct context's program type (`sock_ops`, `cgroup_sock_addr`, ...; see contexts.ts): the
+ *   struct's bytes from `input.ctx`, writable where the type allows, pointer fields not modelled.
  */
-export type CtxKind = 'plain' | 'xdp' | 'skb' | 'socket' | 'tracepoint' | 'flat' | 'scalar'
+export type CtxKind =
+  'plain' | 'xdp' | 'skb' | 'socket' | 'tracepoint' | 'flat' | 'scalar' | StructContext
 
 /** One initial map entry: key and value bytes (value must be valueSize bytes, key keySize). */
 export interface MapEntryInput {
@@ -52,7 +60,11 @@ export interface RunInput {
   readonly mem?: Uint8Array
   /** r1 of scalar mode (as a 64-bit value). */
   readonly r1?: bigint
-  /** Initial map contents by map index. */
+  /**
+   * Initial map contents by map index. A map-in-map's values are u32 numbers of inner maps: the
+   * interpreter keeps INNER_POOL inner maps per map-in-map, after the program's maps in
+   * this list (see map-in-map.ts), and a value names one of its own.
+   */
   readonly maps?: readonly (readonly MapEntryInput[] | undefined)[]
   /**
    * Bytes already in use in each ring buffer when the program starts, by map index (a consumer
@@ -159,7 +171,7 @@ export interface ExitResult {
   readonly dataOffset: number
   /** Bytes in use in each ring buffer after the run, by map index (0 for other maps). */
   readonly ringUsed: readonly number[]
-  /** Context bytes after the run (writable contexts: skb, socket, flat; plain mode: the memory block). */
+  /** Context bytes after the run (writable contexts: skb, socket, flat, struct; plain mode: the memory block). */
   readonly ctx: Uint8Array
   /** Final map contents, by map index. */
   readonly maps: readonly MapSnapshot[]

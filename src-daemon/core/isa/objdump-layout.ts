@@ -106,5 +106,7 @@ export function formatObjdumpFile(
   const parts = sections.map((s) =>
     formatObjdumpSection(s.name, s.slots, s.symbols ? { symbols: s.symbols } : {})
   )
+  // An object without code gets the banner line alone, as llvm-objdump prints it.
+  if (parts.length === 0) return `\n${fileName}:\tfile format elf64-bpf\n`
   return formatObjdumpBanner(fileName) + parts.join('\n')
 }

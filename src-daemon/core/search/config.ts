@@ -126,7 +126,14 @@ export const SearchConfig = Type.Object(
       'Iterations per window before moving to the next (0 = stay).'
     ),
     windowMaxSlots: int(6, 1, 4096, 'Largest window cut from a basic block.'),
-    wholeProgramMaxSlots: int(40, 0, 1 << 16, 'Programs up to this many slots are searched whole.')
+    wholeProgramMaxSlots: int(40, 0, 1 << 16, 'Programs up to this many slots are searched whole.'),
+    targetKernel: Type.String({
+      default: '',
+      pattern: '^(|v?[0-9]{1,3}[.][0-9]{1,3}([.+_~-].*)?)$',
+      maxLength: 64,
+      description:
+        'Kernel the result is for (e.g. 6.1): the analysis follows its verifier and proposals use only instructions it has. Empty: the running kernel.'
+    })
   },
   { additionalProperties: false, $id: 'summit.searchConfig', title: 'Search configuration' }
 )
@@ -155,6 +162,7 @@ export function defaultSearchOptions(): SearchOptions {
 /** Why `v` does not fit field schema `f`, in words. */
 function expected(f: TSchema): string {
   if (f.type === 'boolean') return 'expected true or false'
+  if (f.type === 'string') return 'expected a kernel version such as 6.1, or empty'
   if (Array.isArray(f.anyOf))
     return `expected one of ${(f.anyOf as { const: string }[]).map((x) => x.const).join(', ')}`
   const kind = f.type === 'integer' ? 'an integer' : 'a number'

@@ -4,8 +4,11 @@
  * by candidate hash (with an exact-key check so that a hash collision cannot accept anything).
  */
 import type { Insn } from '../isa/insn'
-import { analyze } from '../analysis/verifier'
+import { KERNEL_PROG_TYPES, type AttachType } from '../analysis/program-kind'
+import { analyze, type AnalysisResult } from '../analysis/verifier'
 import type { MapDef, ProgType } from '../analysis/types'
+import type { KernelVersion } from '../analysis/kernel-target'
+import { fail, ok, type Diagnostic, type Result } from '../util/result'
 import type { EncodeModel } from '../smt/enc-state'
 import type { Candidate } from './candidate'
 import type { SafetyCheck } from './cost'
@@ -15,25 +18,38 @@ export interface AnalysisProfile {
   readonly progType: ProgType
   readonly maps: readonly MapDef[]
   readonly ctxSize?: number
+  readonly attachType?: AttachType
+  /** The kernel whose verifier the analysis follows (undefined: the newest modelled). */
+  readonly targetKernel?: KernelVersion
+}
+
+/** Why the analysis refused an original under the most specific profile tried. */
+export interface ProfileRefusal {
+  readonly profile: AnalysisProfile
+  readonly error: Diagnostic
+  /** Registers the refused instruction reads, as the kernel's log prints them. */
+  readonly state?: string
+}
+
+/** Whether the analysis models `progType` with that type's own rules (others use flat profiles). */
+export function analysisModels(progType: string): boolean {
+  return progType === 'plain' || Object.hasOwn(KERNEL_PROG_TYPES, progType)
 }
 
 /** Analysis program types worth trying for an interpreter model, most specific first. */
-function profilesFor(progType: string, model: EncodeModel): AnalysisProfile[] {
+export function profilesFor(
+  progType: string,
+  model: EncodeModel,
+  attachType?: AttachType
+): AnalysisProfile[] {
   const maps = model.maps
-  const known: readonly string[] = [
-    'xdp',
-    'socket_filter',
-    'sched_cls',
-    'tracepoint',
-    'kprobe',
-    'raw_tracepoint',
-    'plain'
-  ]
-  if (progType === 'sched_act') return [{ progType: 'sched_cls', maps }]
-  if (known.includes(progType)) {
+  const attach = attachType !== undefined ? { attachType } : {}
+  if (progType === 'plain') return [{ progType: 'plain', maps, ctxSize: model.ctxSize }]
+  if (analysisModels(progType)) {
     const p = progType as ProgType
-    const flat = p === 'tracepoint' || p === 'kprobe' || p === 'raw_tracepoint' || p === 'plain'
-    return [flat ? { progType: p, maps, ctxSize: model.ctxSize } : { progType: p, maps }]
+    // Kernel types take the kernel's context rules and size (the model is sized to what the
+    // program reads, see AnalysisStats.ctxBytes).
+    return [{ progType: p, maps, ...attach }]
   }
   // K2's flat buffers and other models: whichever kernel type accepts the original.
   return [
@@ -44,27 +60,60 @@ function profilesFor(progType: string, model: EncodeModel): AnalysisProfile[] {
   ]
 }
 
+/** The first analysis profile that accepts `original`, or why the most specific one refuses it. */
+export function chooseProfile(
+  original: readonly Insn[],
+  progType: string,
+  model: EncodeModel,
+  attachType?: AttachType,
+  targetKernel?: KernelVersion
+): Result<AnalysisProfile, ProfileRefusal> {
+  const target = targetKernel !== undefined ? { targetKernel } : {}
+  const tried = profilesFor(progType, model, attachType).map((p) => ({ ...p, ...target }))
+  let first: ProfileRefusal | undefined
+  for (const p of tried) {
+    const r = analyzeUnder(original, p)
+    if (r.ok) return ok(p)
+    first ??= { profile: p, error: r.error, ...(r.state !== undefined ? { state: r.state } : {}) }
+  }
+  return fail(first as ProfileRefusal)
+}
+
 /** The first analysis profile that accepts `original`, or undefined when none does. */
 export function analysisProfile(
   original: readonly Insn[],
   progType: string,
-  model: EncodeModel
+  model: EncodeModel,
+  attachType?: AttachType
 ): AnalysisProfile | undefined {
-  for (const p of profilesFor(progType, model)) if (acceptsUnder(original, p)) return p
-  return undefined
+  const r = chooseProfile(original, progType, model, attachType)
+  return r.ok ? r.value : undefined
+}
+
+function analyzeUnder(slots: readonly Insn[], profile: AnalysisProfile): AnalysisResult {
+  return analyze(slots, {
+    progType: profile.progType,
+    maps: profile.maps,
+    ...(profile.ctxSize !== undefined ? { ctxSize: profile.ctxSize } : {}),
+    ...(profile.attachType !== undefined ? { attachType: profile.attachType } : {}),
+    ...(profile.targetKernel !== undefined ? { targetKernel: profile.targetKernel } : {}),
+    collectStates: false,
+    insnBudget: 200_000
+  })
 }
 
 /** True when the analysis accepts `slots` under `profile`. */
 export function acceptsUnder(slots: readonly Insn[], profile: AnalysisProfile): boolean {
-  const r = analyze(slots, {
-    progType: profile.progType,
-    maps: profile.maps,
-    ...(profile.ctxSize !== undefined ? { ctxSize: profile.ctxSize } : {}),
-    collectStates: false,
-    insnBudget: 200_000
-  })
-  return r.ok
+  return analyzeUnder(slots, profile).ok
 }
+
+/**
+ * Programs longer than this check safety only when a candidate is about to be proven, not for
+ * every candidate that passes the tests: one analysis of a program this size takes seconds
+ * (Katran's 1,795-slot balancer: about 8 s here), far more than a search step. Results stay
+ * sound: nothing is proven, reported or exported without the analysis accepting it.
+ */
+export const DEFERRED_SAFETY_SLOTS = 1024
 
 /** Exact key of a slot list (for caches keyed by program text). */
 export function slotsKey(slots: readonly Insn[]): string {

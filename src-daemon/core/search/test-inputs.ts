@@ -185,6 +185,9 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
       }
     case 'tracepoint':
       return { ...base, ctx: edgeBytes(rng, model.ctxSize, i) }
+    default:
+      // Struct contexts (sock_ops, cgroup hooks, ...): the struct's bytes.
+      return { ...base, ctx: edgeBytes(rng, model.ctxSize, i) }
     case 'plain':
       return { ...base, mem: edgeBytes(rng, model.ctxSize, i) }
     case 'scalar': {

@@ -10,10 +10,22 @@ import { add, bv } from './terms'
 
 /** The map index a helper's map argument names (Unsupported naming `what` otherwise). */
 export function mapOf(v: SymVal, what: string): number {
+  const m = innerMapOf(v, what)
+  if (m.identity !== undefined)
+    throw new Unsupported(`${what}: a map taken from a map-in-map is not modelled here`)
+  return m.map
+}
+
+/**
+ * The map a map helper's argument names: a map of the program, or a map taken from a map-in-map
+ * (its stand-in map and the inner map's identity, which prefixes its keys).
+ */
+export function innerMapOf(v: SymVal, what: string): { map: number; identity?: BvTerm } {
   const rid = v.ptr?.rid
   if (rid === undefined || !rid.startsWith('mapref'))
     throw new Unsupported(`${what}: map argument is not a known map`)
-  return Number(rid.slice('mapref'.length))
+  const map = Number(rid.slice('mapref'.length))
+  return v.ptr?.key === undefined ? { map } : { map, identity: v.ptr.key }
 }
 
 /** A memory argument: a tracked stack, packet, map-value or record pointer. */

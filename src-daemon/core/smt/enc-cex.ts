@@ -2,7 +2,7 @@
  * @fileoverview Turns a solver model of an equivalence query into a concrete interpreter input:
  * packet and context bytes, initial map entries, and the random/time sequences.
  */
-import type { HelperResponse, MapEntryInput, RunInput } from '../interp/types'
+import type { HelperResponse, MapDef, MapEntryInput, RunInput } from '../interp/types'
 import type { Term, TermValue } from './term'
 import type { EncodeModel, SharedLayout } from './enc-state'
 
@@ -10,9 +10,11 @@ import type { EncodeModel, SharedLayout } from './enc-state'
 interface WithLayout {
   readonly layout: SharedLayout
 }
-import { evalTerm, freeVars } from './terms'
+import { bv, evalTerm, freeVars } from './terms'
 import { ringUsedName } from './enc-ringbuf'
-import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID, lruEvictRegion } from './enc-helpers'
+import { ENV_CPU, ENV_PID_TGID, ENV_UID_GID, innerMapName, lruEvictRegion } from './enc-helpers'
+import { roomName, withInnerMaps } from './enc-maps'
+import { INNER_POOL, isMapInMap, withInnerPools } from '../interp/map-in-map'
 import { XDP_NO_META } from './enc-packet'
 import { MapType } from '../interp/layout'
 
@@ -91,7 +93,10 @@ function mapEntries(
       valueOf(k)[o] = Number(evalTerm(r.value, completeEnv(env, [r.value])) as bigint)
   }
   // Arrays hold only keys below max_entries; values the model gave other keys are unreachable.
-  const keys = arrayLike ? [...byKey.keys()].filter((k) => k < BigInt(maxEntries)) : [...present]
+  // (A stand-in for the maps of a map-in-map keeps the identity above the 32-bit index.)
+  const keys = arrayLike
+    ? [...byKey.keys()].filter((k) => (k & 0xffffffffn) < BigInt(maxEntries))
+    : [...present]
   return keys.map((k) => ({
     key: bytesOfKey(k, keySize),
     value: byKey.get(k) ?? new Uint8Array(valueSize)
@@ -129,8 +134,81 @@ function lpmEntries(
   return [...entries].map(([id, v]) => ({ key: bytesOfKey(id, keySize), value: v }))
 }
 
+/**
+ * Maps of maps: each outer entry the model makes present gets the number of the interpreter's
+ * inner map standing for the identity the model chose (in order of appearance); `maps` (the
+ * program's maps, outer ones filled in here) is followed by the returned pool contents, taken from
+ * the stand-in map's entries split into identity and key.
+ */
+function innerMapEntries(
+  q: WithLayout,
+  env: Map<string, TermValue>,
+  em: EncodeModel,
+  maps: MapEntryInput[][]
+): MapEntryInput[][] {
+  const value = (t: Term): TermValue => evalTerm(t, completeEnv(env, [t]))
+  const { all, inner } = withInnerMaps(em.maps)
+  const { all: pooled, pool } = withInnerPools(em.maps)
+  const out: MapEntryInput[][] = pooled.slice(em.maps.length).map(() => [])
+  em.maps.forEach((def, i) => {
+    const stand = inner[i] ?? -1
+    const first = pool[i] ?? -1
+    if (stand < 0 || first < 0) return
+    const chosen = new Map<bigint, bigint>()
+    for (const c of q.layout.inputs.namedChoices(innerMapName(i)))
+      chosen.set(value(c.place[0] as Term) as bigint, value(c.value) as bigint)
+    const ids: bigint[] = []
+    const number = (id: bigint): number => {
+      if (!ids.includes(id)) ids.push(id)
+      return ids.indexOf(id)
+    }
+    const outer = mapEntries(q, env, i, def.keySize, 4, def.maxEntries, false)
+    maps[i] = outer.map((e) => {
+      const k = e.key.reduce((a, b, j) => a | (BigInt(b) << BigInt(8 * j)), 0n)
+      return { key: e.key, value: bytesOfKey(BigInt(number(chosen.get(k) ?? 0n)), 4) }
+    })
+    const sd = all[stand] as MapDef
+    const arrayLike = ALWAYS_PRESENT.has(sd.type)
+    const ks = sd.keySize - 4
+    for (const e of mapEntries(q, env, stand, sd.keySize, sd.valueSize, sd.maxEntries, arrayLike)) {
+      const id = e.key.slice(ks).reduce((a, b, j) => a | (BigInt(b) << BigInt(8 * j)), 0n)
+      const j = number(id)
+      if (j < INNER_POOL)
+        out[first - em.maps.length + j]?.push({ key: e.key.slice(0, ks), value: e.value })
+    }
+    ids.forEach((id, j) => {
+      const used = usedEntries(q, env, stand, bv(id, 32), sd.maxEntries)
+      const k = first - em.maps.length + j
+      if (used !== undefined && j < INNER_POOL)
+        out[k] = fillUp(out[k] ?? [], ks, sd.valueSize, used)
+    })
+  })
+  return out
+}
+
 /** Map types whose in-range keys always exist (their entries carry values only). */
 const ALWAYS_PRESENT = new Set([2, 6])
+
+/**
+ * How many entries hash map `map` (for a stand-in, the inner map `identity`) held at the start by
+ * the model: max_entries less the free entries it chose, when that is below max_entries.
+ */
+function usedEntries(
+  q: WithLayout,
+  env: Map<string, TermValue>,
+  map: number,
+  identity: Term,
+  maxEntries: number
+): number | undefined {
+  const id = evalTerm(identity, completeEnv(env, [identity]))
+  for (const c of q.layout.inputs.namedChoices(roomName(map))) {
+    const place = c.place[0] as Term
+    if (evalTerm(place, completeEnv(env, [place])) !== id) continue
+    const room = evalTerm(c.value, completeEnv(env, [c.value])) as bigint
+    return room < BigInt(maxEntries) ? maxEntries - Number(room) : undefined
+  }
+  return undefined
+}
 
 /** Adds distinct filler keys until the map holds `max` entries (the model said it is full). */
 function fillUp(
@@ -243,8 +321,9 @@ export function counterexampleInput(
     if (k === 'plain') input.mem = buf
     else input.ctx = buf
   }
-  input.maps = em.maps.map((def, i) => {
+  input.maps = em.maps.map((def, i): MapEntryInput[] => {
     if (def.type === MapType.LPM_TRIE) return lpmEntries(q, env, i, def.keySize, def.valueSize)
+    if (isMapInMap(def.type)) return []
     const entries = mapEntries(
       q,
       env,
@@ -254,10 +333,10 @@ export function counterexampleInput(
       def.maxEntries,
       ALWAYS_PRESENT.has(def.type)
     )
-    return env.get(`full_map${i}`) === true
-      ? fillUp(entries, def.keySize, def.valueSize, def.maxEntries)
-      : entries
+    const used = usedEntries(q, env, i, bv(0, 32), def.maxEntries)
+    return used === undefined ? entries : fillUp(entries, def.keySize, def.valueSize, used)
   })
+  input.maps.push(...innerMapEntries(q, env, em, input.maps))
   const stack = stackBytes(q, env)
   if (stack !== undefined) input.stack = stack
   if (env.get(XDP_NO_META) === true) input.xdpNoMeta = true

@@ -9,6 +9,7 @@ import { SharedInputs } from './enc-inputs'
 import { initialRings, ringConstraints } from './enc-ringbuf'
 import { ENV_CPU, MAX_CPUS } from './enc-helpers'
 import { encodeExecution } from './enc-exec'
+import { withInnerMaps } from './enc-maps'
 import { initialBounds, type ProgramEncoding } from './enc-context'
 import type {
   Beyond,
@@ -196,7 +197,7 @@ export function mapsDiffer(
   model: EncodeModel
 ): BoolTerm {
   const cases: BoolTerm[] = []
-  model.maps.forEach((def, i) => {
+  withInnerMaps(model.maps).all.forEach((def, i) => {
     const seen = new Set<number>()
     for (const key of [...a.maps.touchedKeys(i), ...b.maps.touchedKeys(i)]) {
       if (seen.has(key.id)) continue

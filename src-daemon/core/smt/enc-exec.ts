@@ -441,8 +441,10 @@ const MAX_CALL_DEPTH = 8
 function callLocal(cx: ExecContext, d: Decoded, st: FlowState): FlowState | undefined {
   const all = cx.program ?? []
   const target = jumpTarget(d) as number
-  if (target <= d.index) throw new Unsupported('recursive or backward bpf-to-bpf call')
-  if (st.depth + 1 >= MAX_CALL_DEPTH) throw new Unsupported('call depth exceeds the kernel limit')
+  // A callee may sit before its caller (libbpf appends subprograms in the order it finds them);
+  // recursion, which the kernel refuses, ends at the depth limit as unsupported.
+  if (st.depth + 1 >= MAX_CALL_DEPTH)
+    throw new Unsupported('call depth exceeds the kernel limit (or the call is recursive)')
   const starts = new Set<number>()
   for (const x of all)
     if (x.spec.kind === 'call' && x.spec.target === 'local') starts.add(jumpTarget(x) as number)

@@ -12,14 +12,30 @@ import { privateVar } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
-import { errno, mapOf, memPtr, readArg } from './enc-args'
+import { errno, innerMapOf, mapOf, memPtr, readArg } from './enc-args'
 import { Errno, MapType } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
 import { atPosition, callOpaque, recordCall } from './enc-opaque'
 import { OPAQUE_HELPERS } from '../interp/helper-protos'
-import { add, and, bv, bvAnd, bvVar, eq, extract, ite, mul, not, ult, zeroExt } from './terms'
+import {
+  add,
+  and,
+  bv,
+  bvAnd,
+  bvVar,
+  concat,
+  eq,
+  extract,
+  ite,
+  mul,
+  not,
+  ult,
+  zeroExt
+} from './terms'
+import { withInnerMaps } from './enc-maps'
+import type { MapDef } from '../interp/types'
 
 /** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
 export const ENV_CPU = 'env_cpu'
@@ -57,6 +73,8 @@ function nextInSequence(cx: ExecContext, name: string, count: BvTerm, width: num
  * program sees the current CPU's values), LPM tries, and the redirect maps.
  */
 const LOOKUP_TYPES: ReadonlySet<number> = new Set([
+  MapType.ARRAY_OF_MAPS,
+  MapType.HASH_OF_MAPS,
   MapType.HASH,
   MapType.ARRAY,
   MapType.PERCPU_HASH,
@@ -79,6 +97,37 @@ const UPDATE_TYPES: ReadonlySet<number> = new Set([
   MapType.LRU_HASH,
   MapType.LRU_PERCPU_HASH
 ])
+
+/** Bytes of the key a program passes: a stand-in map's keys carry 4 identity bytes more. */
+function innerKeySize(def: MapDef, identity: BvTerm | undefined): number {
+  return identity === undefined ? def.keySize : def.keySize - 4
+}
+
+/** The key of a stand-in map: the inner map's identity above the program's key. */
+function withIdentity(identity: BvTerm | undefined, key: BvTerm): BvTerm {
+  return identity === undefined ? key : concat(identity, key)
+}
+
+/**
+ * A lookup in a map-in-map: whether the entry exists, and which inner map it names (an input
+ * chosen per key); the result is a handle of the map's stand-in carrying that identity.
+ */
+function innerMapLookup(cx: ExecContext, map: number, key: BvTerm): SymVal {
+  const stand = withInnerMaps(cx.model.maps).inner[map] ?? -1
+  if (stand < 0) throw new Unsupported(`map ${map} holds maps but its inner map is not defined`)
+  const found = cx.maps.present(map, key)
+  const identity = cx.layout.inputs.chosen(innerMapName(map), key, 32)
+  const handle = add(cx.layout.base(`mapref${stand}`), zeroExt(identity, 32))
+  return {
+    v: ite(found, handle, bv(0, 64)),
+    ptr: { rid: `mapref${stand}`, off: bv(0, 64), key: identity }
+  }
+}
+
+/** The name of the inner map identities of map-in-map `map` (for counterexamples). */
+export function innerMapName(map: number): string {
+  return `inner_map${map}`
+}
 
 function isLru(type: number): boolean {
   return type === MapType.LRU_HASH || type === MapType.LRU_PERCPU_HASH
@@ -131,13 +180,22 @@ export function callHelper(
   let r0: SymVal
   switch (id) {
     case 1: {
-      const map = mapOf(R(1), 'map_lookup_elem')
+      const { map, identity } = innerMapOf(R(1), 'map_lookup_elem')
       const def = cx.maps.def(map)
       checkMapType(def.type, LOOKUP_TYPES, 'map_lookup_elem')
-      const key = readArg(cx, memPtr(R(2), 'map_lookup_elem'), def.keySize)
+      const key = withIdentity(
+        identity,
+        readArg(cx, memPtr(R(2), 'map_lookup_elem'), innerKeySize(def, identity))
+      )
+      if (def.type === MapType.ARRAY_OF_MAPS || def.type === MapType.HASH_OF_MAPS) {
+        r0 = innerMapLookup(cx, map, key)
+        break
+      }
       // An LPM trie finds the entry with the longest matching prefix: its value lives under that
       // entry's key, which other lookup keys may share.
       const lpm = def.type === MapType.LPM_TRIE
+      if (lpm && identity !== undefined)
+        throw new Unsupported('LPM tries held by a map-in-map are not modelled')
       const entry = lpm ? cx.layout.inputs.lpmMatch(`map${map}`, key, (def.keySize - 4) * 8) : key
       const found = lpm ? cx.layout.inputs.present(`map${map}`, [key]) : cx.maps.present(map, key)
       const addr = entryAddress(cx, map, entry, def.valueSize)
@@ -149,10 +207,13 @@ export function callHelper(
       break
     }
     case 2: {
-      const map = mapOf(R(1), 'map_update_elem')
+      const { map, identity } = innerMapOf(R(1), 'map_update_elem')
       const def = cx.maps.def(map)
       checkMapType(def.type, UPDATE_TYPES, 'map_update_elem')
-      const key = readArg(cx, memPtr(R(2), 'map_update_elem'), def.keySize)
+      const key = withIdentity(
+        identity,
+        readArg(cx, memPtr(R(2), 'map_update_elem'), innerKeySize(def, identity))
+      )
       const value = readArg(cx, memPtr(R(3), 'map_update_elem'), def.valueSize)
       if (isLru(def.type)) {
         const lru = lruUpdate(cx, st, map, key, value, R(4).v)
@@ -162,10 +223,14 @@ export function callHelper(
       break
     }
     case 3: {
-      const map = mapOf(R(1), 'map_delete_elem')
-      const type = cx.maps.def(map).type
+      const { map, identity } = innerMapOf(R(1), 'map_delete_elem')
+      const def = cx.maps.def(map)
+      const type = def.type
       checkMapType(type, UPDATE_TYPES, 'map_delete_elem')
-      const key = readArg(cx, memPtr(R(2), 'map_delete_elem'), cx.maps.def(map).keySize)
+      const key = withIdentity(
+        identity,
+        readArg(cx, memPtr(R(2), 'map_delete_elem'), innerKeySize(def, identity))
+      )
       r0 = { v: cx.maps.delete(st.pc, map, key).r0 }
       if (isLru(type)) next = recordCall(cx, st, id, [bv(map, 64), key]).next
       break

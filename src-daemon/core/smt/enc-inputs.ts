@@ -138,7 +138,7 @@ export class SharedInputs {
   /** Answers to calls of helpers outside the model, by call position (see enc-opaque). */
   private readonly answers: Answer[] = []
 
-  /** LPM trie lookups: the entry each lookup key matches, by map region. */
+  /** Values the environment chooses per key (LPM matches, inner maps), by name. */
   private readonly matches = new Map<string, RegionReads<BvTerm>>()
   private readonly lpmLookups = new Map<string, { key: BvTerm; dataBits: number }[]>()
 
@@ -214,9 +214,15 @@ export class SharedInputs {
     const list = this.lpmLookups.get(rid) ?? []
     if (!list.some((l) => l.key.id === key.id)) list.push({ key, dataBits })
     this.lpmLookups.set(rid, list)
-    return this.read(this.region(this.matches, rid), `lpm_${rid}`, [key], (name) =>
-      bvVar(name, key.width)
-    )
+    return this.chosen(`lpm_${rid}`, key, key.width)
+  }
+
+  /**
+   * A `width`-bit value the environment chooses for `key` under `name` (the same for equal keys):
+   * which LPM entry a key reaches, which inner map an entry of a map-in-map names.
+   */
+  chosen(name: string, key: BvTerm, width: number): BvTerm {
+    return this.read(this.region(this.matches, name), name, [key], (v) => bvVar(v, width))
   }
 
   /** The answer to the call at position `p` (created on first use). */
@@ -291,9 +297,14 @@ export class SharedInputs {
     return out
   }
 
-  /** Every LPM match input, by region (for counterexample extraction). */
+  /** Every LPM match input of map region `rid` (for counterexample extraction). */
   namedMatches(rid: string): readonly { place: readonly BvTerm[]; value: BvTerm }[] {
-    const r = this.matches.get(rid)
+    return this.namedChoices(`lpm_${rid}`)
+  }
+
+  /** Every value chosen under `name` (see {@link chosen}), with its key. */
+  namedChoices(name: string): readonly { place: readonly BvTerm[]; value: BvTerm }[] {
+    const r = this.matches.get(name)
     return r === undefined ? [] : [...r.constPlaces, ...r.symbolic]
   }
 

@@ -9,14 +9,48 @@ import type { MapDef } from '../interp/types'
 import type { BoolTerm, BvTerm } from './term'
 import type { SharedInputs } from './enc-inputs'
 import type { SymMemory } from './enc-memory'
-import { and, boolVar, bv, eq, FALSE, ite, not, or, TRUE, ult, zeroExt, extract } from './terms'
+import {
+  add,
+  and,
+  bv,
+  eq,
+  extract,
+  FALSE,
+  ite,
+  not,
+  or,
+  sle,
+  sub,
+  TRUE,
+  ult,
+  zeroExt
+} from './terms'
 
 /** Map types whose keys are u32 indexes that are always present below max_entries. */
-const ARRAY_LIKE = new Set([2, 6, 3, 4, 14, 16, 17])
-/** Array-like maps whose slots may be empty (programs, perf events, devices, CPUs). */
-const SLOTS_MAY_BE_EMPTY = new Set([3, 4, 14, 16, 17])
+const ARRAY_LIKE = new Set([2, 6, 3, 4, 12, 14, 16, 17])
+/** Array-like maps whose slots may be empty (programs, perf events, maps, devices, CPUs). */
+const SLOTS_MAY_BE_EMPTY = new Set([3, 4, 12, 14, 16, 17])
 /** Map types the lookup helper may return values of. */
-const HASH_LIKE = new Set([1, 5, 9, 10, 25])
+const HASH_LIKE = new Set([1, 5, 9, 10, 13, 25])
+
+/**
+ * The program's maps followed by one map per map-in-map standing for all the maps it holds: its
+ * keys are the inner map's key with a 32-bit identity of the inner map above it (which inner map
+ * an entry of the outer map names is an input, the same for equal keys). `inner[i]` is the index
+ * of map i's stand-in (-1 for other maps).
+ */
+export function withInnerMaps(defs: readonly MapDef[]): {
+  readonly all: readonly MapDef[]
+  readonly inner: readonly number[]
+} {
+  const all: MapDef[] = [...defs]
+  const inner = defs.map((d) => {
+    if ((d.type !== 12 && d.type !== 13) || d.inner === undefined) return -1
+    all.push({ ...d.inner, keySize: d.inner.keySize + 4, name: `${d.name ?? 'outer'}[*]` })
+    return all.length - 1
+  })
+  return { all, inner }
+}
 
 /** Kernel error numbers as 64-bit results. */
 export const ERR = {
@@ -31,7 +65,13 @@ export const ERR = {
  * LRU map's eviction, given as a predicate on keys.
  */
 type PresenceOp =
-  | { readonly cond: BoolTerm; readonly key: BvTerm; readonly present: boolean }
+  | {
+      readonly cond: BoolTerm
+      readonly key: BvTerm
+      readonly present: boolean
+      /** How the number of entries changes (64 bits: 1 for a new key, -1 for a delete). */
+      readonly delta: BvTerm
+    }
   | { readonly cond: BoolTerm; readonly evicted: (key: BvTerm) => BoolTerm }
 
 /** Outcome of an update or delete: the 64-bit result and the condition under which it succeeded. */
@@ -44,12 +84,19 @@ export interface MapOpResult {
 export class SymMaps {
   private readonly ops: PresenceOp[][]
 
+  /** The program's maps, then stand-ins for the maps its maps of maps hold (see withInnerMaps). */
+  private readonly defs: readonly MapDef[]
+  /** Index of the first stand-in (their keys carry an inner map identity above the key). */
+  private readonly firstStandIn: number
+
   constructor(
-    private readonly defs: readonly MapDef[],
+    private readonly programMaps: readonly MapDef[],
     private readonly inputs: SharedInputs,
     private readonly mem: SymMemory
   ) {
-    this.ops = defs.map(() => [])
+    this.defs = withInnerMaps(programMaps).all
+    this.firstStandIn = programMaps.length
+    this.ops = this.defs.map(() => [])
   }
 
   /** True for maps whose in-range keys always exist. */
@@ -117,9 +164,8 @@ export class SymMaps {
         ite(not(inRange), e(ERR.E2BIG), ite(isNoExist, e(ERR.EEXIST), bv(0, 64)))
       )
     } else {
-      const full = boolVar(`full_map${map}`)
       const lru = d.type === 9 || d.type === 10
-      const noRoom = lru ? FALSE : and(not(here), full)
+      const noRoom = lru ? FALSE : and(not(here), sle(this.room(map, key), bv(0, 64)))
       success = and(
         not(badFlags),
         not(and(isNoExist, here)),
@@ -135,7 +181,8 @@ export class SymMaps {
           ite(and(isExist, not(here)), e(ERR.ENOENT), ite(noRoom, e(ERR.E2BIG), bv(0, 64)))
         )
       )
-      this.ops[map]?.push({ cond: and(cond, success), key, present: true })
+      const delta = ite(here, bv(0, 64), bv(1, 64))
+      this.ops[map]?.push({ cond: and(cond, success), key, present: true, delta })
     }
     this.mem.write(`map${map}`, and(cond, success), [key, bv(0, 64)], d.valueSize, value)
     return { r0, success }
@@ -145,13 +192,37 @@ export class SymMaps {
   delete(cond: BoolTerm, map: number, key: BvTerm): MapOpResult {
     if (!this.isHashLike(map)) return { r0: e(ERR.EINVAL), success: FALSE }
     const here = this.present(map, key)
-    this.ops[map]?.push({ cond: and(cond, here), key, present: false })
+    this.ops[map]?.push({ cond: and(cond, here), key, present: false, delta: bv(-1, 64) })
     return { r0: ite(here, bv(0, 64), e(ERR.ENOENT)), success: here }
+  }
+
+  /**
+   * Free entries of hash map `map` now (for a stand-in of the maps of a map-in-map, of the inner
+   * map `key` belongs to): how many the map had free at the start (an input) less the keys
+   * inserted since, plus the keys deleted. An insert of a new key fails with -E2BIG at zero.
+   */
+  private room(map: number, key: BvTerm): BvTerm {
+    const identity = this.identityOf(map, key)
+    // 64-bit sums: the free count at the start is any 32-bit number, and never wraps here.
+    let used = bv(0, 64)
+    for (const op of this.ops[map] ?? []) {
+      if (!('delta' in op)) continue
+      const other = this.identityOf(map, op.key)
+      const same = identity === undefined || other === undefined ? TRUE : eq(identity, other)
+      used = add(used, ite(and(op.cond, same), op.delta, bv(0, 64)))
+    }
+    return sub(zeroExt(this.inputs.chosen(roomName(map), identity ?? bv(0, 32), 32), 32), used)
+  }
+
+  /** The inner map identity in a stand-in map's key (its top 32 bits), else undefined. */
+  private identityOf(map: number, key: BvTerm): BvTerm | undefined {
+    if (map < this.firstStandIn) return undefined
+    return extract(key, key.width - 1, key.width - 32)
   }
 
   /** A copy over `mem` with the same presence logs. */
   clone(mem: SymMemory): SymMaps {
-    const c = new SymMaps(this.defs, this.inputs, mem)
+    const c = new SymMaps(this.programMaps, this.inputs, mem)
     this.ops.forEach((log, i) => c.ops[i]?.push(...log))
     return c
   }
@@ -170,6 +241,11 @@ export class SymMaps {
     for (const place of this.mem.writtenPlaces(`map${map}`)) addKey(place[0] as BvTerm)
     return out
   }
+}
+
+/** The name of a hash map's free entries at the start (see {@link SymMaps.room}). */
+export function roomName(map: number): string {
+  return `room_map${map}`
 }
 
 function e(v: bigint): BvTerm {

@@ -69,13 +69,19 @@ function minimalMap(
     case MapType.queue:
     case MapType.stack:
       return { keySize: 0, valueSize: 4, maxEntries: 1 }
+    case MapType.stackTrace:
+      return { keySize: 4, valueSize: 8, maxEntries: 1 }
     case MapType.lpmTrie:
       return { keySize: 8, valueSize: 8, maxEntries: 1, flags: 1 }
     case MapType.arrayOfMaps:
     case MapType.hashOfMaps:
       return undefined
     default:
-      return { keySize: 4, valueSize: 4, maxEntries: 1 }
+      // Types with 4-byte keys and values; others (storage maps, bloom filters, ...) need
+      // attributes of their own and are not probed.
+      return Object.values(MapType).includes(type as never)
+        ? { keySize: 4, valueSize: 4, maxEntries: 1 }
+        : undefined
   }
 }
 

@@ -1,15 +1,16 @@
 /** @fileoverview Turns one program of a parsed BPF object into what the kernel oracle loads. */
 import type { BpfMap, BpfObject, BpfProgram } from '../../core/formats/bpf-object'
+import { linkProgram as linkFunctions } from '../../core/formats/link'
 import type { Insn } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
 import { MapType } from './bpf-constants'
 import type { KernelError } from './kernel-error'
-import { PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from './map-fd-patching'
+import { PSEUDO_MAP_VALUE } from './map-fd-patching'
 import type { MapInitEntry, MapSpec } from './oracle-types'
 
 /** A self-contained program: map references are ld_imm64 src=1/2 with imm = index in `maps`. */
 export interface LinkedProgram {
-  /** Entry program followed by the object's `.text` subprograms (when it calls any). */
+  /** Entry program followed by the subprograms it reaches. */
   readonly insns: Insn[]
   /** The object's maps, then one single-entry array map per global data section used. */
   readonly maps: MapSpec[]
@@ -17,6 +18,8 @@ export interface LinkedProgram {
   readonly mapEntries: (MapInitEntry[] | undefined)[]
   /** Names of the global data sections behind the maps that follow the object's maps. */
   readonly dataSections: string[]
+  /** The object functions placed in `insns`, in order, with their first slot there. */
+  readonly functions: { readonly program: BpfProgram; readonly firstSlot: number }[]
   /** Program type guessed from the section name (0 if unknown). */
   readonly progType: number
   /** License from the object (default GPL). */
@@ -36,84 +39,58 @@ export function mapSpecOf(m: BpfMap): MapSpec {
   }
 }
 
-const LD_IMM64 = 0x18
-const CALL = 0x85
-
 /**
- * Links program `name` of `obj` the way a loader would: map relocations become map indices,
- * global data relocations become map-value references (src=2, offset in the second slot), and
- * bpf-to-bpf calls into `.text` are resolved after appending the `.text` functions.
+ * Links program `name` of `obj` the way libbpf does (see the core linker): only the subprograms
+ * it reaches are appended, map relocations become map indices, and global data relocations
+ * become map-value references (src=2, offset in the second slot) to one single-entry array map
+ * per data section, numbered after the object's maps in order of first use.
  */
 export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram, KernelError> {
   const entry = obj.programs.find((p) => p.name === name && !p.isSubprogram)
   if (!entry) return fail({ code: 'KERNEL_BAD_INPUT', message: `no program named ${name}` })
+  const core = linkFunctions(obj, entry)
+  if (!core.ok)
+    return fail({
+      code: 'KERNEL_BAD_INPUT',
+      message: core.error.message,
+      ...(core.error.index !== undefined ? { index: core.error.index } : {})
+    })
   const maps: MapSpec[] = obj.maps.map(mapSpecOf)
   const mapEntries: (MapInitEntry[] | undefined)[] = maps.map(() => undefined)
   const dataMapIndex = new Map<string, number>()
-  const subprograms = obj.programs
-    .filter((p) => p.isSubprogram)
-    .sort((a, b) => a.firstSlot - b.firstSlot)
-  const needsText = entry.relocations.some((r) => r.target.kind === 'call')
-  const parts: BpfProgram[] = needsText ? [entry, ...subprograms] : [entry]
-  const insns: Insn[] = []
-  const textBase = entry.slotCount
-  for (const part of parts) {
-    const base = insns.length
-    insns.push(...part.slots.map((s) => ({ ...s })))
-    for (const rel of part.relocations) {
-      const at = base + rel.slot
-      const ins = insns[at]
-      if (!ins)
-        return fail({
-          code: 'KERNEL_BAD_INPUT',
-          message: 'relocation outside the program',
-          index: at
-        })
+  const insns: Insn[] = core.value.slots.map((s) => ({ ...s }))
+  const functions = core.value.functions.map((f) => ({
+    program: f.program,
+    firstSlot: f.firstSlot
+  }))
+  for (const f of functions) {
+    for (const rel of f.program.relocations) {
+      const at = f.firstSlot + rel.slot
       const t = rel.target
-      if (t.kind === 'map' && ins.code === LD_IMM64) {
-        ins.src = PSEUDO_MAP_FD
-        ins.imm = t.mapIndex
-      } else if (t.kind === 'data' && ins.code === LD_IMM64) {
-        let index = dataMapIndex.get(t.section)
-        if (index === undefined) {
-          const section = obj.globalData.find((g) => g.sectionIndex === t.sectionIndex)
-          if (!section)
-            return fail({ code: 'KERNEL_BAD_INPUT', message: `no data section ${t.section}` })
-          index = maps.length
-          dataMapIndex.set(t.section, index)
-          maps.push({
-            type: MapType.array,
-            keySize: 4,
-            valueSize: section.size,
-            maxEntries: 1,
-            name: section.name
-          })
-          mapEntries.push([{ key: new Uint8Array(4), value: section.bytes }])
-        }
-        const second = insns[at + 1]
-        if (!second)
-          return fail({ code: 'KERNEL_BAD_INPUT', message: 'truncated ld_imm64', index: at })
-        ins.src = PSEUDO_MAP_VALUE
-        ins.imm = index
-        second.imm = t.offset
-      } else if (t.kind === 'call' && ins.code === CALL) {
-        const target = subprograms.find((p) => p.sectionIndex === t.sectionIndex)
-        if (!target || !needsText) {
-          return fail({
-            code: 'KERNEL_BAD_INPUT',
-            message: `call into ${t.section} is not supported`,
-            index: at
-          })
-        }
-        // .text functions are appended in section order, so a .text slot maps to textBase + slot.
-        ins.imm = textBase + (t.slot - subprograms[0]!.firstSlot) - (at + 1)
-      } else {
+      if (t.kind === 'map' || t.kind === 'call') continue
+      if (t.kind !== 'data')
         return fail({
           code: 'KERNEL_BAD_INPUT',
           message: `unsupported relocation (${t.kind})`,
           index: at
         })
+      let index = dataMapIndex.get(t.section)
+      if (index === undefined) {
+        const section = obj.globalData.find((g) => g.sectionIndex === t.sectionIndex)
+        if (!section)
+          return fail({ code: 'KERNEL_BAD_INPUT', message: `no data section ${t.section}` })
+        index = maps.length
+        dataMapIndex.set(t.section, index)
+        maps.push({
+          type: MapType.array,
+          keySize: 4,
+          valueSize: section.size,
+          maxEntries: 1,
+          name: section.name
+        })
+        mapEntries.push([{ key: new Uint8Array(4), value: section.bytes }])
       }
+      insns[at] = { ...insns[at]!, src: PSEUDO_MAP_VALUE, imm: index }
     }
   }
   return ok({
@@ -121,6 +98,7 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
     maps,
     mapEntries,
     dataSections: [...dataMapIndex.keys()],
+    functions,
     progType: entry.progType.progType,
     license: obj.license ?? 'GPL'
   })

@@ -8,6 +8,7 @@ import {
   decodeUtf8,
   detectInput,
   k2CompanionNames,
+  k2InnerMap,
   parseConformanceData,
   parseK2Program,
   readBpfObject,
@@ -15,6 +16,7 @@ import {
   STT,
   type BpfObject,
   type InputKind,
+  type MapSlot,
   type K2Program
 } from '../../core/formats'
 import { InputError } from './input-error'
@@ -29,6 +31,14 @@ export interface LoadedMap {
   readonly keySize: number
   readonly valueSize: number
   readonly maxEntries: number
+  /** map_flags, when the format has them. */
+  readonly flags?: number
+  /** Pinning (0 none; see `BpfMap.pinning`). */
+  readonly pinning?: number
+  /** Inner map template of a map-in-map. */
+  readonly inner?: LoadedMap
+  /** What the loader stores in it at creation (map-in-maps and program arrays). */
+  readonly initial?: readonly MapSlot[]
 }
 
 /** A function symbol inside a section (for llvm-objdump's `<name>:` headers). */
@@ -177,7 +187,10 @@ function loadK2(file: string, bytes: Uint8Array, source: InputSource): LoadedInp
     kind: 'k2',
     programs: [{ name: section, section, slots: k2.slots, progType, isSubprogram: false }],
     sections: [{ name: section, slots: k2.slots, symbols: [] }],
-    maps: k2.maps,
+    maps: k2.maps.map((m) => {
+      const inner = k2InnerMap(k2.maps, m)
+      return inner === undefined ? m : { ...m, inner }
+    }),
     k2
   }
 }

@@ -1,12 +1,23 @@
 /** @fileoverview Turns a loaded input's program into what the interpreter, prover and search run. */
+import { attachTypeOfSection, type AttachType } from '../../core/analysis/program-kind'
 import type { Insn } from '../../core/isa/insn'
 import type { CtxKind, MapDef } from '../../core/interp/types'
 import { ctxKindForK2 } from '../../core/interp/api'
+import { FLAT_CONTEXT_SIZES, isStructContext, STRUCT_CONTEXTS } from '../../core/interp/contexts'
 import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
 import type { EncodeModel } from '../../core/smt/enc-state'
-import { linkProgram } from '../kernel/link-object'
+import { linkProgram, type LinkedProgram } from '../kernel/link-object'
+import {
+  applyCoreRelocations,
+  coreRecordsOfLink,
+  PROGRAM_TYPES,
+  programTypeByName,
+  type AppliedCore,
+  type BpfObject
+} from '../../core/formats'
+import { kernelCoreTarget } from './kernel-btf'
 import { InputError } from './input-error'
-import type { LoadedInput, LoadedProgram } from './load'
+import type { LoadedInput, LoadedMap, LoadedProgram } from './load'
 
 /** A program ready to run: linked instructions, maps and its input model. */
 export interface RunnableProgram {
@@ -19,8 +30,45 @@ export interface RunnableProgram {
   readonly maps: readonly MapDef[]
   /** Program type name (`xdp`, `sched_cls`, ...; `k2-flat` for K2's flat buffers). */
   readonly progType: string
+  /** Expected attach type libbpf gives the section, where there is one. */
+  readonly attachType?: AttachType
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
+  /** CO-RE relocations resolved for the running kernel (ELF objects that have any). */
+  readonly core?: { readonly relocations: number; readonly kernel: string }
+}
+
+/**
+ * Links program `name` of `obj` as the kernel-oracle linker does and, when its functions carry
+ * CO-RE relocations, resolves them against the running kernel's BTF as libbpf will at load: the
+ * slots are the program this kernel runs. Throws a InputError naming the slot where that fails.
+ */
+export function linkedForKernel(
+  obj: BpfObject,
+  name: string,
+  where: { file: string; section: string }
+): {
+  linked: LinkedProgram
+  slots: Insn[]
+  core?: { relocations: number; kernel: string; applied: readonly AppliedCore[] }
+} {
+  const linked = linkProgram(obj, name)
+  if (!linked.ok) throw new InputError({ ...linked.error, ...where })
+  const l = linked.value
+  if (coreRecordsOfLink(obj, l.functions).length === 0) return { linked: l, slots: l.insns }
+  const target = kernelCoreTarget()
+  if (!target.ok) throw new InputError({ ...target.error, ...where })
+  const applied = applyCoreRelocations(obj, l.functions, l.insns, target.value)
+  if (!applied.ok) throw new InputError({ ...applied.error, file: where.file })
+  return {
+    linked: l,
+    slots: applied.value.slots,
+    core: {
+      relocations: applied.value.applied.length,
+      kernel: target.value.kernel,
+      applied: applied.value.applied
+    }
+  }
 }
 
 /**
@@ -40,28 +88,54 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
       return { ctx: 'skb', maxPacket: 1514, ctxSize: 192 }
     case 'socket_filter':
       return { ctx: 'socket', maxPacket: 1514, ctxSize: 192 }
-    case 'kprobe':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 168 }
-    case 'raw_tracepoint':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 96 }
-    case 'tracepoint':
-    case 'perf_event':
-      return { ctx: 'tracepoint', maxPacket: 0, ctxSize: 128 }
-    default:
+    default: {
+      // Read-only flat contexts (pt_regs, tracepoint records, raw tracepoint arguments, ...).
+      const flat = FLAT_CONTEXT_SIZES[progType]
+      if (flat !== undefined) return { ctx: 'tracepoint', maxPacket: 0, ctxSize: flat }
+      // Kernel structs the program reads and partly writes (sock_ops, cgroup hooks, ...).
+      if (isStructContext(progType))
+        return { ctx: progType, maxPacket: 0, ctxSize: STRUCT_CONTEXTS[progType].size }
       return { ctx: 'plain', maxPacket: 0, ctxSize: 512 }
+    }
   }
 }
 
-/** The runnable form of `program` from `input` (`progType`: a type name overriding the section's). */
+function innerDef(m: LoadedMap): MapDef {
+  return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }
+}
+
+function attachOf(section: string): { attachType?: AttachType } {
+  const a = attachTypeOfSection(section)
+  return a === undefined ? {} : { attachType: a }
+}
+
+/**
+ * Checks a `--type` value: undefined stays undefined, a known program type name is returned, and
+ * anything else is a usage error listing the names.
+ */
+export function programTypeOption(name: string | undefined): string | undefined {
+  if (name === undefined || programTypeByName(name) !== undefined) return name
+  throw new InputError({
+    code: 'PROGRAM_TYPE_UNKNOWN_NAME',
+    message: `--type: unknown program type '${name}' (known: ${[...PROGRAM_TYPES.keys()].join(', ')})`
+  })
+}
+
+/**
+ * The runnable form of `program` from `input`. `type` (a `--type` name) replaces the program type
+ * guessed from an ELF section name, and gives raw bytecode and assembly one; K2 triples take theirs
+ * from the `.desc` file.
+ */
 export function runnable(
   input: LoadedInput,
   program: LoadedProgram,
-  progType: string = program.progType
+  type?: string
 ): RunnableProgram {
   if (input.k2 !== undefined) {
     const d = input.k2.desc
     const ctx = ctxKindForK2(d.pgmInputType)
     const maps = input.k2.maps.map((m) => ({ ...m }))
+    const progType = type ?? program.progType
     if (progType !== program.progType)
       return {
         section: program.section,
@@ -81,31 +155,50 @@ export function runnable(
     }
   }
   if (input.object !== undefined) {
-    const linked = linkProgram(input.object, program.name)
-    if (!linked.ok)
-      throw new InputError({ ...linked.error, file: input.file, section: program.section })
-    const maps: MapDef[] = linked.value.maps.map((m, i) => ({
-      name: m.name ?? `map${i}`,
-      type: m.type,
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      maxEntries: m.maxEntries
-    }))
+    if (type === undefined && program.progType === 'unknown')
+      throw new InputError({
+        code: 'PROGRAM_TYPE_UNKNOWN',
+        message: `cannot tell the program type from section '${program.section}'; give --type (e.g. --type sched_cls)`,
+        file: input.file,
+        section: program.section
+      })
+    const { linked, slots, core } = linkedForKernel(input.object, program.name, {
+      file: input.file,
+      section: program.section
+    })
+    const maps: MapDef[] = linked.maps.map((m, i) => {
+      const inner = input.object?.maps[i]?.inner
+      return {
+        name: m.name ?? `map${i}`,
+        type: m.type,
+        keySize: m.keySize,
+        valueSize: m.valueSize,
+        maxEntries: m.maxEntries,
+        ...(m.flags !== undefined && m.flags !== 0 ? { flags: m.flags } : {}),
+        ...(inner !== undefined ? { inner: innerDef(inner) } : {})
+      }
+    })
+    const progType = type ?? program.progType
     return {
       section: program.section,
       name: program.name,
-      slots: linked.value.insns,
+      slots,
       maps,
       progType,
-      model: { ...modelFor(progType), maps }
+      ...attachOf(program.section),
+      model: { ...modelFor(progType), maps },
+      ...(core !== undefined
+        ? { core: { relocations: core.relocations, kernel: core.kernel } }
+        : {})
     }
   }
+  const progType = type ?? 'plain'
   return {
     section: program.section,
     name: program.name,
     slots: program.slots,
     maps: [],
-    progType: 'plain',
-    model: { ...modelFor('plain'), maps: [] }
+    progType,
+    model: { ...modelFor(progType), maps: [] }
   }
 }

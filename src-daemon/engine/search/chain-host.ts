@@ -12,7 +12,7 @@ import type { ProofResult, Window } from '../../core/search/chain-types'
 import type { JsonValue } from '../../core/search/cost'
 import { InterpEvaluator, SafetyGatedEvaluator } from '../../core/search/evaluator'
 import { canonicalProofKey } from '../../core/search/proof-key'
-import { CachedSafety } from '../../core/search/safety'
+import { CachedSafety, DEFERRED_SAFETY_SLOTS } from '../../core/search/safety'
 import { BUILTIN_MODEL, latencyModel } from '../../core/search/latency'
 import { generateTestInputs, runInputToJson } from '../../core/search/test-inputs'
 import { selectWindows, windowSchedule } from '../../core/search/windows'
@@ -68,6 +68,8 @@ export class ChainHost {
   readonly evaluator: InterpEvaluator
   /** The safety check. */
   readonly safety: CachedSafety
+  /** Whether safety is checked only before proofs (big programs). */
+  private readonly deferredSafety: boolean
   /** Prover counters. */
   readonly prover: ProverStats = {
     calls: 0,
@@ -103,8 +105,11 @@ export class ChainHost {
       job.windows !== undefined && job.windows.length > 0
         ? job.windows.map((w): Window => [w[0], w[1]])
         : windowSchedule(original, choices, job.windowLimit > 0 ? job.windowLimit : Infinity)
+    // Big programs check safety before each proof instead of for every passing candidate.
+    this.deferredSafety = job.slots.length > DEFERRED_SAFETY_SLOTS
+    const gate = this.deferredSafety ? () => true : this.safety.check
     const deps = {
-      evaluator: new SafetyGatedEvaluator(this.evaluator, this.safety.check, o.unsafeError),
+      evaluator: new SafetyGatedEvaluator(this.evaluator, gate, o.unsafeError),
       latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL
     }
     if (checkpoint === undefined) {
@@ -159,8 +164,10 @@ export class ChainHost {
     return this.chain.best.compact()
   }
 
-  /** Proves `c` equal to the original, through the cache. */
+  /** Proves `c` equal to the original, through the cache (big programs: after the analysis). */
   async prove(c: Candidate): Promise<ProofResult> {
+    if (this.deferredSafety && !this.safety.check(c))
+      return { kind: 'unknown', reason: 'the safety analysis rejects the candidate' }
     const slots = c.compact()
     const key = canonicalProofKey(slots)
     const hit = this.cache.lookup(key)

@@ -1,7 +1,11 @@
 /** @fileoverview Builds a search job from a program and checks a final result before it is written. */
+import { release } from 'node:os'
 import type { Insn } from '../../core/isa/insn'
+import { formatKernelVersion, parseKernelVersion } from '../../core/analysis/kernel-target'
 import { resolveSearchOptions } from '../../core/search/config'
-import { acceptsUnder, analysisProfile } from '../../core/search/safety'
+import { describeRefusal } from '../../core/analysis/describe'
+import type { AttachType } from '../../core/analysis/program-kind'
+import { acceptsUnder, chooseProfile } from '../../core/search/safety'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import { checkEquivalence, type EquivResult } from '../../core/smt/equiv'
 import type { TermSolver } from '../../core/smt/term-solver'
@@ -14,6 +18,8 @@ export interface JobProgram {
   readonly model: EncodeModel
   /** Program type name (`xdp`, `socket_filter`, `k2-flat`, ...). */
   readonly progType: string
+  /** Expected attach type (from the section name), where the type's rules depend on it. */
+  readonly attachType?: AttachType
 }
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
@@ -38,17 +44,30 @@ export function prepareJob(
 ): Result<SearchJob> {
   const o = resolveSearchOptions(searchOptions)
   if (!o.ok) return o
-  const profile = analysisProfile(program.slots, program.progType, program.model)
-  if (profile === undefined)
+  // The target kernel: the one asked for, else the running kernel.
+  const target = parseKernelVersion(o.value.targetKernel !== '' ? o.value.targetKernel : release())
+  if (!target.ok) return target
+  const choice = chooseProfile(
+    program.slots,
+    program.progType,
+    program.model,
+    program.attachType,
+    target.value
+  )
+  if (!choice.ok) {
+    const r = choice.error
     return fail({
       code: 'OPTIMIZE_ORIGINAL_UNSAFE',
-      message: `the safety analysis rejects the original program (type ${program.progType}); no result could be proven safe`
+      message: `the safety analysis rejects the original program as ${r.profile.progType} (${r.error.code}) at ${describeRefusal(program.slots, r.error, r.state)}; no result could be proven safe`,
+      ...(r.error.index !== undefined ? { index: r.error.index } : {})
     })
+  }
+  const profile = choice.value
   return ok({
     slots: program.slots.map((s) => ({ ...s })),
     model: program.model,
     profile,
-    options: o.value,
+    options: { ...o.value, targetKernel: formatKernelVersion(target.value) },
     ...JOB_DEFAULTS,
     ...extras
   })

@@ -1,6 +1,7 @@
 /**
  * @fileoverview LPM tries in the interpreter: entries under their canonical key (prefix length and
- * the prefix's bits), lookups of the longest prefix at most the key's that matches its data.
+ * the prefix's bits), lookups of the longest prefix at most the key's that matches its data; and
+ * maps of maps, whose entries name inner maps of a pool kept after the program's maps.
  */
 import { describe, expect, it } from 'vitest'
 import { MapType, type MapDef } from '../../src-daemon/core/interp'
@@ -66,5 +67,44 @@ describe('LPM trie', () => {
     )
     expect(r.r0).toBe(4n)
     expect(Array.from(r.maps[0]!.entries[0]!.key)).toEqual([8, 0, 0, 0, 10, 0, 0, 0])
+  })
+})
+
+describe('maps of maps', () => {
+  const OUTER: MapDef = {
+    type: MapType.ARRAY_OF_MAPS,
+    keySize: 4,
+    valueSize: 4,
+    maxEntries: 4,
+    inner: { type: MapType.HASH, keySize: 4, valueSize: 4, maxEntries: 8 }
+  }
+  /** r0 = the value of key 7 in the map held at outer slot (ctx byte 0), 0xff when absent. */
+  const PROG = asmMaps(`
+    ldxb %r1, [%r1+0]
+    stxw [%r10-4], %r1
+    lddw %r1, ${mapRef(0)}
+    mov %r2, %r10
+    add %r2, -4
+    call 1
+    jeq %r0, 0, miss
+    stw [%r10-8], 7
+    mov %r1, %r0
+    mov %r2, %r10
+    add %r2, -8
+    call 1
+    jeq %r0, 0, miss
+    ldxw %r0, [%r0+0]
+    exit
+    miss:
+    mov %r0, 0xff
+    exit`)
+  const slot = (n: number, inner: number) => ({ key: value(n), value: value(inner) })
+  it('looks up the inner map an outer entry names (entries may share one)', () => {
+    const maps = [[slot(0, 2), slot(1, 2)], [], [], [{ key: value(7), value: value(42) }], []]
+    const at = (s: number) =>
+      exited(run(PROG, { ctx: Uint8Array.of(s), maps }, 'tracepoint', [OUTER])).r0
+    expect(at(0)).toBe(42n)
+    expect(at(1)).toBe(42n)
+    expect(at(2)).toBe(0xffn)
   })
 })

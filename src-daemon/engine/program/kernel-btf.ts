@@ -1,0 +1,43 @@
+/** @fileoverview The running kernel's BTF as a CO-RE target (read once per process). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { release } from 'node:os'
+import { coreTarget, parseBtf, type CoreTarget } from '../../core/formats'
+import type { Diagnostic, Result } from '../../core/util/result'
+
+/** Where Linux exposes its BTF. */
+const BTF_DIR = '/sys/kernel/btf'
+
+let cached: Result<CoreTarget & { readonly kernel: string }, Diagnostic> | undefined
+
+/**
+ * The running kernel's BTF (`/sys/kernel/btf/vmlinux`) indexed for CO-RE, and the kernel release.
+ * Module BTF is not read: a type found only in a module makes resolution refuse.
+ */
+export function kernelCoreTarget(): Result<CoreTarget & { readonly kernel: string }, Diagnostic> {
+  if (cached !== undefined) return cached
+  const path = `${BTF_DIR}/vmlinux`
+  if (!existsSync(path)) {
+    cached = {
+      ok: false,
+      error: {
+        code: 'CORE_NO_KERNEL_BTF',
+        message: `this kernel exposes no BTF (${path}) to resolve CO-RE relocations against`
+      }
+    }
+    return cached
+  }
+  const btf = parseBtf(new Uint8Array(readFileSync(path)))
+  if (!btf.ok) {
+    cached = { ok: false, error: { ...btf.error, code: 'CORE_NO_KERNEL_BTF', file: path } }
+    return cached
+  }
+  const modules = readdirSync(BTF_DIR).filter((n) => n !== 'vmlinux')
+  const target = coreTarget(
+    btf.value,
+    modules.length > 0
+      ? `the type is not in vmlinux BTF and Summit does not search the ${modules.length} kernel module BTFs libbpf would`
+      : undefined
+  )
+  cached = { ok: true, value: { ...target, kernel: release() } }
+  return cached
+}
