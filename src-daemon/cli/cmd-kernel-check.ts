@@ -166,7 +166,8 @@ async function runCompare(
   args: ParsedArgs,
   io: CliIo,
   file: string,
-  original: string
+  original: string,
+  vmKernel: string | undefined
 ): Promise<number> {
   const override = typeOverride(flagString(args, 'type'))
   const section = flagString(args, 'section')
@@ -188,7 +189,15 @@ async function runCompare(
   })
   if (!report.ok) throw new CliError({ ...report.error, file })
   const r = report.value
-  io.out(args.flags.has('json') ? JSON.stringify(r, jsonReplacer, 2) + '\n' : formatCompare(r))
+  const vm = vmKernel !== undefined ? { kernel: `${vmKernel} (VM)` } : {}
+  if (args.flags.has('json')) io.out(JSON.stringify({ ...r, ...vm }, jsonReplacer, 2) + '\n')
+  else {
+    if (vmKernel !== undefined)
+      io.out(
+        `kernel: Linux ${vmKernel} in a virtual machine (emulated: latency says nothing about hardware)\n`
+      )
+    io.out(formatCompare(r))
+  }
   const bad = !r.original.accepted || !r.rewritten.accepted || r.mismatches.length > 0
   return bad ? EXIT.negative : EXIT.ok
 }
@@ -197,7 +206,7 @@ async function runCompare(
 export const kernelCheckCommand: Command = {
   name: 'kernel-check',
   usage:
-    'kernel-check FILE [--section S] [--type T] [--input SPEC] [--repeat N] [--against ORIGINAL [--inputs realistic|generated|all|FILE] [--rounds N] [--repeats N,N] [--timing duration|stats]] [--json]',
+    'kernel-check FILE [--section S] [--type T] [--kernel IMAGE] [--input SPEC] [--repeat N] [--against ORIGINAL [--inputs realistic|generated|all|FILE] [--rounds N] [--repeats N,N] [--timing duration|stats]] [--json]',
   summary:
     'loads into the kernel verifier, test-runs and times it, or checks it against ORIGINAL (behaviour, coverage, latency); exit 0 accepted, 1 rejected or mismatch, 2 unavailable/error',
   run: async (argv, io) => {
@@ -211,7 +220,8 @@ export const kernelCheckCommand: Command = {
         'inputs',
         'rounds',
         'repeats',
-        'timing'
+        'timing',
+        'kernel'
       ]
     })
     const [file, ...extra] = args.positionals
@@ -230,15 +240,22 @@ export const kernelCheckCommand: Command = {
       const spec = flagString(args, 'input')
       single = { target, runInput: spec === undefined ? {} : parseInputSpec(spec, target.mapDefs) }
     }
-    const oracle = new KernelOracle()
+    const image = flagString(args, 'kernel')
+    const oracle = new KernelOracle(image !== undefined ? { kernelImage: image } : {})
     try {
       const a = await oracle.availability()
       if (!a.available) {
-        io.err(`summit kernel-check: BPF is unavailable here: ${a.reason}\n`)
+        const where = image !== undefined ? `in a virtual machine booting ${image}` : 'here'
+        io.err(`summit kernel-check: BPF is unavailable ${where}: ${a.reason}\n`)
         return EXIT.error
       }
-      if (single === undefined) return await runCompare(oracle, args, io, file, against!)
-      const report = await checkOne(oracle, single.target, single.runInput, repeat)
+      const vm = a.vmKernel !== undefined ? { kernel: `${a.vmKernel} (VM)` } : {}
+      if (single === undefined)
+        return await runCompare(oracle, args, io, file, against!, a.vmKernel)
+      const report = {
+        ...(await checkOne(oracle, single.target, single.runInput, repeat)),
+        ...vm
+      }
       io.out(
         args.flags.has('json')
           ? JSON.stringify(report, jsonReplacer, 2) + '\n'

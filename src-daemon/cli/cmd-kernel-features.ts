@@ -73,30 +73,33 @@ function programFeatures(file: string, section: string | undefined, type: string
 /** `summit kernel-features`. */
 export const kernelFeaturesCommand: Command = {
   name: 'kernel-features',
-  usage: 'kernel-features [FILE] [--section S] [--type T] [--json]',
+  usage: 'kernel-features [FILE] [--section S] [--type T] [--kernel IMAGE] [--json]',
   summary:
     'probes which BPF features the running kernel has (for FILE: those its program needs): exit 0 all there, 1 some missing, 2 unavailable',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'type'] })
+    const args = parseArgs(argv, { valued: ['section', 'type', 'kernel'] })
     const file = args.positionals[0]
     const features =
       file === undefined
         ? standardFeatures()
         : programFeatures(file, flagString(args, 'section'), flagString(args, 'type'))
-    const oracle = new KernelOracle()
+    const image = flagString(args, 'kernel')
+    const oracle = new KernelOracle(image !== undefined ? { kernelImage: image } : {})
     try {
       const a = await oracle.availability()
       if (!a.available) {
-        io.err(`summit kernel-features: BPF is unavailable here: ${a.reason}\n`)
+        const where = image !== undefined ? `in a virtual machine booting ${image}` : 'here'
+        io.err(`summit kernel-features: BPF is unavailable ${where}: ${a.reason}\n`)
         return EXIT.error
       }
+      const kernel = a.vmKernel !== undefined ? `${a.vmKernel} (VM)` : release()
       const probe = new KernelFeatureProbe(oracle)
       const verdicts: (FeatureVerdict & { key: string })[] = []
       for (const f of features) verdicts.push({ key: featureKey(f), ...(await probe.check(f)) })
       if (args.flags.has('json')) {
-        io.out(JSON.stringify({ kernel: release(), features: verdicts }, null, 2) + '\n')
+        io.out(JSON.stringify({ kernel, features: verdicts }, null, 2) + '\n')
       } else {
-        io.out(`kernel ${release()}\n`)
+        io.out(`kernel ${kernel}\n`)
         for (const v of verdicts)
           io.out(
             `  ${v.available ? 'yes' : 'NO '}  ${v.feature}${v.available ? '' : ` (${v.detail})`}\n`

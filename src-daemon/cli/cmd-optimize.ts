@@ -4,7 +4,8 @@
  * writes it in the input's own format.
  */
 import { writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, release } from 'node:os'
+import { formatKernelVersion, parseKernelVersion } from '../core/analysis/kernel-target'
 import { Candidate } from '../core/search/candidate'
 import { runSearch, type SearchProgress } from '../engine/search/engine'
 import { finalCheck, prepareJob } from '../engine/search/prepare'
@@ -15,11 +16,15 @@ import { EXIT, type Command } from './command'
 import { CliError } from './errors'
 import { loadInput, selectPrograms } from '../engine/program/load'
 import { objectLoadVerdict } from './object-load-check'
-import { kernelVerify } from './optimize-kernel'
+import { kernelLoopLine, kernelLoopStats, kernelTargetOf, kernelVerify } from './optimize-kernel'
 import { progTypeByName } from '../engine/kernel/bpf-constants'
 import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
+import { perfModelFor } from '../core/search/cost'
+import { BUILTIN_LATENCY, latencyModel } from '../core/search/latency'
+import { perfModelOfCost, storedLatencyTable } from './cost-option'
+import { targetKernelFlag } from './target-kernel'
 
 function progressLine(p: SearchProgress): string {
   return (
@@ -49,7 +54,7 @@ export function bestCandidate(
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage:
-    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost size|latency] [--proof-timeout MS] [--out OUT] [--json] [--kernel-check] [--daemon [--data-dir D]]',
+    'optimize FILE [--section S] [--type T] [--time SEC | --iterations N] [--chains N] [--seed N] [--cost no-slower|size|latency] [--proof-timeout MS] [--no-kernel-verify] [--target-kernel V] [--out OUT] [--json] [--kernel-check [--kernel IMAGE]] [--daemon [--data-dir D]]',
   summary: 'searches for a shorter equivalent program and writes it in the input format',
   run: async (argv, io) => {
     const args = parseArgs(argv, {
@@ -63,21 +68,24 @@ export const optimizeCommand: Command = {
         'cost',
         'out',
         'proof-timeout',
-        'data-dir'
+        'data-dir',
+        'target-kernel',
+        'kernel'
       ],
       aliases: { o: 'out' }
     })
     const [file] = args.positionals
     if (file === undefined || args.positionals.length !== 1)
       throw new UsageError('expects one FILE')
-    const cost = flagString(args, 'cost') ?? 'size'
-    if (cost !== 'size' && cost !== 'latency')
-      throw new UsageError(`--cost expects size or latency, got '${cost}'`)
+    const perfModel = perfModelOfCost(flagString(args, 'cost'))
     const timeSeconds = flagInt(args, 'time', 0)
     const iterations = flagInt(args, 'iterations', timeSeconds > 0 ? 0 : 200_000)
     const chains = flagInt(args, 'chains', availableParallelism())
     if (chains < 1) throw new UsageError('--chains must be at least 1')
     const json = args.flags.has('json')
+    const verifyInLoop = !args.flags.has('no-kernel-verify')
+    const target = targetKernelFlag(args)
+    const targetOption = target !== undefined ? { targetKernel: target } : {}
     if (args.flags.has('daemon')) {
       if (flagString(args, 'type') !== undefined)
         throw new UsageError('--type is not passed to daemon jobs yet: run without --daemon')
@@ -92,7 +100,9 @@ export const optimizeCommand: Command = {
             iterations,
             timeSeconds,
             chains,
-            perfModel: cost === 'latency' ? 'latency' : 'count'
+            perfModel,
+            kernelVerify: verifyInLoop,
+            ...targetOption
           },
           proofTimeoutMs: proofTimeout,
           out: flagString(args, 'out'),
@@ -112,6 +122,7 @@ export const optimizeCommand: Command = {
       })
     const program = progs[0]!
     const type = programTypeOption(flagString(args, 'type'))
+    const kernelType = type === undefined ? undefined : progTypeByName(type)
     const r = runnable(input, program, type)
     if (r.core !== undefined)
       io.err(
@@ -119,14 +130,21 @@ export const optimizeCommand: Command = {
       )
     const proofTimeoutMs = flagInt(args, 'proof-timeout', JOB_DEFAULTS.proofTimeoutMs)
     if (proofTimeoutMs < 1) throw new UsageError('--proof-timeout must be at least 1 ms')
+    const latencyTable = storedLatencyTable(flagString(args, 'data-dir'))
     const job = prepareJob(
       r,
       {
         seed: flagInt(args, 'seed', 1),
         iterations,
-        perfModel: cost === 'latency' ? 'latency' : 'count'
+        perfModel,
+        kernelVerify: verifyInLoop,
+        ...targetOption
       },
-      { proofTimeoutMs }
+      {
+        proofTimeoutMs,
+        ...(latencyTable !== undefined ? { latencyTable } : {}),
+        ...(verifyInLoop ? kernelTargetOf(input, program, kernelType) : {})
+      }
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
     let last = 0
@@ -150,12 +168,21 @@ export const optimizeCommand: Command = {
       progressMs: 300
     })
     for (const f of outcome.failures) io.err(`warning: ${f}\n`)
+    const kernelLoop = kernelLoopStats(outcome.progress.chains)
+    if (verifyInLoop) io.err(`${kernelLoopLine(kernelLoop)}\n`)
     const original = Candidate.fromSlots(r.slots)
-    // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output).
+    // Pick the chain checkpoint holding the best program (fixed slots are needed for ELF output)
+    // by the search's own cost: under the default, never one estimated slower than the original.
+    const perf = perfModelFor(perfModel, original, latencyModel(latencyTable ?? BUILTIN_LATENCY))
     let best = original
+    let bestPerf = perf.perf(original)
     for (const cp of outcome.checkpoints) {
       const c = bestCandidate(original, cp)
-      if (c !== undefined && c.liveSlots() < best.liveSlots()) best = c
+      const p = c !== undefined ? perf.perf(c) : Infinity
+      if (c !== undefined && p < bestPerf) {
+        best = c
+        bestPerf = p
+      }
     }
     const z3 = await Z3Instance.create()
     let verdict: string
@@ -173,12 +200,14 @@ export const optimizeCommand: Command = {
     }
     let kernel: string | undefined
     if (args.flags.has('kernel-check')) {
-      kernel = await kernelVerify(
-        input,
-        program,
-        best.compact(),
-        type === undefined ? undefined : progTypeByName(type)
-      )
+      const image = flagString(args, 'kernel')
+      const running = parseKernelVersion(release())
+      const runningText = running.ok ? formatKernelVersion(running.value) : release()
+      if (image === undefined && runningText !== job.value.options.targetKernel)
+        io.err(
+          `note: --kernel-check asks the running kernel (${runningText}), not the target ${job.value.options.targetKernel}; give --kernel IMAGE to ask the target\n`
+        )
+      kernel = await kernelVerify(input, program, best.compact(), kernelType, image)
       io.err(`kernel: ${kernel}\n`)
       if (kernel.startsWith('rejected')) return EXIT.negative
     }
@@ -202,6 +231,7 @@ export const optimizeCommand: Command = {
             originalSlots: original.liveSlots(),
             bestSlots: best.liveSlots(),
             verdict,
+            targetKernel: job.value.options.targetKernel,
             ...(kernel !== undefined ? { kernel } : {}),
             ...(objectLoad !== undefined ? { objectLoad } : {}),
             ...(r.core !== undefined ? { core: r.core } : {}),
@@ -218,7 +248,8 @@ export const optimizeCommand: Command = {
               candidatesPerSecond: p.candidatesPerSecond,
               proverCalls: p.proverCalls,
               proofCacheHits: p.proofCacheHits,
-              tests: p.tests
+              tests: p.tests,
+              ...(verifyInLoop ? { kernelVerifier: kernelLoop } : {})
             }
           },
           null,
@@ -227,7 +258,7 @@ export const optimizeCommand: Command = {
       )
     } else {
       io.out(
-        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}); wrote ${out}\n`
+        `${file} [${program.section}]: ${original.liveSlots()} -> ${best.liveSlots()} slots (${verdict}, for Linux ${job.value.options.targetKernel}); wrote ${out}\n`
       )
     }
     return EXIT.ok

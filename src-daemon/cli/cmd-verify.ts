@@ -7,6 +7,10 @@ import { CliError } from './errors'
 import { describeInput, describeResult, differingParts, jsonReplacer } from './format-result'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../core/smt/equiv'
 import { Z3Instance } from '../engine/z3/z3-instance'
+import { parseKernelVersion } from '../core/analysis/kernel-target'
+import { describeRefusal } from '../core/analysis/describe'
+import { chooseProfile } from '../core/search/safety'
+import { targetKernelFlag } from './target-kernel'
 
 /** Loads the one program of `file` (or its `--section`), as program type `type` when given. */
 function programOf(
@@ -38,6 +42,15 @@ function secondProgram(
   const input = loadInput(file)
   if (input.kind === 'raw') return { ...first, slots: input.programs[0]?.slots ?? [] }
   return programOf(file, section, type)
+}
+
+/** Why the safety analysis, following kernel `target`, refuses `p` (undefined: it accepts). */
+function unsafeFor(p: RunnableProgram, target: string): string | undefined {
+  const v = parseKernelVersion(target)
+  if (!v.ok) return v.error.message
+  const r = chooseProfile(p.slots, p.progType, p.model, p.attachType, v.value)
+  if (r.ok) return undefined
+  return `${r.error.error.code} at ${describeRefusal(p.slots, r.error.error, r.error.state)}`
 }
 
 /** Parses `S:E` (inclusive slot indices). */
@@ -122,11 +135,14 @@ function report(r: EquivResult, json: boolean, out: (t: string) => void): number
 /** `summit verify`. */
 export const verifyCommand: Command = {
   name: 'verify',
-  usage: 'verify A B [--section S] [--type T] [--window S:E] [--timeout MS] [--json]',
+  usage:
+    'verify A B [--section S] [--type T] [--window S:E] [--timeout MS] [--target-kernel V] [--json]',
   summary:
     'proves equivalence: exit 0 equal, 1 not equal (prints a counterexample), 2 unknown/error',
   run: async (argv, io) => {
-    const args = parseArgs(argv, { valued: ['section', 'type', 'window', 'timeout'] })
+    const args = parseArgs(argv, {
+      valued: ['section', 'type', 'window', 'timeout', 'target-kernel']
+    })
     const [fa, fb] = args.positionals
     if (fa === undefined || fb === undefined || args.positionals.length !== 2)
       throw new UsageError('expects two programs A B')
@@ -143,6 +159,14 @@ export const verifyCommand: Command = {
         message: `program types differ (${a.progType} vs ${b.progType})`,
         file: fb
       })
+    const target = targetKernelFlag(args)
+    if (target !== undefined && window === undefined) {
+      const refusal = unsafeFor(b, target)
+      if (refusal !== undefined) {
+        io.out(`unsafe for Linux ${target}: ${refusal}\n`)
+        return EXIT.negative
+      }
+    }
     const z3 = await Z3Instance.create()
     try {
       const options = { timeoutMs: flagInt(args, 'timeout', 60_000) }

@@ -10,6 +10,7 @@ import { verifyCommand } from './cmd-verify'
 import { optimizeCommand } from './cmd-optimize'
 import { kernelCheckCommand } from './cmd-kernel-check'
 import { kernelFeaturesCommand } from './cmd-kernel-features'
+import { calibrateCommand } from './cmd-calibrate'
 import { daemonCommand } from './cmd-daemon'
 import { jobsCommand } from './cmd-jobs'
 import { uiCommand } from './cmd-ui'
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   optimizeCommand,
   kernelCheckCommand,
   kernelFeaturesCommand,
+  calibrateCommand,
   daemonCommand,
   jobsCommand,
   uiCommand,

@@ -15,6 +15,8 @@ export interface KernelCheckReport extends VerifierVerdict {
   readonly repeat?: number
   /** Why the program was not run or timed. */
   readonly note?: string
+  /** The kernel that answered, when it was a virtual machine's (`6.1.0-57-cloud-amd64 (VM)`). */
+  readonly kernel?: string
 }
 
 /** The last `lines` lines of a verifier log. */
@@ -29,12 +31,13 @@ function loaderText(loader: 'libbpf' | 'summit'): string {
 /** Text of a single-program check. */
 export function formatSingle(r: KernelCheckReport): string {
   const out = [`${r.file} ${r.section}: `]
+  const by = r.kernel !== undefined ? `the verifier of Linux ${r.kernel}` : 'the kernel verifier'
   if (!r.accepted) {
-    out[0] += `rejected by the kernel verifier (as ${r.progType})`
+    out[0] += `rejected by ${by} (as ${r.progType})`
     out.push('verifier log (last lines):', logTail(r.log ?? '', 20))
     return out.join('\n') + '\n'
   }
-  out[0] += `accepted by the kernel verifier as ${r.progType} (${loaderText(r.loader)})`
+  out[0] += `accepted by ${by} as ${r.progType} (${loaderText(r.loader)})`
   out.push(
     `verifier: ${r.verifiedInsns} instructions processed; ${r.xlatedBytes} bytes translated, ${r.jitedBytes} bytes JITed`
   )

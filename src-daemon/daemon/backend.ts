@@ -90,7 +90,7 @@ export function daemonBackend(
     getCandidate: (id) => {
       const { row, cand } = candidate(id)
       const { program: _p, ...info } = row
-      return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand) }
+      return { ...info, lines: insnLines(cand.compact()), latency: latencyOf(cand, jobs.latency) }
     },
     kernelCheck: (id) => checks.enqueue(id),
     exportCandidate: (id, format) => {

@@ -16,6 +16,8 @@ import { SqliteStore } from '../store/sqlite-store'
 import { daemonBackend, EventHub, type HealthFacts } from './backend'
 import { JobManager } from './jobs'
 import { KernelChecks } from './kernel-checks'
+import { readLatencyTable } from '../engine/search/latency-file'
+import type { LatencyTable } from '../core/search/latency'
 import {
   readDaemonInfo,
   readEndpoint,
@@ -82,6 +84,16 @@ export function summitVersion(): string {
   }
 }
 
+/** The data directory's calibrated latency table, if any (an unreadable one is ignored with a warning). */
+function latencyTableOf(dataDir: string): { latencyTable?: LatencyTable } {
+  const r = readLatencyTable(dataDir)
+  if (!r.ok) {
+    process.stderr.write(`summit daemon: ${r.error.message}; using the built-in latency table\n`)
+    return {}
+  }
+  return r.value !== undefined ? { latencyTable: r.value } : {}
+}
+
 /** Starts a daemon for `opts.dataDir`, or reports the one already running there. */
 export async function startDaemon(
   opts: DaemonOptions
@@ -119,6 +131,7 @@ export async function startDaemon(
     checkpointMs: opts.checkpointMs ?? 3000,
     saveMs: opts.saveMs ?? 1000,
     graceMs: opts.graceMs ?? 2500,
+    ...latencyTableOf(opts.dataDir),
     quantumMs: opts.quantumMs ?? 60_000,
     emit: (e) => hub.emit(e),
     onStoreError: (m) => {

@@ -6,10 +6,16 @@
 import { Candidate } from '../core/search/candidate'
 import { candidateFromJson, type CandidateJson } from '../core/search/checkpoint'
 import { resolveSearchOptions, SearchConfig } from '../core/search/config'
-import { instructionCountPerf, latencyPerf, type JsonValue } from '../core/search/cost'
+import { perfModelFor, type JsonValue } from '../core/search/cost'
+import {
+  BUILTIN_LATENCY,
+  latencyModel,
+  type LatencyModel,
+  type LatencyTable
+} from '../core/search/latency'
 import { JobRunner } from '../engine/jobs/job-runner'
 import { InputError } from '../engine/program/input-error'
-import { prepareJob } from '../engine/search/prepare'
+import { prepareJob, type JobExtras } from '../engine/search/prepare'
 import type { BestVerdict, ChainProgress } from '../engine/search/protocol'
 import type { JobAction } from '../api/protocol/routes'
 import type {
@@ -53,6 +59,8 @@ export interface JobManagerOptions {
   readonly saveMs: number
   /** How long a stopping chain may take before it is terminated (ms). */
   readonly graceMs: number
+  /** The calibrated latency table of the data directory (undefined: the built-in one). */
+  readonly latencyTable?: LatencyTable
   /** A running chain keeps its core at least this long when others wait (ms). */
   readonly quantumMs: number
   readonly emit: (e: DaemonEvent) => void
@@ -75,6 +83,20 @@ export class JobManager {
     private readonly store: SummitStore,
     private readonly opts: JobManagerOptions
   ) {}
+
+  /** The latency model of estimates the daemon shows and searches use. */
+  get latency(): LatencyModel {
+    this.latencyModel ??= latencyModel(this.opts.latencyTable ?? BUILTIN_LATENCY)
+    return this.latencyModel
+  }
+
+  private latencyModel: LatencyModel | undefined
+
+  /** A job's stored extras with the daemon's latency table. */
+  private extrasOf(extras: JobExtras): JobExtras {
+    const t = this.opts.latencyTable
+    return t !== undefined ? { ...extras, latencyTable: t } : extras
+  }
 
   /** Cores in use now. */
   busyWorkers(): number {
@@ -102,7 +124,7 @@ export class JobManager {
 
   /** Imports a program (files: the program, then its companions). */
   importProgram(files: readonly StoredFile[]): ProgramInfo {
-    const p = importFiles(files)
+    const p = importFiles(files, Date.now(), this.latency)
     this.store.putProgram(p)
     return this.store.getProgram(p.info.id)?.info ?? p.info
   }
@@ -144,13 +166,12 @@ export class JobManager {
           'BAD_REQUEST',
           `window ${lo}:${hi} is not inside the program's ${runnable.slots.length} slots`
         )
-    const prepared = prepareJob(runnable, options.value, req.extras ?? {})
+    const prepared = prepareJob(runnable, options.value, this.extrasOf(req.extras ?? {}))
     if (!prepared.ok)
       throw new InputError({ ...prepared.error, file: input.file, section: program.section })
     const original = Candidate.fromSlots(runnable.slots)
     const slots = original.liveSlots()
-    const perfModel =
-      prepared.value.options.perfModel === 'latency' ? latencyPerf : instructionCountPerf
+    const perfModel = perfModelFor(prepared.value.options.perfModel, original, this.latency)
     const row = this.store.createJob({
       programId: req.programId,
       section: program.section,
@@ -252,7 +273,7 @@ export class JobManager {
     const stored = this.store.getProgram(row.programId)
     if (stored === undefined) throw new JobError('NOT_FOUND', `program ${row.programId} is gone`)
     const { runnable } = runnableOf(loadFiles(stored.files), row.section)
-    const prepared = prepareJob(runnable, row.config, row.extras)
+    const prepared = prepareJob(runnable, row.config, this.extrasOf(row.extras))
     if (!prepared.ok) throw new JobError(prepared.error.code, prepared.error.message)
     const job = prepared.value
     const saved = new Map(this.store.checkpoints(row.id).map((c) => [c.chain, c]))

@@ -9,7 +9,7 @@ import { disasmInsn } from '../core/isa/disasm'
 import type { Insn } from '../core/isa/insn'
 import { formatObjdumpSection } from '../core/isa/objdump-layout'
 import { Candidate } from '../core/search/candidate'
-import { latencyOf } from '../core/search/latency'
+import { BUILTIN_MODEL, latencyOf, type LatencyModel } from '../core/search/latency'
 import { InputError } from '../engine/program/input-error'
 import {
   loadInputFrom,
@@ -43,8 +43,15 @@ export function loadFiles(files: readonly StoredFile[]): LoadedInput {
   return loadInputFrom(main.name, main.bytes, memorySource(files))
 }
 
-/** Reads uploaded files into a program to store; throws InputError as the CLI would. */
-export function importFiles(files: readonly StoredFile[], now = Date.now()): StoredProgram {
+/**
+ * Reads uploaded files into a program to store (estimated latencies under `latency`); throws
+ * InputError as the CLI would.
+ */
+export function importFiles(
+  files: readonly StoredFile[],
+  now = Date.now(),
+  latency: LatencyModel = BUILTIN_MODEL
+): StoredProgram {
   const input = loadFiles(files)
   const info: ProgramInfo = {
     id: contentId(files),
@@ -60,7 +67,7 @@ export function importFiles(files: readonly StoredFile[], now = Date.now()): Sto
       slots: p.slots.length,
       instructions: decodeLenient(p.slots).length,
       size: p.slots.length * 8,
-      latency: estimatedLatency(p.slots)
+      latency: estimatedLatency(p.slots, latency)
     })),
     maps: input.maps.map((m) => ({
       name: m.name,
@@ -102,9 +109,12 @@ export function insnLines(slots: readonly Insn[]): InsnLine[] {
   })
 }
 
-/** Estimated latency of a program's slots (the search's latency table). */
-export function estimatedLatency(slots: readonly Insn[]): number {
-  return latencyOf(Candidate.fromSlots(slots))
+/** Estimated latency of a program's slots under `model` (the search's latency table). */
+export function estimatedLatency(
+  slots: readonly Insn[],
+  model: LatencyModel = BUILTIN_MODEL
+): number {
+  return latencyOf(Candidate.fromSlots(slots), model)
 }
 
 /** llvm-objdump text and per-instruction lines of a section. */

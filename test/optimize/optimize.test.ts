@@ -1,6 +1,6 @@
 /** @fileoverview End-to-end search: a redundant program shrinks, the result is proven, safe and deterministic. */
 import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { release, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -76,6 +76,29 @@ describe('optimize (in-process chain)', () => {
     const second = await search(3)
     expect(second).toEqual(first)
   }, 60_000)
+})
+
+describe('target kernel of a job', () => {
+  it('defaults to the running kernel, keeps a given one, and refuses originals the target cannot load', () => {
+    const slots = program()
+    const running = prepareJob({ slots, model: MODEL, progType: 'plain' }, {})
+    expect(running.ok && running.value.options.targetKernel).toMatch(/^\d+\.\d+$/)
+    expect(running.ok && release().startsWith(running.value.options.targetKernel)).toBe(true)
+    const old = prepareJob(
+      { slots, model: MODEL, progType: 'plain' },
+      { targetKernel: '6.1.0-57-cloud-amd64' }
+    )
+    expect(old.ok && old.value.options.targetKernel).toBe('6.1')
+    expect(old.ok && old.value.profile.targetKernel).toEqual({ major: 6, minor: 1 })
+    const v4 = assemble('r0 = 7\nr0 s/= 3\nexit', 'llvm')
+    if (!v4.ok) throw new Error(v4.error.message)
+    const refused = prepareJob(
+      { slots: v4.value, model: MODEL, progType: 'plain' },
+      { targetKernel: '6.1' }
+    )
+    expect(refused).toMatchObject({ ok: false, error: { code: 'OPTIMIZE_ORIGINAL_UNSAFE' } })
+    if (!refused.ok) expect(refused.error.message).toMatch(/CFG_TARGET_KERNEL/)
+  })
 })
 
 describe('search helpers', () => {

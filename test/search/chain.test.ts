@@ -25,8 +25,9 @@ const REDUNDANT = Candidate.fromSlots([
   asm.exit()
 ])
 
+/** Options with pure size as the perf term (these tests count slots). */
 function opts(over: Partial<SearchOptions> = {}): SearchOptions {
-  return { ...defaultSearchOptions(), ...over }
+  return { ...defaultSearchOptions(), perfModel: 'count', ...over }
 }
 
 describe('Chain', () => {

@@ -27,7 +27,11 @@ describe('SearchConfig', () => {
     expect(doc.type).toBe('object')
     expect(doc.additionalProperties).toBe(false)
     expect(doc.properties.seed?.type).toBe('integer')
-    expect(doc.properties.perfModel?.anyOf?.map((x) => x.const)).toEqual(['count', 'latency'])
+    expect(doc.properties.perfModel?.anyOf?.map((x) => x.const)).toEqual([
+      'sizeNoSlower',
+      'count',
+      'latency'
+    ])
   })
 
   it('fills defaults and rejects unknown keys, wrong types and out-of-range values', () => {
@@ -42,8 +46,9 @@ describe('SearchConfig', () => {
       [{ seed: -1 }, /seed: expected an integer/],
       [{ beta: 'x' }, /beta: expected a number/],
       [{ beta: Number.NaN }, /beta: expected a number/],
-      [{ perfModel: 'speed' }, /perfModel: expected one of count, latency/],
+      [{ perfModel: 'speed' }, /perfModel: expected one of sizeNoSlower, count, latency/],
       [{ allowIsaV4: 1 }, /allowIsaV4: expected true or false/],
+      [{ targetKernel: 'six' }, /targetKernel: expected a kernel version such as 6\.1, or empty/],
       [
         {
           pOperand: 0,

@@ -1,9 +1,24 @@
 /** @fileoverview Tests of error variants, perf models and the bounded cost evaluation. */
 import { describe, expect, it } from 'vitest'
 import { Candidate, SlotKind } from '../../src-daemon/core/search/candidate'
-import { CostModel, instructionCountPerf, latencyPerf } from '../../src-daemon/core/search/cost'
+import {
+  CostModel,
+  instructionCountPerf,
+  latencyPerf,
+  noSlowerThan,
+  perfModelFor
+} from '../../src-daemon/core/search/cost'
 import { ErrorAccumulator } from '../../src-daemon/core/search/error-metric'
-import { ROW_LATENCY } from '../../src-daemon/core/search/latency'
+import {
+  BUILTIN_LATENCY,
+  BUILTIN_MODEL,
+  latencyModel,
+  latencyOf,
+  pathLatencies,
+  ROW_LATENCY
+} from '../../src-daemon/core/search/latency'
+import { parseLatencyTable } from '../../src-daemon/core/search/latency-table'
+import type { Insn } from '../../src-daemon/core/isa/insn'
 import { opByName } from '../../src-daemon/core/isa/opcodes'
 import { asm, ToyEvaluator } from './toy-alu'
 
@@ -109,5 +124,121 @@ describe('CostModel', () => {
     expect(u.unsafe).toBe(true)
     expect(u.cost).toBe(1e6 + 3)
     expect(unsafe.evaluate(ref, Infinity).unsafe).toBe(false)
+  })
+})
+
+const I = (code: number, dst: number, src: number, off = 0, imm = 0): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm
+})
+
+describe('latency model and the no-slower cost', () => {
+  // A per-CPU counter: load/add/store, and the same as one atomic add (one slot shorter).
+  const plain = Candidate.fromSlots([
+    I(0x79, 1, 0, 0), // r1 = *(u64 *)(r0 + 0)
+    I(0x07, 1, 0, 0, 1), // r1 += 1
+    I(0x7b, 0, 1, 0), // *(u64 *)(r0 + 0) = r1
+    I(0xb7, 0, 0, 0, 0), // r0 = 0
+    I(0x95, 0, 0)
+  ])
+  const atomic = Candidate.fromSlots([
+    I(0xb7, 1, 0, 0, 1), // r1 = 1
+    I(0xdb, 0, 1, 0, 0), // lock *(u64 *)(r0 + 0) += r1
+    I(0xb7, 0, 0, 0, 0),
+    I(0x95, 0, 0),
+    I(0x05, 0, 0, 0, 0) // a filler the search would have turned into a NOP
+  ])
+  atomic.kind[4] = SlotKind.nop
+
+  it('prices an atomic add above a plain load/add/store, and helpers by id', () => {
+    expect(BUILTIN_LATENCY.classes.atomic).toBeGreaterThan(
+      BUILTIN_LATENCY.classes.ldx + BUILTIN_LATENCY.classes.alu + BUILTIN_LATENCY.classes.stx
+    )
+    expect(latencyOf(atomic)).toBeGreaterThan(latencyOf(plain))
+    const lookup = Candidate.fromSlots([I(0x85, 0, 0, 0, 1), I(0x95, 0, 0)])
+    const update = Candidate.fromSlots([I(0x85, 0, 0, 0, 2), I(0x95, 0, 0)])
+    expect(latencyOf(update)).toBeGreaterThan(latencyOf(lookup))
+  })
+
+  it('uses a given table: a table where atomics are cheap flips the comparison', () => {
+    const cheap = latencyModel({
+      ...BUILTIN_LATENCY,
+      source: 'calibrated',
+      classes: { ...BUILTIN_LATENCY.classes, atomic: 0.1 }
+    })
+    expect(latencyOf(atomic, cheap)).toBeLessThan(latencyOf(plain, cheap))
+    expect(latencyOf(atomic, BUILTIN_MODEL)).toBeGreaterThan(latencyOf(plain, BUILTIN_MODEL))
+  })
+
+  it('sizeNoSlower never ranks a smaller but slower candidate above the original', () => {
+    const perf = perfModelFor('sizeNoSlower', plain)
+    expect(atomic.liveSlots()).toBeLessThan(plain.liveSlots())
+    expect(noSlowerThan(atomic, plain, BUILTIN_MODEL)).toBe(false)
+    expect(perf.perf(atomic)).toBeGreaterThan(perf.perf(plain))
+    expect(perfModelFor('count', plain).perf(atomic)).toBeLessThan(
+      perfModelFor('count', plain).perf(plain)
+    )
+    // A smaller candidate that is not slower wins; among equal sizes the faster one wins.
+    const shorter = plain.clone()
+    shorter.kind[3] = SlotKind.nop
+    expect(perf.perf(shorter)).toBeLessThan(perf.perf(plain))
+    const slowerSameSize = plain.clone()
+    slowerSameSize.code[1] = 0x27 // r1 *= 1 (a multiply costs more than an add)
+    slowerSameSize.row[1] = opByName('mul64_imm').id
+    expect(perf.perf(slowerSameSize)).toBeGreaterThan(perf.perf(plain))
+    expect(perf.perf(slowerSameSize)).toBeGreaterThan(plain.liveSlots())
+  })
+
+  it('validates a stored table and names the bad field', () => {
+    expect(parseLatencyTable(JSON.parse(JSON.stringify(BUILTIN_LATENCY)), 'x.json').ok).toBe(true)
+    const bad = parseLatencyTable({ ...BUILTIN_LATENCY, classes: { alu: 1 } }, 'x.json')
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) expect(bad.error.message).toMatch(/^x\.json: not a latency table \(\/classes/)
+    expect(parseLatencyTable([], 'y.json').ok).toBe(false)
+  })
+})
+
+describe('path latencies', () => {
+  // if r1 == 0 goto +2; r0 = 1; exit; call map_update (dear); r0 = 0; exit
+  const branchy = (): Candidate =>
+    Candidate.fromSlots([
+      I(0x15, 1, 0, 3, 0),
+      I(0x85, 0, 0, 0, 1), // call map_lookup_elem
+      I(0xb7, 0, 0, 0, 1),
+      I(0x95, 0, 0),
+      I(0x85, 0, 0, 0, 2), // call map_update_elem
+      I(0xb7, 0, 0, 0, 0),
+      I(0x95, 0, 0)
+    ])
+
+  it('prices the dearest path, and the expected one with branches at 1/2', () => {
+    const c = branchy()
+    const out = new Float64Array(2)
+    pathLatencies(c, BUILTIN_MODEL, out)
+    const k = BUILTIN_LATENCY.classes
+    const h = BUILTIN_LATENCY.helpers
+    const viaUpdate = k.jmp + h['2']! + k.mov + k.exit
+    const viaLookup = k.jmp + h['1']! + k.mov + k.exit
+    expect(out[0]).toBeCloseTo(Math.max(viaUpdate, viaLookup), 9)
+    expect(out[1]).toBeCloseTo(k.jmp + 0.5 * (viaUpdate - k.jmp) + 0.5 * (viaLookup - k.jmp), 9)
+    expect(latencyOf(c)).toBe(out[0])
+  })
+
+  it('sees a cheap path merged into a dear one although the program got smaller', () => {
+    const original = branchy()
+    // Drop the cheap path's exit: it now falls into the update (smaller, dearer on average).
+    const merged = branchy()
+    merged.kind[3] = SlotKind.nop
+    const a = new Float64Array(2)
+    const b = new Float64Array(2)
+    pathLatencies(original, BUILTIN_MODEL, a)
+    pathLatencies(merged, BUILTIN_MODEL, b)
+    expect(b[1]).toBeGreaterThan(a[1]!)
+    expect(noSlowerThan(merged, original, BUILTIN_MODEL)).toBe(false)
+    const perf = perfModelFor('sizeNoSlower', original)
+    expect(perf.perf(merged)).toBeGreaterThan(perf.perf(original))
   })
 })

@@ -179,3 +179,26 @@ export function k2BenchDir(): string | undefined {
 export function k2OutputsDir(): string | undefined {
   return sharedPath('bench', K2_TESTS) === undefined ? undefined : `${SHARED_DIR}/bench/k2-outputs/`
 }
+
+/**
+ * The 6.1 kernel image the VM tests boot: $SUMMIT_TEST_KERNEL, else the one
+ * scripts/fetch-test-kernel.sh caches (fetched now where apt-get works); undefined (printing why
+ * `what` is skipped) when there is none.
+ */
+export function testKernelImage(what: string): string | undefined {
+  const own = process.env['SUMMIT_TEST_KERNEL']
+  if (own !== undefined && own !== '') {
+    if (existsSync(own)) return own
+    printSkip(what, `SUMMIT_TEST_KERNEL=${own} does not exist`)
+    return undefined
+  }
+  const r = spawnSync('sh', [join(REPO_ROOT, 'scripts/fetch-test-kernel.sh')], {
+    encoding: 'utf8',
+    timeout: 300_000
+  })
+  const path = r.stdout?.trim().split('\n').pop() ?? ''
+  if (r.status === 0 && path !== '' && existsSync(path)) return path
+  const why = (r.stderr ?? '').trim().split('\n').pop() ?? ''
+  printSkip(what, `no 6.1 kernel image (scripts/fetch-test-kernel.sh: ${why || 'failed'})`)
+  return undefined
+}

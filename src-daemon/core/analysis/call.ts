@@ -149,7 +149,7 @@ export function helperCall(env: Env, st: State, d: Decoded): void {
     st.refs.push({ id: rid, index: d.index })
   }
   regs[0] = r0
-  if (h.changesPkt) {
+  if (h.changesPkt || (h.id === 12 && env.tailCallChangesPkt)) {
     mapAllRegs(st, (x) =>
       x.type === T.PKT || x.type === T.PKT_END || x.type === T.PKT_META ? UNKNOWN : x
     )

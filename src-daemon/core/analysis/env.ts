@@ -15,6 +15,10 @@ export interface Env {
   readonly innerMaps: readonly number[]
   /** Accessible size of a flat context. */
   readonly ctxSize: number
+  /** Array lookups with a constant in-range key return a non-null value (kernels from 6.14). */
+  readonly elideConstKeyNull: boolean
+  /** A tail call that returns invalidates packet pointers (every target before 6.18). */
+  readonly tailCallChangesPkt: boolean
   /** Whether reads of uninitialised stack are accepted. */
   readonly uninitStack: boolean
   /** Deepest stack byte used, per subprogram (positive byte count). */

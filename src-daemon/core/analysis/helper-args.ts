@@ -221,7 +221,7 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       // dynamic inner array lookups nullable"; the stricter rule holds for every kernel).
       const template = meta.mapIndex >= env.innerMaps.length || ((m.flags ?? 0) & INNER_MAP) !== 0
       const array = m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY
-      if (a.kind === 'key' && h.id === 1 && array && !template) {
+      if (a.kind === 'key' && h.id === 1 && array && !template && env.elideConstKeyNull) {
         const key = constStackKey(st, r, m.keySize)
         meta.constKey = key !== undefined && key < BigInt(m.maxEntries)
       }

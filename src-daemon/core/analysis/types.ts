@@ -1,4 +1,5 @@
 /** @fileoverview Shared types of the safety analysis: program types, maps, options, register kinds. */
+import type { KernelVersion } from './kernel-target'
 import type { AttachType, KernelProgType } from './program-kind'
 
 /**
@@ -85,6 +86,8 @@ export interface AnalyzeOptions {
   readonly insnBudget?: number
   /** Collect the joined per-instruction pre-states (costs time); default true. */
   readonly collectStates?: boolean
+  /** The kernel whose verifier to follow; default: the newest behaviour modelled (6.18). */
+  readonly targetKernel?: KernelVersion
 }
 
 /** Register kinds, mirroring the kernel's register types. */
@@ -209,6 +212,7 @@ export type AnalysisCode =
   | 'CFG_UNREACHABLE'
   | 'CFG_NO_EXIT'
   | 'CFG_BAD_CALL'
+  | 'CFG_TARGET_KERNEL'
   | 'VERIFY_UNINIT_REG'
   | 'VERIFY_FP_WRITE'
   | 'VERIFY_INVALID_MEM'

@@ -13,6 +13,7 @@ import { decodeRaw } from './decode-raw'
 import { enterCall, helperCall, ldPacket, leaveCall, MAX_CALL_FRAMES } from './call'
 import { buildCfg, type Cfg } from './cfg'
 import { defaultCtxSize } from './ctx-access'
+import { featureRow, firstMissing, formatKernelVersion, targetHas } from './kernel-target'
 import type { Env } from './env'
 import { describeRegs } from './describe'
 import { liveness, useDef } from './liveness'
@@ -188,6 +189,19 @@ export function analyze(
   if (!dec.ok) return { ok: false, error: dec.error }
   const prog = dec.program
   const problems = dec.problems
+  const missing = firstMissing(slots, options.targetKernel)
+  if (missing !== undefined) {
+    const row = featureRow(missing.feature)
+    const target = formatKernelVersion(options.targetKernel!)
+    return {
+      ok: false,
+      error: {
+        code: 'CFG_TARGET_KERNEL',
+        message: `${row.what} need Linux ${formatKernelVersion(row.since)}; the target kernel is ${target}`,
+        index: missing.index
+      }
+    }
+  }
   const built = buildCfg(prog)
   if (!built.ok) return { ok: false, error: built.error }
   const cfg = built.cfg
@@ -207,6 +221,8 @@ export function analyze(
     innerMaps: innerIndices(options.maps),
     ctxSize: options.ctxSize ?? defaultCtxSize(options.progType),
     uninitStack: options.allowUninitStack ?? true,
+    elideConstKeyNull: targetHas(options.targetKernel, 'const_key_lookup'),
+    tailCallChangesPkt: !targetHas(options.targetKernel, 'tail_call_keeps_pkt'),
     stackDepth: new Array<number>(cfg.subprogs.length).fill(0),
     subprogOfFrame: (f) => current?.frames[f]?.subprog ?? 0,
     accessKinds: new Map(),

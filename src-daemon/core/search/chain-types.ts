@@ -1,6 +1,7 @@
 /** @fileoverview Types shared by the chain, its driver and checkpoints: proofs, events, counters. */
 import type { Candidate } from './candidate'
 import type { JsonValue, PerfModel, ErrorEvaluator, SafetyCheck } from './cost'
+import type { LatencyModel } from './latency'
 import { MOVE_COUNT } from './proposals'
 
 /** Outcome of an equivalence proof (a timeout or solver error is `unknown`, never `equal`). */
@@ -8,6 +9,8 @@ export type ProofResult =
   | { readonly kind: 'equal' }
   | { readonly kind: 'notEqual'; readonly counterexample: JsonValue }
   | { readonly kind: 'unknown'; readonly reason: string }
+  /** Proven equal, but the kernel verifier refused it: the candidate counts as unsafe. */
+  | { readonly kind: 'rejected'; readonly reason: string }
 
 /** Proves a candidate equivalent to the original (and safe, if the prover also checks that). */
 export interface Prover {
@@ -30,6 +33,8 @@ export interface ChainDeps {
   readonly safety?: SafetyCheck
   /** Overrides the perf model chosen by `perfModel` in the options. */
   readonly perf?: PerfModel
+  /** The latency model of `sizeNoSlower` and `latency` (default: the built-in table). */
+  readonly latency?: LatencyModel
 }
 
 /** Counters of one chain (all plain numbers, JSON-serialisable). */
@@ -50,6 +55,10 @@ export interface ChainCounters {
   /** Counterexamples after which the candidate still passed every test (evaluator/prover mismatch). */
   counterexamplesNotFailing: number
   bestImprovements: number
+  /** New bests the kernel verifier accepted, refused, or could not check (verifier in the loop). */
+  kernelAccepted: number
+  kernelRejected: number
+  kernelUnchecked: number
   restarts: number
   windowSwitches: number
   /** Proposals per move id (see MOVE_NAMES). */
@@ -74,6 +83,9 @@ export function newCounters(): ChainCounters {
     proofsSkippedUnknown: 0,
     counterexamplesNotFailing: 0,
     bestImprovements: 0,
+    kernelAccepted: 0,
+    kernelRejected: 0,
+    kernelUnchecked: 0,
     restarts: 0,
     windowSwitches: 0,
     proposals: new Array<number>(MOVE_COUNT).fill(0),

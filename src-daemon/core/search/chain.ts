@@ -5,7 +5,7 @@
  */
 import type { Candidate } from './candidate'
 import type { SearchOptions } from './config'
-import { CostModel, instructionCountPerf, latencyPerf, type JsonValue } from './cost'
+import { CostModel, perfModelFor, type JsonValue } from './cost'
 import {
   newCounters,
   type ChainCounters,
@@ -77,7 +77,7 @@ export class Chain {
     this.options = options
     this.rng = new Rng(options.seed)
     this.proposer = new Proposer(this.original, options)
-    const perf = deps.perf ?? (options.perfModel === 'latency' ? latencyPerf : instructionCountPerf)
+    const perf = deps.perf ?? perfModelFor(options.perfModel, this.original, deps.latency)
     this.cost = new CostModel(
       deps.evaluator,
       perf,
@@ -134,6 +134,11 @@ export class Chain {
         this.unknownHashes.add(cand.hash())
         candError = o.unprovenError
       }
+    } else if (result.kind === 'rejected') {
+      // The kernel refused a proven program: unsafe for this chain, never asked about again.
+      this.counters.kernelRejected++
+      this.unknownHashes.add(cand.hash())
+      candError = o.unsafeError
     } else {
       this.counters.proofsUnknown++
       this.unknownHashes.add(cand.hash())

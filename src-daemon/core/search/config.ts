@@ -21,6 +21,16 @@ const oneOf = <const A extends string, const B extends string>(
   d: A | B,
   description: string
 ) => Type.Union([Type.Literal(values[0]), Type.Literal(values[1])], { default: d, description })
+/** A choice between three named values. */
+const oneOf3 = <const A extends string, const B extends string, const C extends string>(
+  values: readonly [A, B, C],
+  d: A | B | C,
+  description: string
+) =>
+  Type.Union([Type.Literal(values[0]), Type.Literal(values[1]), Type.Literal(values[2])], {
+    default: d,
+    description
+  })
 
 /** The search configuration schema: a JSON Schema object whose properties are the fields. */
 export const SearchConfig = Type.Object(
@@ -48,10 +58,10 @@ export const SearchConfig = Type.Object(
     ),
     wErr: num(0.5, 0, 1e6, 'Weight of the error term in the cost.'),
     wPerf: num(1.5, 0, 1e6, 'Weight of the performance term in the cost.'),
-    perfModel: oneOf(
-      ['count', 'latency'],
-      'count',
-      'Performance term: instruction slots (ld_imm64 = 2) or the estimated latency table.'
+    perfModel: oneOf3(
+      ['sizeNoSlower', 'count', 'latency'],
+      'sizeNoSlower',
+      "Performance term: sizeNoSlower (default) minimises instruction slots among programs whose estimated latency is not above the original's; count minimises slots alone (ld_imm64 = 2); latency minimises estimated latency. Estimates come from the latency table (summit calibrate, else built in)."
     ),
     errorMetric: oneOf(
       ['pop', 'abs'],
@@ -93,6 +103,10 @@ export const SearchConfig = Type.Object(
       1 << 20,
       'Immediates and offsets are drawn from [-r, r] plus those in the program.'
     ),
+    kernelVerify: bool(
+      true,
+      'Send each new best to the kernel verifier before it is reported (where BPF is available and the job knows how to load the program); a refusal makes the candidate unsafe and is counted.'
+    ),
     allowBackwardJumps: bool(false, 'Let proposals create backward jumps (loops).'),
     allowJumpsInWindow: bool(
       false,
@@ -112,7 +126,14 @@ export const SearchConfig = Type.Object(
       'Iterations per window before moving to the next (0 = stay).'
     ),
     windowMaxSlots: int(6, 1, 4096, 'Largest window cut from a basic block.'),
-    wholeProgramMaxSlots: int(40, 0, 1 << 16, 'Programs up to this many slots are searched whole.')
+    wholeProgramMaxSlots: int(40, 0, 1 << 16, 'Programs up to this many slots are searched whole.'),
+    targetKernel: Type.String({
+      default: '',
+      pattern: '^(|v?[0-9]{1,3}[.][0-9]{1,3}([.+_~-].*)?)$',
+      maxLength: 64,
+      description:
+        'Kernel the result is for (e.g. 6.1): the analysis follows its verifier and proposals use only instructions it has. Empty: the running kernel.'
+    })
   },
   { additionalProperties: false, $id: 'summit.searchConfig', title: 'Search configuration' }
 )
@@ -141,6 +162,7 @@ export function defaultSearchOptions(): SearchOptions {
 /** Why `v` does not fit field schema `f`, in words. */
 function expected(f: TSchema): string {
   if (f.type === 'boolean') return 'expected true or false'
+  if (f.type === 'string') return 'expected a kernel version such as 6.1, or empty'
   if (Array.isArray(f.anyOf))
     return `expected one of ${(f.anyOf as { const: string }[]).map((x) => x.const).join(', ')}`
   const kind = f.type === 'integer' ? 'an integer' : 'a number'

@@ -3,7 +3,7 @@
  * and safety check, evaluated against a bound so that hopeless candidates stop early.
  */
 import type { Candidate } from './candidate'
-import { latencyOf } from './latency'
+import { BUILTIN_MODEL, latencyOf, pathLatencies, type LatencyModel } from './latency'
 
 /** A JSON-serialisable value (tests and counterexamples are opaque values of this type). */
 export type JsonValue =
@@ -37,8 +37,65 @@ export interface PerfModel {
 /** Instruction count: live slots, ld_imm64 = 2. */
 export const instructionCountPerf: PerfModel = { perf: (c) => c.liveSlots() }
 
-/** Sum of estimated per-row latencies (see latency.ts). */
-export const latencyPerf: PerfModel = { perf: latencyOf }
+/** Sum of estimated per-row latencies under the built-in table (see latency.ts). */
+export const latencyPerf: PerfModel = { perf: (c) => latencyOf(c, BUILTIN_MODEL) }
+
+/** The `perfModel` option's values. */
+export type PerfModelName = 'sizeNoSlower' | 'count' | 'latency'
+
+/** Estimated ns over the original's latency below which a candidate counts as no slower. */
+const LATENCY_SLACK_NS = 1e-9
+
+/** Perf added per estimated ns above the original's latency (keeps a gradient back under it). */
+const OVER_LATENCY_PER_NS = 0.25
+
+/**
+ * Size without ever raising estimated latency: a candidate whose estimated latencies (dearest
+ * path, and expected with branches either way at 1/2) are both not above the original's costs
+ * its slot count plus a tie-break below half a slot (lower latency wins among equal sizes); one
+ * above it costs more than the original itself (max(slots, original slots) + 1 + 0.25 per ns
+ * over), so it can never become the best, while the chain still sees which over-budget
+ * candidates are closer to the budget.
+ */
+export function sizeNoSlowerPerf(original: Candidate, model: LatencyModel): PerfModel {
+  const lat = new Float64Array(2)
+  pathLatencies(original, model, lat)
+  const worst0 = lat[0]!
+  const expected0 = lat[1]!
+  const s0 = original.liveSlots()
+  const scale = 0.5 / (worst0 + 1)
+  return {
+    perf: (c) => {
+      const s = c.liveSlots()
+      pathLatencies(c, model, lat)
+      const overWorst = lat[0]! - worst0
+      const overExpected = lat[1]! - expected0
+      const over = overWorst > overExpected ? overWorst : overExpected
+      if (over > LATENCY_SLACK_NS) return (s > s0 ? s : s0) + 1 + OVER_LATENCY_PER_NS * over
+      return s + scale * lat[0]!
+    }
+  }
+}
+
+/** True when neither of `c`'s estimated latencies is above `original`'s under `model`. */
+export function noSlowerThan(c: Candidate, original: Candidate, model: LatencyModel): boolean {
+  const a = new Float64Array(2)
+  const b = new Float64Array(2)
+  pathLatencies(c, model, a)
+  pathLatencies(original, model, b)
+  return a[0]! - b[0]! <= LATENCY_SLACK_NS && a[1]! - b[1]! <= LATENCY_SLACK_NS
+}
+
+/** The perf model the `perfModel` option names, for a search of `original`. */
+export function perfModelFor(
+  name: PerfModelName,
+  original: Candidate,
+  model: LatencyModel = BUILTIN_MODEL
+): PerfModel {
+  if (name === 'count') return instructionCountPerf
+  if (name === 'latency') return { perf: (c) => latencyOf(c, model) }
+  return sizeNoSlowerPerf(original, model)
+}
 
 /** Weights of the cost terms. */
 export interface CostWeights {

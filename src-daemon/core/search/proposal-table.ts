@@ -3,6 +3,7 @@
  * create or edit, each row's operand fields and their legal ranges, and memory-width families.
  */
 import { OPS, type Field, type OpSpec } from '../isa/opcodes'
+import { insnNeeds, targetHas, type KernelVersion } from '../analysis/kernel-target'
 
 /** Operand domains. */
 export const Dom = {
@@ -70,6 +71,15 @@ export function isCreatable(s: OpSpec, allowIsaV4: boolean): boolean {
   return isEditable(s)
 }
 
+/** True when `target` has every feature a forward-jumping instance of row `s` needs. */
+export function rowOnTarget(s: OpSpec, target: KernelVersion | undefined): boolean {
+  if (target === undefined) return true
+  const fields = { dst: 0, src: 0, off: 1, imm: 0 }
+  if (s.match) fields[s.match.field] = s.match.value
+  const f = insnNeeds([{ code: s.code, ...fields }], 0)
+  return f === undefined || targetHas(target, f)
+}
+
 /** True for rows that transfer control (their `off` is a jump offset). */
 export function isJumpRow(s: OpSpec): boolean {
   return s.kind === 'jmp' || s.kind === 'ja'
@@ -120,8 +130,8 @@ export interface ProposalTable {
   readonly familyRows: Uint16Array
 }
 
-/** Builds the sampling tables for one ISA-level setting. */
-export function buildProposalTable(allowIsaV4: boolean): ProposalTable {
+/** Builds the sampling tables for one ISA-level setting and target kernel (undefined: newest). */
+export function buildProposalTable(allowIsaV4: boolean, target?: KernelVersion): ProposalTable {
   const n = OPS.length
   const operandCount = new Uint8Array(n)
   const operandField = new Uint8Array(n * MAX_OPERANDS)
@@ -148,7 +158,8 @@ export function buildProposalTable(allowIsaV4: boolean): ProposalTable {
       matchField[s.id] = FIELD_INDEX[s.match.field] + 1
       matchValue[s.id] = s.match.value
     }
-    if (isCreatable(s, allowIsaV4)) (isJumpRow(s) ? jumps : plain).push(s.id)
+    if (isCreatable(s, allowIsaV4) && rowOnTarget(s, target))
+      (isJumpRow(s) ? jumps : plain).push(s.id)
     let key: string | undefined
     if (s.kind === 'ldx') key = `ldx${s.signed ? 's' : ''}`
     else if (s.kind === 'st' || s.kind === 'stx') key = s.kind

@@ -8,6 +8,7 @@ import { independent } from './defuse'
 import { UndoLog } from './undo-log'
 import { proposeIdiom } from './idiom-moves'
 import { OperandSampler } from './operand-sampler'
+import { parseKernelVersion, targetHas } from '../analysis/kernel-target'
 import { buildPool, buildProposalTable, MAX_OPERANDS, type ProposalTable } from './proposal-table'
 import type { Rng } from './rng'
 
@@ -57,6 +58,8 @@ export interface ProposerOptions extends MoveWeights {
   readonly allowBackwardJumps: boolean
   readonly allowJumpsInWindow: boolean
   readonly allowIsaV4: boolean
+  /** Kernel the result is for (`6.1`); rows it lacks are never created. Empty/absent: newest. */
+  readonly targetKernel?: string
 }
 
 const TRIES = 16
@@ -83,7 +86,9 @@ export class Proposer {
     this.opts = opts
     this.n = original.length
     this.winEnd = original.length - 1
-    this.table = buildProposalTable(opts.allowIsaV4)
+    const target = parseKernelVersion(opts.targetKernel ?? '')
+    const version = target.ok ? target.value : undefined
+    this.table = buildProposalTable(opts.allowIsaV4, version)
     const imms: number[] = []
     const offs: number[] = []
     for (let i = 0; i < original.length; i++) {
@@ -97,7 +102,7 @@ export class Proposer {
       original.length,
       buildPool(opts.immRadius, imms),
       buildPool(opts.immRadius, offs),
-      opts.allowBackwardJumps
+      opts.allowBackwardJumps && targetHas(version, 'bounded_loops')
     )
     const w = [
       opts.pOperand,

@@ -7,6 +7,7 @@ import type { Insn } from '../isa/insn'
 import { KERNEL_PROG_TYPES, type AttachType } from '../analysis/program-kind'
 import { analyze, type AnalysisResult } from '../analysis/verifier'
 import type { MapDef, ProgType } from '../analysis/types'
+import type { KernelVersion } from '../analysis/kernel-target'
 import { fail, ok, type Diagnostic, type Result } from '../util/result'
 import type { EncodeModel } from '../smt/enc-state'
 import type { Candidate } from './candidate'
@@ -18,6 +19,8 @@ export interface AnalysisProfile {
   readonly maps: readonly MapDef[]
   readonly ctxSize?: number
   readonly attachType?: AttachType
+  /** The kernel whose verifier the analysis follows (undefined: the newest modelled). */
+  readonly targetKernel?: KernelVersion
 }
 
 /** Why the analysis refused an original under the most specific profile tried. */
@@ -62,9 +65,11 @@ export function chooseProfile(
   original: readonly Insn[],
   progType: string,
   model: EncodeModel,
-  attachType?: AttachType
+  attachType?: AttachType,
+  targetKernel?: KernelVersion
 ): Result<AnalysisProfile, ProfileRefusal> {
-  const tried = profilesFor(progType, model, attachType)
+  const target = targetKernel !== undefined ? { targetKernel } : {}
+  const tried = profilesFor(progType, model, attachType).map((p) => ({ ...p, ...target }))
   let first: ProfileRefusal | undefined
   for (const p of tried) {
     const r = analyzeUnder(original, p)
@@ -91,6 +96,7 @@ function analyzeUnder(slots: readonly Insn[], profile: AnalysisProfile): Analysi
     maps: profile.maps,
     ...(profile.ctxSize !== undefined ? { ctxSize: profile.ctxSize } : {}),
     ...(profile.attachType !== undefined ? { attachType: profile.attachType } : {}),
+    ...(profile.targetKernel !== undefined ? { targetKernel: profile.targetKernel } : {}),
     collectStates: false,
     insnBudget: 200_000
   })

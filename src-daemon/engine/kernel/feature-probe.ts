@@ -20,6 +20,14 @@ const R0_ZERO = insn(0xb7, 0)
 
 /** Minimal programs that load only where the instruction feature exists (socket filters). */
 const INSN_PROBES: Readonly<Record<InsnFeature, readonly Insn[]>> = {
+  atomic: [
+    insn(0xb7, 1),
+    insn(0x7b, 10, 1, -8),
+    insn(0xb7, 1, 0, 0, 1),
+    insn(0xdb, 10, 1, -8, 0x00),
+    R0_ZERO,
+    EXIT
+  ],
   atomic_fetch: [
     insn(0xb7, 1),
     insn(0x7b, 10, 1, -8),

@@ -14,6 +14,12 @@ import type { KernelError } from './kernel-error'
 
 /** Instruction-level features, with the kernel release that introduced each. */
 export const INSN_FEATURES = {
+  /**
+   * Atomic read-modify-write without fetch: `lock` add (BPF_XADD, since eBPF's first release,
+   * 3.18), or/and/xor (5.12, with BPF_ATOMIC). A search can introduce them (the load/op/store
+   * idiom), so simulated kernels can refuse them (SUMMIT_KERNEL_FEATURES_OFF=insn:atomic).
+   */
+  atomic: 'atomic read-modify-write instructions (lock add, or, and, xor)',
   /** BPF_ATOMIC with BPF_FETCH, xchg and cmpxchg (5.12). */
   atomic_fetch: 'atomic fetch/xchg/cmpxchg instructions',
   /** Bounded loops: backward jumps the verifier can bound (5.3). */
@@ -107,8 +113,11 @@ export function requiredFeatures(
     if (s.kind === 'call' && s.target === 'helper')
       add({ kind: 'helper', progType, helper: d.insn.imm })
     if (s.kind === 'call' && s.target === 'local') add({ kind: 'insn', insn: 'bpf_to_bpf' })
-    if (s.kind === 'atomic' && s.op !== 'add' && s.op !== 'or' && s.op !== 'and' && s.op !== 'xor')
-      add({ kind: 'insn', insn: 'atomic_fetch' })
+    if (s.kind === 'atomic') {
+      if (s.op === 'add' || s.op === 'or' || s.op === 'and' || s.op === 'xor')
+        add({ kind: 'insn', insn: 'atomic' })
+      else add({ kind: 'insn', insn: 'atomic_fetch' })
+    }
     if (s.kind === 'jmp' && s.is32) add({ kind: 'insn', insn: 'jmp32' })
     if (isIsaV4(s)) add({ kind: 'insn', insn: 'isa_v4' })
     const target = jumpTarget(d)

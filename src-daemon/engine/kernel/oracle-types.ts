@@ -128,6 +128,8 @@ export type OracleAvailability =
       readonly possibleCpus: number
       /** The CPU the helper is pinned to (test runs and per-CPU map values). */
       readonly cpu: number
+      /** With a kernel image: the release the virtual machine booted (`uname -r`). */
+      readonly vmKernel?: string
     }
   | { readonly available: false; readonly reason: string }
 

@@ -6,7 +6,16 @@ import { ProgType } from './bpf-constants'
 import { cycleRequest, decodeCycleReply, protocolError } from './cycle-request'
 import { describeFeature, isTurnedOff, simulatedRejection, type KernelFeature } from './features'
 import { ensureHelperBinary } from './helper-binary'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { HelperProcess } from './helper-process'
+import {
+  consoleLogPath,
+  ensureInitramfs,
+  findOnPath,
+  qemuArgs,
+  QEMU,
+  VM_READY_MARKER
+} from './vm-image'
 import {
   helperMapDef,
   replyInt,
@@ -55,7 +64,17 @@ const NO_PRIVILEGE =
 export interface KernelOracleOptions {
   /** Directory of the helper's sources (default: the checkout's native/). */
   readonly nativeDir?: string
+  /**
+   * A kernel image (bzImage) to boot in a QEMU virtual machine (TCG) whose verifier answers
+   * instead of the running kernel's; the helper runs inside it as root.
+   */
+  readonly kernelImage?: string
 }
+
+/** Seconds the virtual machine may take to boot to the helper (TCG is slow on a busy host). */
+const VM_BOOT_TIMEOUT_MS = Number(process.env['SUMMIT_VM_BOOT_TIMEOUT_MS'] ?? 120_000)
+/** Seconds one request may take inside the virtual machine. */
+const VM_REQUEST_TIMEOUT_MS = 300_000
 
 /**
  * A client of native/summit-bpf. The helper process starts lazily on first use (building it if
@@ -64,6 +83,8 @@ export interface KernelOracleOptions {
  */
 export class KernelOracle {
   private readonly nativeDir: string | undefined
+  private readonly kernelImage: string | undefined
+  private consoleLog: string | undefined
   private helper: HelperProcess | undefined
   private availabilityPromise: Promise<OracleAvailability> | undefined
   private layout: CpuLayout = { possibleCpus: 1, cpu: 0 }
@@ -71,6 +92,7 @@ export class KernelOracle {
   /** Creates an oracle; nothing starts until the first call. */
   constructor(options: KernelOracleOptions = {}) {
     this.nativeDir = options.nativeDir
+    this.kernelImage = options.kernelImage
   }
 
   /** Whether the kernel can be used (root, helper built and running, a probe program loads). */
@@ -305,13 +327,54 @@ export class KernelOracle {
     this.helper = undefined
     this.availabilityPromise = undefined
     if (h) await h.dispose()
+    if (this.consoleLog !== undefined) rmSync(this.consoleLog, { force: true })
+    this.consoleLog = undefined
+  }
+
+  /** Starts the helper: directly, or inside a virtual machine booting `kernelImage`. */
+  private async startHelper(
+    binary: string
+  ): Promise<{ ok: true; helper: HelperProcess } | { ok: false; reason: string }> {
+    const image = this.kernelImage
+    if (image === undefined) return { ok: true, helper: new HelperProcess(binary) }
+    if (!existsSync(image)) return { ok: false, reason: `kernel image ${image} does not exist` }
+    const qemu = findOnPath(QEMU)
+    if (qemu === undefined)
+      return {
+        ok: false,
+        reason: `${QEMU} is not installed (Debian: apt-get install qemu-system-x86)`
+      }
+    const initramfs = await ensureInitramfs(binary)
+    if (!initramfs.ok) return initramfs
+    const log = consoleLogPath()
+    this.consoleLog = log
+    const tail = (): string => {
+      try {
+        const lines = readFileSync(log, 'utf8').trim().split('\n')
+        return `console: ${lines.slice(-3).join(' | ')}`
+      } catch {
+        return 'no console output'
+      }
+    }
+    const helper = new HelperProcess(qemu, {
+      args: qemuArgs(image, initramfs.path, log),
+      boot: {
+        marker: VM_READY_MARKER,
+        timeoutMs: VM_BOOT_TIMEOUT_MS,
+        requestTimeoutMs: VM_REQUEST_TIMEOUT_MS,
+        describeFailure: tail
+      }
+    })
+    return { ok: true, helper }
   }
 
   private async probe(): Promise<OracleAvailability> {
     if (process.platform !== 'linux') return { available: false, reason: 'BPF needs Linux' }
     const binary = await ensureHelperBinary(this.nativeDir)
     if (!binary.ok) return { available: false, reason: binary.reason }
-    this.helper = new HelperProcess(binary.path)
+    const started = await this.startHelper(binary.path)
+    if (!started.ok) return { available: false, reason: started.reason }
+    this.helper = started.helper
     const pong = await this.helper.request({ op: 'ping' })
     if (!pong.ok) return { available: false, reason: `helper did not answer: ${pong.error ?? ''}` }
     this.layout = {
@@ -330,7 +393,13 @@ export class KernelOracle {
       return { available: false, reason: `kernel refused a trivial XDP program: ${why}` }
     }
     await this.helper.request({ op: 'close', fd: replyInt(probe, 'fd') ?? -1 })
-    return { available: true, helperPath: binary.path, ...this.layout }
+    const vm = this.helper.bootLine?.slice(VM_READY_MARKER.length).trim()
+    return {
+      available: true,
+      helperPath: binary.path,
+      ...this.layout,
+      ...(vm !== undefined ? { vmKernel: vm } : {})
+    }
   }
 
   private async call(req: HelperRequest): Promise<HelperReply> {

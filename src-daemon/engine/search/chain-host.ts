@@ -13,12 +13,14 @@ import type { JsonValue } from '../../core/search/cost'
 import { InterpEvaluator, SafetyGatedEvaluator } from '../../core/search/evaluator'
 import { canonicalProofKey } from '../../core/search/proof-key'
 import { CachedSafety, DEFERRED_SAFETY_SLOTS } from '../../core/search/safety'
+import { BUILTIN_MODEL, latencyModel } from '../../core/search/latency'
 import { generateTestInputs, runInputToJson } from '../../core/search/test-inputs'
 import { selectWindows, windowSchedule } from '../../core/search/windows'
 import { decodeLenient } from '../../core/isa/decode'
 import { checkEquivalence, checkWindowEquivalence, type EquivResult } from '../../core/smt/equiv'
 import type { TermSolver } from '../../core/smt/term-solver'
 import type { SearchJob } from './job'
+import type { KernelGate } from './kernel-gate'
 import type { CachedProof, ProofCache } from './proof-cache'
 import type { ChainProgress } from './protocol'
 
@@ -43,6 +45,8 @@ export interface ProverStats {
   /** Error answers (encoder bugs and malformed programs), with the last reason. */
   errors: number
   lastError: string
+  /** The kernel verifier's last refusal of a new best (verifier in the loop). */
+  lastKernelRejection: string
 }
 
 /** Raised inside the constructor when a checkpoint does not restore (turned into a Result). */
@@ -73,7 +77,8 @@ export class ChainHost {
     ms: 0,
     unknown: 0,
     errors: 0,
-    lastError: ''
+    lastError: '',
+    lastKernelRejection: ''
   }
   /** Wall milliseconds since start at each best improvement, with the new slot count. */
   readonly improvements: { ms: number; perf: number; slots: number }[] = []
@@ -103,7 +108,10 @@ export class ChainHost {
     // Big programs check safety before each proof instead of for every passing candidate.
     this.deferredSafety = job.slots.length > DEFERRED_SAFETY_SLOTS
     const gate = this.deferredSafety ? () => true : this.safety.check
-    const deps = { evaluator: new SafetyGatedEvaluator(this.evaluator, gate, o.unsafeError) }
+    const deps = {
+      evaluator: new SafetyGatedEvaluator(this.evaluator, gate, o.unsafeError),
+      latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL
+    }
     if (checkpoint === undefined) {
       this.chain = new Chain(original, options, deps, windows)
       return
@@ -246,6 +254,22 @@ export class ChainHost {
     return await checkEquivalence(orig, slots, this.job.model, this.solver, options)
   }
 
+  /** The kernel verifier in the loop (set by the driver when the job enables it). */
+  kernelGate: KernelGate | undefined
+
+  /** Asks the kernel about a proven new best: `equal` when accepted or not checkable. */
+  private async kernelCheck(gate: KernelGate, c: Candidate): Promise<ProofResult> {
+    const v = await gate.check(c.compact())
+    const n = this.chain.counters
+    if (v.kind === 'accepted') n.kernelAccepted++
+    else if (v.kind === 'unchecked') n.kernelUnchecked++
+    else {
+      this.prover.lastKernelRejection = v.reason
+      return { kind: 'rejected', reason: v.reason }
+    }
+    return { kind: 'equal' }
+  }
+
   /** Adds a test learnt by another chain (call between slices only). */
   addSharedTest(test: JsonValue): void {
     this.chain.addTest(test)
@@ -274,7 +298,9 @@ export class ChainHost {
     while ((ch.counters.iterations < untilIteration || ch.proofPending) && !this.stopRequested) {
       const ev = ch.run(Math.min(untilIteration, ch.counters.iterations + slice))
       if (ev.kind === 'needsProof') {
-        const r = await this.prove(ev.candidate)
+        let r = await this.prove(ev.candidate)
+        if (r.kind === 'equal' && this.kernelGate !== undefined)
+          r = await this.kernelCheck(this.kernelGate, ev.candidate)
         ch.resolveProof(r)
         if (r.kind === 'equal') {
           this.improvements.push({

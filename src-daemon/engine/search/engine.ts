@@ -12,6 +12,7 @@ import { Z3Instance } from '../z3/z3-instance'
 import { ChainHost } from './chain-host'
 import type { SearchJob } from './job'
 import { ProofCache } from './proof-cache'
+import { kernelGateFor } from './kernel-gate'
 import type { ChainProgress, ChainWorkerData, MainMessage, WorkerMessage } from './protocol'
 
 /** How to run a job. */
@@ -115,6 +116,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
   const start = performance.now()
   const originalSlots = job.slots.length
   const z3 = await Z3Instance.create()
+  const gate = kernelGateFor(job)
   try {
     const improvements: Improvement[] = []
     const host = new ChainHost(job, 0, z3, new ProofCache(), {
@@ -125,6 +127,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
           chain: 0
         })
     })
+    host.kernelGate = gate
     const deadline = (opts.timeSeconds ?? 0) > 0 ? start + opts.timeSeconds! * 1000 : Infinity
     const progressMs = opts.progressMs ?? 250
     let lastReport = start
@@ -158,6 +161,7 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
       failures: []
     }
   } finally {
+    await gate?.dispose()
     await z3.dispose()
   }
 }
@@ -175,7 +179,7 @@ async function runWorkers(
   const checkpoints: (string | undefined)[] = new Array<string | undefined>(n)
   const failures: string[] = []
   const improvements: Improvement[] = []
-  let best: { json: CandidateJson; slots: number } | undefined
+  let best: { json: CandidateJson; slots: number; perf: number } | undefined
   const iters = opts.iterations ?? job.options.iterations
   const workers: Worker[] = []
   const send = (except: number, m: MainMessage): void =>
@@ -216,8 +220,8 @@ async function runWorkers(
             progress[i] = m.progress
             const c = candidateFromJson(m.best)
             const slots = c?.liveSlots() ?? Infinity
-            if (best === undefined || slots < best.slots) {
-              best = { json: m.best, slots }
+            if (c !== undefined && (best === undefined || m.perf < best.perf)) {
+              best = { json: m.best, slots, perf: m.perf }
               improvements.push({ ms: performance.now() - start, slots, chain: i })
               send(i, { type: 'best', best: m.best, perf: m.perf })
             }
@@ -231,8 +235,9 @@ async function runWorkers(
             checkpoints[i] = m.checkpoint
             {
               const c = candidateFromJson(m.best)
-              const slots = c?.liveSlots() ?? Infinity
-              if (best === undefined || slots < best.slots) best = { json: m.best, slots }
+              const perf = m.progress.bestPerf
+              if (c !== undefined && (best === undefined || perf < best.perf))
+                best = { json: m.best, slots: c.liveSlots(), perf }
             }
             finish()
             break

@@ -3,6 +3,8 @@ import type { Insn } from '../../core/isa/insn'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import type { SearchOptions } from '../../core/search/config'
 import type { AnalysisProfile } from '../../core/search/safety'
+import type { LatencyTable } from '../../core/search/latency'
+import type { KernelTarget } from './kernel-gate'
 
 /** A search job: the original program, its input model and the search options. */
 export interface SearchJob {
@@ -24,6 +26,10 @@ export interface SearchJob {
   readonly windowLimit: number
   /** Explicit windows (inclusive slot ranges), replacing the automatic selection. */
   readonly windows?: readonly (readonly [number, number])[]
+  /** The latency table of the perf model (default: the built-in one; see `summit calibrate`). */
+  readonly latencyTable?: LatencyTable
+  /** How to load candidates into the kernel, for the verifier in the loop (`kernelVerify`). */
+  readonly kernelTarget?: KernelTarget
 }
 
 /** Defaults of the job fields that are not search options. */

@@ -1,5 +1,7 @@
 /** @fileoverview Builds a search job from a program and checks a final result before it is written. */
+import { release } from 'node:os'
 import type { Insn } from '../../core/isa/insn'
+import { formatKernelVersion, parseKernelVersion } from '../../core/analysis/kernel-target'
 import { resolveSearchOptions } from '../../core/search/config'
 import { describeRefusal } from '../../core/analysis/describe'
 import type { AttachType } from '../../core/analysis/program-kind'
@@ -22,7 +24,16 @@ export interface JobProgram {
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
 export type JobExtras = Partial<
-  Pick<SearchJob, 'testCount' | 'testSeed' | 'proofTimeoutMs' | 'windowLimit' | 'windows'>
+  Pick<
+    SearchJob,
+    | 'testCount'
+    | 'testSeed'
+    | 'proofTimeoutMs'
+    | 'windowLimit'
+    | 'windows'
+    | 'latencyTable'
+    | 'kernelTarget'
+  >
 >
 
 /** Makes a job; fails when the options are invalid or the analysis rejects the original. */
@@ -33,7 +44,16 @@ export function prepareJob(
 ): Result<SearchJob> {
   const o = resolveSearchOptions(searchOptions)
   if (!o.ok) return o
-  const choice = chooseProfile(program.slots, program.progType, program.model, program.attachType)
+  // The target kernel: the one asked for, else the running kernel.
+  const target = parseKernelVersion(o.value.targetKernel !== '' ? o.value.targetKernel : release())
+  if (!target.ok) return target
+  const choice = chooseProfile(
+    program.slots,
+    program.progType,
+    program.model,
+    program.attachType,
+    target.value
+  )
   if (!choice.ok) {
     const r = choice.error
     return fail({
@@ -47,7 +67,7 @@ export function prepareJob(
     slots: program.slots.map((s) => ({ ...s })),
     model: program.model,
     profile,
-    options: o.value,
+    options: { ...o.value, targetKernel: formatKernelVersion(target.value) },
     ...JOB_DEFAULTS,
     ...extras
   })

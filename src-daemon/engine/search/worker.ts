@@ -9,6 +9,7 @@ import type { JsonValue } from '../../core/search/cost'
 import { Z3Instance } from '../z3/z3-instance'
 import { ChainHost, type ChainHostEvents } from './chain-host'
 import { finalCheck } from './prepare'
+import { kernelGateFor } from './kernel-gate'
 import { ProofCache } from './proof-cache'
 import type { BestVerdict, ChainWorkerData, MainMessage, WorkerMessage } from './protocol'
 
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       h = r.value
     } else h = new ChainHost(data.job, data.index, z3, cache, events)
     host = h
+    h.kernelGate = kernelGateFor(data.job)
     if (stopped) h.stop()
     post({ type: 'ready' })
     let lastReport = performance.now()
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
       improvements: h.improvements
     }
   } finally {
+    await host?.kernelGate?.dispose()
     await z3.dispose()
   }
   // Sent only once Z3's threads are down: the main thread terminates this worker on `done`.
