@@ -40,6 +40,11 @@ describe('requiredFeatures', () => {
     )
   })
 
+  it("does not count libbpf's poisoned CO-RE call (0xbad2310) as a helper the program needs", () => {
+    const p = asm(`r0 = 0\nif r0 == 0 goto +1\ncall ${0xbad2310}\ncall 5\nexit`)
+    expect(keys(p, ProgType.schedCls)).toEqual(['helper:schedCls:5'])
+  })
+
   it('finds instruction classes newer kernels added', () => {
     expect(keys(asm('r0 = 0\nLBB0_1:\nr0 += 1\nif r0 < 4 goto LBB0_1\nexit'), 1)).toEqual([
       'insn:bounded_loops'

@@ -18,8 +18,8 @@ describe('formFields', () => {
     expect(seed.description).toMatch(/PRNG/)
     expect(fields.find((f) => f.key === 'perfModel')).toMatchObject({
       kind: 'choice',
-      choices: ['count', 'latency'],
-      defaultValue: 'count'
+      choices: ['sizeNoSlower', 'count', 'latency'],
+      defaultValue: 'sizeNoSlower'
     })
     expect(fields.find((f) => f.key === 'errorAverage')).toMatchObject({
       kind: 'boolean',
@@ -40,5 +40,17 @@ describe('formFields', () => {
     expect(parseField(chains, '1.5')).toMatchObject({ ok: false })
     expect(parseField(chains, 'x')).toMatchObject({ ok: false, message: 'Chains: not a number' })
     expect(labelOf('windowMaxSlots')).toBe('Window max slots')
+  })
+
+  it('gives the target kernel a text field checked against the schema pattern', () => {
+    const target = formFields(SearchConfig).find((f) => f.key === 'targetKernel')!
+    expect(target).toMatchObject({ kind: 'text', defaultValue: '', label: 'Target kernel' })
+    expect(parseField(target, ' 6.1 ')).toEqual({ ok: true, value: '6.1' })
+    expect(parseField(target, '')).toEqual({ ok: true, value: '' })
+    expect(parseField(target, 'latest')).toEqual({
+      ok: false,
+      message: 'Target kernel: not of the expected form'
+    })
+    expect(parseField(target, '6.1.' + '9'.repeat(70))).toMatchObject({ ok: false })
   })
 })

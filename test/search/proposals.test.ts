@@ -228,4 +228,39 @@ describe('Proposer', () => {
     expect(count(false)).toBe(0)
     expect(count(true)).toBeGreaterThan(0)
   })
+
+  it('keeps pinned slots (instructions the loader patches) as they were or removes them, never rewrites them', () => {
+    const orig = Candidate.fromSlots(PROGRAM)
+    const pinned = new Uint8Array(orig.length)
+    for (const s of [3, 6, 10]) pinned[s] = 1
+    const p = new Proposer(orig, options(), pinned)
+    const free = new Proposer(orig, options())
+    const rng = new Rng(11)
+    const c = orig.clone()
+    const same = (x: Candidate, i: number): boolean =>
+      x.code[i] === orig.code[i] &&
+      x.dst[i] === orig.dst[i] &&
+      x.src[i] === orig.src[i] &&
+      x.off[i] === orig.off[i] &&
+      x.imm[i] === orig.imm[i]
+    let removed = 0
+    let rewrittenFree = 0
+    for (let step = 0; step < 6000; step++) {
+      if (p.apply(step % MOVE_COUNT, c, rng)) p.commit()
+      for (const s of [3, 6, 10]) {
+        if (c.kind[s] === SlotKind.nop) removed++
+        else expect(same(c, s), `step ${step}, slot ${s}`).toBe(true)
+      }
+      if (step % 50 === 49) c.copyFrom(orig)
+    }
+    // The same moves without the mask do rewrite those slots, so the check above can fail.
+    const d = orig.clone()
+    for (let step = 0; step < 6000; step++) {
+      if (free.apply(step % MOVE_COUNT, d, rng)) free.commit()
+      if ([3, 6, 10].some((s) => d.kind[s] !== SlotKind.nop && !same(d, s))) rewrittenFree++
+      if (step % 50 === 49) d.copyFrom(orig)
+    }
+    expect(removed).toBeGreaterThan(0)
+    expect(rewrittenFree).toBeGreaterThan(0)
+  })
 })

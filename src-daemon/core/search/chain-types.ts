@@ -35,6 +35,8 @@ export interface ChainDeps {
   readonly perf?: PerfModel
   /** The latency model of `sizeNoSlower` and `latency` (default: the built-in table). */
   readonly latency?: LatencyModel
+  /** Slots (1 = pinned) that moves may keep or remove but never rewrite. */
+  readonly pinned?: Uint8Array
 }
 
 /** Counters of one chain (all plain numbers, JSON-serialisable). */

@@ -76,7 +76,7 @@ export class Chain {
     this.pendingCandidate = original.clone()
     this.options = options
     this.rng = new Rng(options.seed)
-    this.proposer = new Proposer(this.original, options)
+    this.proposer = new Proposer(this.original, options, deps.pinned)
     const perf = deps.perf ?? perfModelFor(options.perfModel, this.original, deps.latency)
     this.cost = new CostModel(
       deps.evaluator,

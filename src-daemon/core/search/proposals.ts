@@ -80,9 +80,18 @@ export class Proposer {
   private winStart = 0
   private winEnd: number
   private readonly log = new UndoLog(4)
+  private readonly original: Candidate
 
-  /** Prepares tables and pools from the original program. */
-  constructor(original: Candidate, opts: ProposerOptions) {
+  /**
+   * Prepares tables and pools from the original program. Slots marked in `pinned` keep their
+   * original instruction or are removed: no move rewrites them.
+   */
+  constructor(
+    original: Candidate,
+    opts: ProposerOptions,
+    private readonly pinned?: Uint8Array
+  ) {
+    this.original = original
     this.opts = opts
     this.n = original.length
     this.winEnd = original.length - 1
@@ -173,7 +182,7 @@ export class Proposer {
         done = proposeIdiom(c, this.log, this.winStart, this.winEnd, rng)
         break
     }
-    if (!done) {
+    if (!done || this.rewritesPinned(c)) {
       this.undo(c)
       return false
     }
@@ -182,6 +191,27 @@ export class Proposer {
       return false
     }
     return true
+  }
+
+  /** True when the pending move left a pinned slot live with other than its original instruction. */
+  private rewritesPinned(c: Candidate): boolean {
+    const pinned = this.pinned
+    if (pinned === undefined) return false
+    const o = this.original
+    for (let k = 0; k < this.log.count; k++) {
+      const i = this.log.idx[k]!
+      if (pinned[i] !== 1 || c.kind[i] === SlotKind.nop) continue
+      if (
+        c.kind[i] !== o.kind[i] ||
+        c.code[i] !== o.code[i] ||
+        c.dst[i] !== o.dst[i] ||
+        c.src[i] !== o.src[i] ||
+        c.off[i] !== o.off[i] ||
+        c.imm[i] !== o.imm[i]
+      )
+        return true
+    }
+    return false
   }
 
   /** Reverts the last applied move (no-op if none is pending). */

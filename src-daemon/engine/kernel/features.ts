@@ -4,6 +4,7 @@
  * nothing that loads a program should presume a feature the probe (`feature-probe.ts`) has not
  * confirmed.
  */
+import { CORE_POISON_HELPER } from '../../core/formats/core-relo'
 import { decodeProgram } from '../../core/isa/decode'
 import type { Insn } from '../../core/isa/insn'
 import { jumpTarget } from '../../core/isa/jump'
@@ -110,7 +111,8 @@ export function requiredFeatures(
   if (!program.ok) return [...out.values()]
   for (const d of program.value.insns) {
     const s = d.spec
-    if (s.kind === 'call' && s.target === 'helper')
+    // libbpf's poisoned CO-RE instruction is no helper: it loads only where no path reaches it.
+    if (s.kind === 'call' && s.target === 'helper' && d.insn.imm !== CORE_POISON_HELPER)
       add({ kind: 'helper', progType, helper: d.insn.imm })
     if (s.kind === 'call' && s.target === 'local') add({ kind: 'insn', insn: 'bpf_to_bpf' })
     if (s.kind === 'atomic') {

@@ -122,3 +122,56 @@ export function outputBytes(
   checkReadBack(r.value, input, program, before, linked, best)
   return r.value
 }
+
+/**
+ * `best` in a form the object writer can express: where the search changed (not removed) an
+ * instruction that carries a CO-RE relocation into one the loader cannot patch to (a poisoned
+ * instruction on a dead path, typically), the original instruction is put back. The result must be
+ * proven again (it usually is equal: the changed instruction was dead); `best` itself when it
+ * already writes, or when the input is not an object.
+ */
+export function withWritableCoreSlots(
+  input: LoadedInput,
+  program: LoadedProgram,
+  linked: readonly Insn[],
+  best: Candidate
+): Candidate {
+  if (input.kind !== 'elf' || input.object === undefined) return best
+  try {
+    outputBytes(input, program, linked, best)
+    return best
+  } catch (e) {
+    if (!(e instanceof InputError) || e.diagnostic?.code !== 'EXPORT_CORE_EDIT') return best
+  }
+  const { core } = linkedForKernel(input.object, program.name, {
+    file: input.file,
+    section: program.section
+  })
+  const original = Candidate.fromSlots(linked)
+  const restore = (poisonedOnly: boolean): Candidate => {
+    const out = best.clone()
+    for (const a of core?.applied ?? []) {
+      const s = a.slot
+      if (poisonedOnly && !a.resolution.poison) continue
+      if (out.kind[s] !== SlotKind.live || original.kind[s] !== SlotKind.live) continue
+      const width = original.kind[s + 1] === SlotKind.lddwTail ? 2 : 1
+      for (let i = s; i < s + width; i++) {
+        out.code[i] = original.code[i]!
+        out.dst[i] = original.dst[i]!
+        out.src[i] = original.src[i]!
+        out.off[i] = original.off[i]!
+        out.imm[i] = original.imm[i]!
+        out.kind[i] = original.kind[i]!
+        out.row[i] = original.row[i]!
+      }
+    }
+    return out
+  }
+  const poisoned = restore(true)
+  try {
+    outputBytes(input, program, linked, poisoned)
+    return poisoned
+  } catch {
+    return restore(false)
+  }
+}

@@ -34,8 +34,26 @@ export interface RunnableProgram {
   readonly attachType?: AttachType
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
-  /** CO-RE relocations resolved for the running kernel (ELF objects that have any). */
-  readonly core?: { readonly relocations: number; readonly kernel: string }
+  /**
+   * CO-RE relocations resolved for the running kernel (ELF objects that have any), and the slots
+   * they patch (both halves of an ld_imm64): the search may keep or remove those, never rewrite
+   * them, since the loader patches what is written there.
+   */
+  readonly core?: {
+    readonly relocations: number
+    readonly kernel: string
+    readonly slots: readonly number[]
+  }
+}
+
+/** The slots CO-RE records patch in `slots` (both halves of an ld_imm64), ascending. */
+function coreSlots(slots: readonly Insn[], applied: readonly AppliedCore[]): number[] {
+  const out = new Set<number>()
+  for (const a of applied) {
+    out.add(a.slot)
+    if (slots[a.slot]?.code === 0x18) out.add(a.slot + 1)
+  }
+  return [...out].sort((x, y) => x - y)
 }
 
 /**
@@ -188,7 +206,13 @@ export function runnable(
       ...attachOf(program.section),
       model: { ...modelFor(progType), maps },
       ...(core !== undefined
-        ? { core: { relocations: core.relocations, kernel: core.kernel } }
+        ? {
+            core: {
+              relocations: core.relocations,
+              kernel: core.kernel,
+              slots: coreSlots(slots, core.applied)
+            }
+          }
         : {})
     }
   }

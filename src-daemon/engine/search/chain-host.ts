@@ -110,7 +110,10 @@ export class ChainHost {
     const gate = this.deferredSafety ? () => true : this.safety.check
     const deps = {
       evaluator: new SafetyGatedEvaluator(this.evaluator, gate, o.unsafeError),
-      latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL
+      latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL,
+      ...(job.pinnedSlots !== undefined
+        ? { pinned: pinnedMask(job.slots.length, job.pinnedSlots) }
+        : {})
     }
     if (checkpoint === undefined) {
       this.chain = new Chain(original, options, deps, windows)
@@ -315,4 +318,11 @@ export class ChainHost {
       if (!(await between())) break
     }
   }
+}
+
+/** A 0/1 mask of `length` slots with `slots` set. */
+function pinnedMask(length: number, slots: readonly number[]): Uint8Array {
+  const mask = new Uint8Array(length)
+  for (const s of slots) if (s >= 0 && s < length) mask[s] = 1
+  return mask
 }

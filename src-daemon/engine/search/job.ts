@@ -30,6 +30,8 @@ export interface SearchJob {
   readonly latencyTable?: LatencyTable
   /** How to load candidates into the kernel, for the verifier in the loop (`kernelVerify`). */
   readonly kernelTarget?: KernelTarget
+  /** Slots moves may keep or remove but never rewrite (instructions the loader patches: CO-RE). */
+  readonly pinnedSlots?: readonly number[]
 }
 
 /** Defaults of the job fields that are not search options. */

@@ -20,6 +20,8 @@ export interface JobProgram {
   readonly progType: string
   /** Expected attach type (from the section name), where the type's rules depend on it. */
   readonly attachType?: AttachType
+  /** CO-RE relocations applied for this kernel, with the slots they patch. */
+  readonly core?: { readonly slots: readonly number[] }
 }
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
@@ -69,6 +71,9 @@ export function prepareJob(
     profile,
     options: { ...o.value, targetKernel: formatKernelVersion(target.value) },
     ...JOB_DEFAULTS,
+    ...(program.core !== undefined && program.core.slots.length > 0
+      ? { pinnedSlots: [...program.core.slots] }
+      : {}),
     ...extras
   })
 }

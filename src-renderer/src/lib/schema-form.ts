@@ -7,11 +7,14 @@
 export interface FormField {
   readonly key: string
   readonly label: string
-  readonly kind: 'integer' | 'number' | 'boolean' | 'choice'
+  readonly kind: 'integer' | 'number' | 'boolean' | 'choice' | 'text'
   readonly defaultValue: number | boolean | string
   readonly minimum?: number
   readonly maximum?: number
   readonly choices?: readonly string[]
+  /** For text: the pattern (JSON Schema regular expression) and longest length accepted. */
+  readonly pattern?: string
+  readonly maxLength?: number
   readonly description: string
 }
 
@@ -24,7 +27,8 @@ const LABELS: Readonly<Record<string, string>> = {
   betaEnd: 'Beta at end of restart period',
   immRadius: 'Immediate radius',
   allowIsaV4: 'Allow ISA v4 instructions',
-  proofTimeoutMs: 'Proof time limit (ms)'
+  proofTimeoutMs: 'Proof time limit (ms)',
+  targetKernel: 'Target kernel'
 }
 
 /** "windowMaxSlots" → "Window max slots". */
@@ -41,11 +45,13 @@ interface JsonSchemaLike {
   readonly minimum?: unknown
   readonly maximum?: unknown
   readonly description?: unknown
+  readonly pattern?: unknown
+  readonly maxLength?: unknown
   readonly anyOf?: readonly { readonly const?: unknown }[]
   readonly properties?: Readonly<Record<string, JsonSchemaLike>>
 }
 
-/** The fields of an object schema that a form can show (numbers, booleans, choices). */
+/** The fields of an object schema that a form can show (numbers, booleans, choices, text). */
 export function formFields(schema: unknown): FormField[] {
   const props = (schema as JsonSchemaLike | undefined)?.properties ?? {}
   const out: FormField[] = []
@@ -63,6 +69,14 @@ export function formFields(schema: unknown): FormField[] {
     } else if (Array.isArray(p.anyOf) && p.anyOf.every((c) => typeof c.const === 'string')) {
       const choices = p.anyOf.map((c) => String(c.const))
       out.push({ ...base, kind: 'choice', choices, defaultValue: String(p.default ?? choices[0]) })
+    } else if (p.type === 'string') {
+      out.push({
+        ...base,
+        kind: 'text',
+        defaultValue: typeof p.default === 'string' ? p.default : '',
+        ...(typeof p.pattern === 'string' ? { pattern: p.pattern } : {}),
+        ...(typeof p.maxLength === 'number' ? { maxLength: p.maxLength } : {})
+      })
     }
   }
   return out
@@ -83,6 +97,13 @@ export function parseField(f: FormField, raw: string | number | boolean): Parsed
       : { ok: false, message: `${f.label}: choose one of ${f.choices?.join(', ') ?? ''}` }
   }
   const text = String(raw).trim()
+  if (f.kind === 'text') {
+    if (f.maxLength !== undefined && text.length > f.maxLength)
+      return { ok: false, message: `${f.label}: at most ${f.maxLength} characters` }
+    if (f.pattern !== undefined && !new RegExp(f.pattern).test(text))
+      return { ok: false, message: `${f.label}: not of the expected form` }
+    return { ok: true, value: text }
+  }
   const n = Number(text)
   if (text === '' || !Number.isFinite(n)) return { ok: false, message: `${f.label}: not a number` }
   if (f.kind === 'integer' && !Number.isInteger(n))
