@@ -87,7 +87,7 @@ const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
 export function formatLatency(l: LatencyComparison): string[] {
   const clock = l.method === 'stats' ? 'BPF_ENABLE_STATS run time' : 'BPF_PROG_TEST_RUN durations'
   const out = [
-    `latency (${clock}, mean over ${l.inputs} inputs, ${l.rounds} interleaved rounds of fresh loads, ${Math.round(l.level * 100)}% sign-test intervals for the median difference):`,
+    `latency (${clock}, mean over ${l.inputs} input${l.inputs === 1 ? '' : 's'}, ${l.rounds} interleaved rounds of fresh loads, ${Math.round(l.level * 100)}% sign-test intervals for the median difference):`,
     '  repeat   original min/median     rewritten min/median    difference [interval]        verdict'
   ]
   for (const p of l.perRepeat) {
