@@ -31,7 +31,7 @@ const {
   xdpAdjustTail
 } = $helpers_packet
 const { Helper, helperName } = $helper_ids
-const { formatTracePrintk } = $trace_format
+const { formatTracePrintk, traceArgCount } = $trace_format
 const {
   Errno,
   LO_BASE,
@@ -219,7 +219,11 @@ function tracePrintk(m: Machine): number {
   const len = formatTracePrintk(m.heap, at, size, R)
   if (!m.effects.push(EffectKind.trace, 0, 0, 0, 0, m.heap, at, size))
     return fault(m, 'output log full')
-  for (let r = 3; r <= 5; r++) m.effects.pushArg(R[r * 2]!, R[r * 2 + 1]!)
+  // Only the arguments the format reads are output (the others may be scratch registers).
+  const used = traceArgCount((i) => m.heap[at + i]!, size)
+  for (let r = 3; r <= 5; r++)
+    if (r - 3 < used) m.effects.pushArg(R[r * 2]!, R[r * 2 + 1]!)
+    else m.effects.pushArg(0, 0)
   setR0(m, len)
   return HelperStatus.ok
 }

@@ -12,7 +12,9 @@ import { privateVar } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
-import { errno, innerMapOf, mapOf, memPtr, readArg } from './enc-args'
+import { errno, innerMapOf, mapOf, memPtr, placeAt, readArg } from './enc-args'
+import type { Ptr } from './enc-state'
+import { traceArgCount } from '../interp/trace-format'
 import { Errno, MapType } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
@@ -326,6 +328,19 @@ function constArg(v: SymVal, what: string): bigint {
 /** Largest record or format the prover reads in one piece (bytes). */
 const MAX_RECORD = 512
 
+/** Arguments a constant trace_printk format reads (0-3); 3 when some format byte is not constant. */
+function printkArgsUsed(cx: ExecContext, p: Ptr, size: number): number {
+  const bytes: number[] = []
+  for (let i = 0; i < size; i++) {
+    const b = cx.mem.read(p.rid, placeAt(p, i), 1)
+    if (b.op !== 'bvconst') return 3
+    const v = Number(b.value)
+    bytes.push(v)
+    if (v === 0) break
+  }
+  return traceArgCount((i) => bytes[i] ?? 0, bytes.length)
+}
+
 /**
  * trace_printk(fmt, size, a, b, c): the format bytes and r3..r5 as an effect (the interpreter
  * compares all three arguments too). Its result, the formatted length, is a private unknown:
@@ -336,11 +351,16 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
   const size = Number(BigInt.asIntN(32, constArg(R(2), 'trace_printk: the format size')))
   if (size <= 0 || size > MAX_RECORD)
     throw new Unsupported(`trace_printk: format size ${size} is outside 1..${MAX_RECORD}`)
-  const fmt = readArg(cx, memPtr(R(1), 'trace_printk'), size)
+  const at = memPtr(R(1), 'trace_printk')
+  const fmt = readArg(cx, at, size)
+  // As in the interpreter: the arguments the format does not read are not output (they may be
+  // scratch registers, which the verifier lets a program pass here).
+  const used = printkArgsUsed(cx, at, size)
+  const arg = (i: number): BvTerm => (i < used ? R(3 + i).v : bv(0, 64))
   cx.effects.push({
     cond: st.pc,
     kind: 'trace_printk',
-    args: [bv(size, 64), fmt, R(3).v, R(4).v, R(5).v]
+    args: [bv(size, 64), fmt, arg(0), arg(1), arg(2)]
   })
   return { v: privateVar(cx, 'printk_len') }
 }
