@@ -4,6 +4,7 @@
  * (never while a proof is pending) and re-checking each new best before reporting it.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import type { Candidate } from '../../core/search/candidate'
 import { candidateFromJson, candidateToJson, serializeChain } from '../../core/search/checkpoint'
 import type { JsonValue } from '../../core/search/cost'
 import { Z3Instance } from '../z3/z3-instance'
@@ -35,9 +36,9 @@ port.on('message', (m: MainMessage) => {
   else if (pendingBest === undefined || m.perf < pendingBest.best.perf) pendingBest = { best: m }
 })
 
-/** Re-proves the chain's best as a whole program and re-runs the analysis (as `optimize` does). */
-async function verdictOf(h: ChainHost, z3: Z3Instance): Promise<BestVerdict> {
-  const check = await finalCheck(data.job, h.chain.best.compact(), z3)
+/** Re-proves `best` as a whole program and re-runs the analysis (as `optimize` does). */
+async function verdictOf(best: Candidate, z3: Z3Instance): Promise<BestVerdict> {
+  const check = await finalCheck(data.job, best.compact(), z3)
   const p = check.proof
   const detail = p.kind === 'unknown' || p.kind === 'error' ? p.reason : ''
   return { proof: p.kind, proofDetail: detail, accepted: check.accepted, sound: check.sound }
@@ -46,6 +47,8 @@ async function verdictOf(h: ChainHost, z3: Z3Instance): Promise<BestVerdict> {
 async function main(): Promise<void> {
   const z3 = await Z3Instance.create()
   let done: WorkerMessage | undefined
+  /** The whole-program check of a new best, running beside the chain (one at a time). */
+  let checking: Promise<void> | undefined
   try {
     const events: ChainHostEvents = {
       onProof: (key, result) => post({ type: 'proof', key, result }),
@@ -77,18 +80,25 @@ async function main(): Promise<void> {
     let lastReport = performance.now()
     let lastCheckpoint = lastReport
     let checkedPerf = data.knownBestPerf ?? h.chain.bestPerf
-    /** With finalCheck: re-checks a best not reported yet and reports it with its verdict. */
-    const reportCheckedBest = async (): Promise<void> => {
-      if (data.finalCheck !== true || h.chain.bestPerf >= checkedPerf) return
+    /**
+     * With finalCheck: starts the check of a best not reported yet, which reports it with its
+     * verdict when done. The chain goes on searching meanwhile (Z3 runs on its own thread); a
+     * better best found during a check is checked after it.
+     */
+    const reportCheckedBest = (): void => {
+      if (data.finalCheck !== true || checking !== undefined || h.chain.bestPerf >= checkedPerf)
+        return
       checkedPerf = h.chain.bestPerf
-      const verdict = await verdictOf(h, z3)
-      post({
-        type: 'best',
-        best: candidateToJson(h.chain.best),
-        perf: h.chain.bestPerf,
-        progress: h.progress(),
-        verdict
-      })
+      const best = h.chain.best.clone()
+      const perf = h.chain.bestPerf
+      const progress = h.progress()
+      checking = verdictOf(best, z3)
+        .then((verdict) =>
+          post({ type: 'best', best: candidateToJson(best), perf, progress, verdict })
+        )
+        .finally(() => {
+          checking = undefined
+        })
     }
     const between = async (): Promise<boolean> => {
       await new Promise<void>((r) => setImmediate(r))
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
         checkedPerf = Math.min(checkedPerf, pendingBest.best.perf)
         pendingBest = undefined
       }
-      await reportCheckedBest()
+      reportCheckedBest()
       const now = performance.now()
       if (now - lastReport >= data.reportMs) {
         lastReport = now
@@ -118,8 +128,11 @@ async function main(): Promise<void> {
       return !stopped
     }
     await h.run(data.iterations > 0 ? data.iterations : Infinity, between)
-    // A best found in the last slice is checked before the chain reports that it is done.
-    await reportCheckedBest()
+    // A check under way ends, and a best found in the last slices is checked, before the chain
+    // reports that it is done.
+    await checking
+    reportCheckedBest()
+    await checking
     const cp = serializeChain(h.chain)
     done = {
       type: 'done',
@@ -129,6 +142,7 @@ async function main(): Promise<void> {
       improvements: h.improvements
     }
   } finally {
+    await checking?.catch(() => undefined)
     await host?.kernelGate?.dispose()
     await z3.dispose()
   }
