@@ -18,7 +18,7 @@ import { loadInput, selectPrograms } from '../engine/program/load'
 import { objectLoadVerdict } from './object-load-check'
 import { kernelLoopLine, kernelLoopStats, kernelTargetOf, kernelVerify } from './optimize-kernel'
 import { progTypeByName } from '../engine/kernel/bpf-constants'
-import { defaultOutPath, outputBytes, withWritableCoreSlots } from '../engine/program/output'
+import { defaultOutPath, outputBytes } from '../engine/program/output'
 import { programTypeOption, runnable } from '../engine/program/program-model'
 import { optimizeThroughDaemon } from './optimize-daemon'
 import { perfModelFor } from '../core/search/cost'
@@ -184,14 +184,6 @@ export const optimizeCommand: Command = {
         bestPerf = p
       }
     }
-    // An instruction with a CO-RE relocation the writer cannot express goes back to its original
-    // form; the final check below proves the program that is written.
-    const writable = withWritableCoreSlots(input, program, r.slots, best)
-    if (writable !== best)
-      io.err(
-        'note: the best program changed an instruction with a CO-RE relocation the loader could not patch to; that instruction is kept as it was\n'
-      )
-    best = writable
     const z3 = await Z3Instance.create()
     let verdict: string
     try {

@@ -220,7 +220,7 @@ function tracePrintk(m: Machine): number {
   if (!m.effects.push(EffectKind.trace, 0, 0, 0, 0, m.heap, at, size))
     return fault(m, 'output log full')
   // Only the arguments the format reads are output (the others may be scratch registers).
-  const used = traceArgCount((i) => m.heap[at + i]!, size)
+  const used = traceArgCount(m.heap, at, size)
   for (let r = 3; r <= 5; r++)
     if (r - 3 < used) m.effects.pushArg(R[r * 2]!, R[r * 2 + 1]!)
     else m.effects.pushArg(0, 0)

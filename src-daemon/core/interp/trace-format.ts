@@ -49,24 +49,24 @@ export function formatTracePrintk(
 }
 
 /**
- * How many of r3..r5 bpf_trace_printk reads for the format whose byte `i` is `byteAt(i)` (up to
- * `size` bytes or a NUL): one per conversion. The output shows nothing of the others, so they
- * are not part of what the call emits. A format the kernel refuses (-EINVAL) counts as three.
+ * How many of r3..r5 bpf_trace_printk reads for the format at `bytes[at..at+size)` (up to a
+ * NUL): one per conversion. The output shows nothing of the others, so they are not part of
+ * what the call emits. A format the kernel refuses (-EINVAL) counts as three.
  */
-export function traceArgCount(byteAt: (i: number) => number, size: number): number {
+export function traceArgCount(bytes: Uint8Array, at: number, size: number): number {
   let used = 0
   for (let i = 0; i < size; i++) {
-    const c = byteAt(i)
+    const c = bytes[at + i]!
     if (c === 0) break
     if (c !== 0x25) continue
     i++
-    if (byteAt(i) === 0x25) continue
+    if (i < size && bytes[at + i] === 0x25) continue
     let longs = 0
-    while (i < size && byteAt(i) === 0x6c) {
+    while (i < size && bytes[at + i] === 0x6c) {
       longs++
       i++
     }
-    const conv = i < size ? String.fromCharCode(byteAt(i)) : ''
+    const conv = i < size ? String.fromCharCode(bytes[at + i]!) : ''
     if (used >= 3 || longs > 2 || conv === '' || !'diuxXc'.includes(conv)) return 3
     used++
   }

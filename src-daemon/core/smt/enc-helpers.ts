@@ -338,7 +338,7 @@ function printkArgsUsed(cx: ExecContext, p: Ptr, size: number): number {
     bytes.push(v)
     if (v === 0) break
   }
-  return traceArgCount((i) => bytes[i] ?? 0, bytes.length)
+  return traceArgCount(Uint8Array.from(bytes), 0, bytes.length)
 }
 
 /**
