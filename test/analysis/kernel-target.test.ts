@@ -14,6 +14,7 @@ import type { Insn } from '../../src-daemon/core/isa/insn'
 import { OPS } from '../../src-daemon/core/isa/opcodes'
 import { buildProposalTable, isIsaV4 } from '../../src-daemon/core/search/proposal-table'
 import { ARRAY8, LOOKUP, PROG_ARRAY } from './crafted-cases'
+import { TYPED } from './crafted-types'
 
 const k = (text: string): KernelVersion => {
   const v = parseKernelVersion(text)
@@ -86,21 +87,11 @@ describe('the analysis follows the target kernel', () => {
   })
 
   it('invalidates packet pointers after a tail call for every target before 6.18', () => {
-    const slots = asm(`
-      r6 = r1
-      r7 = *(u32 *)(r1 + 76)
-      r8 = *(u32 *)(r1 + 80)
-      r9 = r7
-      r9 += 1
-      if r9 > r8 goto +7
-      r1 = r6
-      ld_pseudo r2, 1, 0
-      r3 = 0
-      call 12
-      r0 = *(u8 *)(r7 + 0)
-      exit
-      r0 = 0
-      exit`)
+    // The crafted case that the running 6.18 kernel accepts (test/analysis/crafted-types.ts).
+    const tailCall = TYPED.find((c) =>
+      c.name.startsWith('packet pointers stay valid after a tail')
+    )!
+    const slots = asm(tailCall.asm)
     const maps = [PROG_ARRAY]
     expect(analyze(slots, { progType: 'sched_cls', maps }).ok).toBe(true)
     expect(analyze(slots, { progType: 'sched_cls', maps, targetKernel: k('6.18') }).ok).toBe(true)

@@ -1,4 +1,5 @@
 /** @fileoverview Tests of error variants, perf models and the bounded cost evaluation. */
+import { insn as I } from '../../src-daemon/core/isa/insn'
 import { describe, expect, it } from 'vitest'
 import { Candidate, SlotKind } from '../../src-daemon/core/search/candidate'
 import {
@@ -18,7 +19,6 @@ import {
   ROW_LATENCY
 } from '../../src-daemon/core/search/latency'
 import { parseLatencyTable } from '../../src-daemon/core/search/latency-table'
-import type { Insn } from '../../src-daemon/core/isa/insn'
 import { opByName } from '../../src-daemon/core/isa/opcodes'
 import { asm, ToyEvaluator } from './toy-alu'
 
@@ -125,14 +125,6 @@ describe('CostModel', () => {
     expect(u.cost).toBe(1e6 + 3)
     expect(unsafe.evaluate(ref, Infinity).unsafe).toBe(false)
   })
-})
-
-const I = (code: number, dst: number, src: number, off = 0, imm = 0): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm
 })
 
 describe('latency model and the no-slower cost', () => {

@@ -1,4 +1,5 @@
 /** @fileoverview Tests of the idiom moves: each fold keeps the program's meaning and shrinks it. */
+import { insn as I } from '../../src-daemon/core/isa/insn'
 import { describe, expect, it } from 'vitest'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { llvmText } from '../../src-daemon/core/isa/disasm-llvm'
@@ -8,14 +9,6 @@ import { Candidate } from '../../src-daemon/core/search/candidate'
 import { proposeIdiom } from '../../src-daemon/core/search/idiom-moves'
 import { UndoLog } from '../../src-daemon/core/search/undo-log'
 import { Rng } from '../../src-daemon/core/search/rng'
-
-const I = (code: number, dst: number, src: number, off = 0, imm = 0): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm
-})
 
 /** Runs slots on a 16-byte block seeded from `seed`; returns r0 and the block afterwards. */
 function run(slots: readonly Insn[], seed: number): string {

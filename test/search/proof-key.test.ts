@@ -1,17 +1,10 @@
 /** @fileoverview The proof-cache key: dead code removal and register renaming keep behaviour. */
+import { insn as I } from '../../src-daemon/core/isa/insn'
 import { describe, expect, it } from 'vitest'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { runConformanceProgram } from '../../src-daemon/core/interp/conformance'
 import { canonicalProofKey, withoutDeadCode } from '../../src-daemon/core/search/proof-key'
 import { Rng } from '../../src-daemon/core/search/rng'
-
-const I = (code: number, dst: number, src: number, off = 0, imm = 0): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm
-})
 
 function run(slots: readonly Insn[], seed: number): string {
   const mem = new Uint8Array(64)

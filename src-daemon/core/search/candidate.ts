@@ -101,17 +101,20 @@ export class Candidate {
     for (let i = 0; i < this.length; i++) {
       const k = this.kind[i]
       if (k !== other.kind[i]) return false
-      if (k === SlotKind.nop) continue
-      if (
-        this.code[i] !== other.code[i] ||
-        this.dst[i] !== other.dst[i] ||
-        this.src[i] !== other.src[i] ||
-        this.off[i] !== other.off[i] ||
-        this.imm[i] !== other.imm[i]
-      )
-        return false
+      if (k !== SlotKind.nop && !this.sameInsnAt(i, other)) return false
     }
     return true
+  }
+
+  /** True when slot `i` holds the same instruction fields here and in `other` (kinds aside). */
+  sameInsnAt(i: number, other: Candidate): boolean {
+    return (
+      this.code[i] === other.code[i] &&
+      this.dst[i] === other.dst[i] &&
+      this.src[i] === other.src[i] &&
+      this.off[i] === other.off[i] &&
+      this.imm[i] === other.imm[i]
+    )
   }
 
   /**

@@ -201,15 +201,7 @@ export class Proposer {
     for (let k = 0; k < this.log.count; k++) {
       const i = this.log.idx[k]!
       if (pinned[i] !== 1 || c.kind[i] === SlotKind.nop) continue
-      if (
-        c.kind[i] !== o.kind[i] ||
-        c.code[i] !== o.code[i] ||
-        c.dst[i] !== o.dst[i] ||
-        c.src[i] !== o.src[i] ||
-        c.off[i] !== o.off[i] ||
-        c.imm[i] !== o.imm[i]
-      )
-        return true
+      if (c.kind[i] !== o.kind[i] || !c.sameInsnAt(i, o)) return true
     }
     return false
   }

@@ -18,24 +18,22 @@ import type { KernelOracle } from './oracle'
 const EXIT = insn(0x95)
 const R0_ZERO = insn(0xb7, 0)
 
+/** Stores 0 at r10-8, then an atomic of operation `op` (imm of 0xdb) with 1 on it. */
+function atomicProbe(op: number): readonly Insn[] {
+  return [
+    insn(0xb7, 1),
+    insn(0x7b, 10, 1, -8),
+    insn(0xb7, 1, 0, 0, 1),
+    insn(0xdb, 10, 1, -8, op),
+    R0_ZERO,
+    EXIT
+  ]
+}
+
 /** Minimal programs that load only where the instruction feature exists (socket filters). */
 const INSN_PROBES: Readonly<Record<InsnFeature, readonly Insn[]>> = {
-  atomic: [
-    insn(0xb7, 1),
-    insn(0x7b, 10, 1, -8),
-    insn(0xb7, 1, 0, 0, 1),
-    insn(0xdb, 10, 1, -8, 0x00),
-    R0_ZERO,
-    EXIT
-  ],
-  atomic_fetch: [
-    insn(0xb7, 1),
-    insn(0x7b, 10, 1, -8),
-    insn(0xb7, 1, 0, 0, 1),
-    insn(0xdb, 10, 1, -8, 0x01),
-    R0_ZERO,
-    EXIT
-  ],
+  atomic: atomicProbe(0x00),
+  atomic_fetch: atomicProbe(0x01),
   bounded_loops: [
     R0_ZERO,
     insn(0xb7, 1, 0, 0, 4),
