@@ -11,6 +11,7 @@ import * as $int64 from './int64'
 import * as $machine from './machine'
 import * as $map_store from './map-store'
 import { XDP_HEADROOM } from './layout'
+import type { PreparedRun } from './prepared-run'
 import type { CtxKind, MachineOptions, MapDef, MapSnapshot, RunInput, RunResult } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
@@ -26,6 +27,12 @@ export class BpfMachine extends Machine {
   /** Runs on `input` and leaves the outcome in the machine; returns a Status (0 exit, 1 fault, 2 tail call). */
   exec(input: RunInput): number {
     this.setup(input)
+    return execute(this)
+  }
+
+  /** Runs on a prepared input (see {@link Machine.prepare}); allocates nothing. */
+  execPrepared(p: PreparedRun): number {
+    this.setupPrepared(p)
     return execute(this)
   }
 

@@ -22,10 +22,13 @@ export function storeAddr(m: Machine, lo: number, hi: number, off: number, size:
   const a = m.addr(lo, hi, off, size)
   if (a < 0) return -1
   const id = m.lastRegion
-  if ((m.regionFlags[id]! & FLAG_WRITABLE) !== 0) return a
-  if ((m.regionFlags[id]! & FLAG_CTX) !== 0 && m.ctxStoreAllowed(a - m.regionBase[id]!, size))
-    return a
-  return -1
+  if (
+    (m.regionFlags[id]! & FLAG_WRITABLE) === 0 &&
+    ((m.regionFlags[id]! & FLAG_CTX) === 0 || !m.ctxStoreAllowed(a - m.regionBase[id]!, size))
+  )
+    return -1
+  m.regionWritten[id] = 1
+  return a
 }
 
 /** Executes an atomic read-modify-write at heap index `a`; false for an unknown operation. */

@@ -24,6 +24,7 @@ export function conformanceHelper(m: Machine, id: number): number {
       const len = R[4]!
       const at = len > 0 ? ptrArg(m, 1, len) : 0
       if (at < 0) return fault(m, 'memfrob: invalid pointer')
+      if (len > 0) m.noteWrite(m.lastRegion)
       for (let i = 0; i < len; i++) m.heap[at + i] = m.heap[at + i]! ^ 42
       R[0] = 0
       R[1] = 0

@@ -31,7 +31,10 @@ function bufferIn(m: Machine, r: number, size: number, write: boolean): number {
   if (size === 0) return 0
   const at = ptrArg(m, r, size)
   if (at < 0) return -1
-  return write && (m.regionFlags[m.lastRegion]! & RegionFlag.writable) === 0 ? -1 : at
+  if (!write) return at
+  if ((m.regionFlags[m.lastRegion]! & RegionFlag.writable) === 0) return -1
+  m.noteWrite(m.lastRegion)
+  return at
 }
 
 /** Index of the `out` or `inout` argument, or -1. */

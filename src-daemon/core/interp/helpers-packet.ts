@@ -62,6 +62,7 @@ export function skbLoadBytes(m: Machine): number {
   if (R[9] !== 0 || len <= 0) return fault(m, 'skb_load_bytes: invalid length')
   const to = ptrArg(m, 3, len)
   if (to < 0) return fault(m, 'skb_load_bytes: invalid destination pointer')
+  m.noteWrite(m.lastRegion)
   const off = R[4]! >>> 0
   if (R[5] !== 0 || off > 0x7fffffff || off + len > m.pktEnd - m.pktData) {
     m.heap.fill(0, to, to + len)

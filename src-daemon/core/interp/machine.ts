@@ -22,6 +22,7 @@ import * as $layout from './layout'
 import * as $map_store from './map-store'
 type MapStore = $map_store.MapStore
 import { withInnerPools } from './map-in-map'
+import { prepareRun, type PreparedRun } from './prepared-run'
 import type { Insn } from '../isa/insn'
 import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
@@ -55,8 +56,6 @@ export const Region = { stack: 0, ctx: 1, packet: 2, firstMap: 3 } as const
 export const Status = { exit: 0, fault: 1, tailCall: 2 } as const
 
 const STACK_BYTES = STACK_FRAME_BYTES * MAX_FRAMES
-const NO_VALUES: readonly number[] = Object.freeze([])
-const NO_CALLS: readonly HelperResponse[] = Object.freeze([])
 const RINGBUF = $layout.MapType.RINGBUF
 // Module copies of hot imports (imports are getter calls under tsx/vite-node).
 const LO_BASE = $layout.LO_BASE
@@ -77,6 +76,8 @@ export class Machine {
   readonly reserveRegion: number
   /** Bytes of each ring buffer used in this run (records + 8-byte headers, 8-aligned). */
   readonly ringUsed: Int32Array
+  /** Regions this run wrote (1), reset per run: lets a comparison skip maps nobody changed. */
+  readonly regionWritten: Uint8Array
   /** Live reservations: region offset, size, map index, state (1 reserved, 0 done); count. */
   readonly reservations = new Int32Array(4 * 64)
   reservationCount = 0
@@ -159,6 +160,7 @@ export class Machine {
     this.regionLow = new Int32Array(n)
     this.regionHigh = new Int32Array(n)
     this.regionFlags = new Int32Array(n)
+    this.regionWritten = new Uint8Array(n)
     const caps = mapDefs.map((m) => Math.max(0, Math.min(m.maxEntries, this.opts.maxMapEntries)))
     let size = STACK_BYTES
     this.setRegion(Region.stack, 0, STACK_BYTES, RegionFlag.writable | RegionFlag.aligned)
@@ -278,47 +280,52 @@ export class Machine {
 
   /** Prepares state for a run on `input` (maps, packet, context, stack, registers). */
   setup(input: RunInput): void {
+    this.setupPrepared(this.prepare(input))
+  }
+
+  /** `input` with what setup derives from it computed once, for repeated runs on this machine. */
+  prepare(input: RunInput): PreparedRun {
+    return prepareRun(this.maps, this.prog.ctxKind, input)
+  }
+
+  /** Prepares state for a run on a prepared input; allocates nothing. */
+  setupPrepared(p: PreparedRun): void {
     const kind = this.prog.ctxKind
     for (let i = 0; i < this.maps.length; i++) this.maps[i]!.reset()
     for (let i = 0; i < this.directValueMaps.length; i++)
       this.maps[this.directValueMaps[i]!]!.allDirty = true
+    this.regionWritten.fill(0)
     this.effects.reset()
     this.ringUsed.fill(0)
-    const used = input.ringUsed
+    const used = p.ringUsed
     if (used !== undefined)
       for (let i = 0; i < used.length && i < this.ringUsed.length; i++)
         this.ringUsed[i] = Math.max(0, Math.min(used[i] ?? 0, this.maps[i]!.def.maxEntries))
     this.reservationCount = 0
     this.regionHigh[this.reserveRegion] = 0
-    this.randoms = input.randoms ?? NO_VALUES
-    this.cpu = input.cpu ?? 0
-    this.xdpNoMeta = input.xdpNoMeta === true && this.prog.ctxKind === 'xdp'
-    const pid = BigInt.asUintN(64, input.pidTgid ?? 0n)
-    const uid = BigInt.asUintN(64, input.uidGid ?? 0n)
-    this.task[0] = Number(pid & 0xffffffffn) | 0
-    this.task[1] = Number(pid >> 32n) | 0
-    this.task[2] = Number(uid & 0xffffffffn) | 0
-    this.task[3] = Number(uid >> 32n) | 0
-    this.times = input.times ?? NO_VALUES
-    this.calls = input.calls ?? NO_CALLS
+    this.randoms = p.randoms
+    this.cpu = p.cpu
+    this.xdpNoMeta = p.xdpNoMeta
+    this.task.set(p.task)
+    this.times = p.times
+    this.calls = p.calls
     this.randIdx = 0
     this.timeIdx = 0
     this.callIdx = 0
     this.steps = 0
     this.status = 0
-    const initial = input.maps
-    if (initial !== undefined) {
-      for (let i = 0; i < initial.length && i < this.maps.length; i++) {
-        const entries = initial[i]
-        if (entries !== undefined) for (const e of entries) this.maps[i]!.load(e.key, e.value)
-      }
+    for (let i = 0; i < p.images.length && i < this.maps.length; i++) {
+      const image = p.images[i]
+      if (image !== undefined) this.maps[i]!.restoreImage(image)
+      const entries = p.entries[i]
+      if (entries !== undefined) for (const e of entries) this.maps[i]!.load(e.key, e.value)
     }
     const stackBase = this.regionBase[Region.stack]!
-    this.stackSeed = input.stackSeed ?? 0
+    this.stackSeed = p.stackSeed
     this.heap.set(this.stackPattern(this.stackSeed), stackBase + STACK_BYTES - STACK_FRAME_BYTES)
     // Explicit initial bytes of the main frame's top (a prover counterexample sets what the
     // program reads before writing); they end at r10.
-    const given = input.stack
+    const given = p.stack
     if (given !== undefined) {
       const n = Math.min(given.length, STACK_FRAME_BYTES)
       this.heap.set(given.subarray(given.length - n), stackBase + STACK_BYTES - n)
@@ -333,14 +340,13 @@ export class Machine {
     this.pointer(Region.ctx, 0)
     R[2] = OUT[0]!
     R[3] = OUT[1]!
-    if (kind === 'xdp' || kind === 'skb' || kind === 'socket') this.setupPacketContext(input)
+    if (kind === 'xdp' || kind === 'skb' || kind === 'socket') this.setupPacketContext(p)
     else if (kind === 'scalar') {
-      const v = input.r1 ?? 0n
-      R[2] = Number(BigInt.asUintN(32, v)) | 0
-      R[3] = Number(BigInt.asUintN(32, v >> 32n)) | 0
+      R[2] = p.r1[0]!
+      R[3] = p.r1[1]!
     } else {
       const bytes =
-        kind === 'plain' ? input.mem : input.ctx instanceof Uint8Array ? input.ctx : undefined
+        kind === 'plain' ? p.mem : p.ctxBytes
       const len = Math.min(bytes?.length ?? 0, this.ctxSize)
       // A struct context always has all its bytes (zero where the input gives none).
       const whole = isStructContext(kind)
@@ -355,28 +361,25 @@ export class Machine {
       }
     }
     this.initMask = (1 << 10) | (kind === 'plain' ? 0x6 : 0x2)
-    const regs = input.regs
-    if (regs !== undefined) {
-      for (let i = 0; i < regs.length && i < 10; i++) {
-        const v = regs[i]
-        if (v === undefined) continue
-        const u = BigInt.asUintN(64, v)
-        R[i * 2] = Number(u & 0xffffffffn) | 0
-        R[i * 2 + 1] = Number(u >> 32n) | 0
-        this.initMask |= 1 << i
+    if (p.regMask !== 0) {
+      for (let i = 0; i < 10; i++) {
+        if ((p.regMask & (1 << i)) === 0) continue
+        R[i * 2] = p.regs[i * 2]!
+        R[i * 2 + 1] = p.regs[i * 2 + 1]!
       }
+      this.initMask |= p.regMask
     }
   }
 
-  private setupPacketContext(input: RunInput): void {
+  private setupPacketContext(p: PreparedRun): void {
     const kind = this.prog.ctxKind
-    const pkt = input.packet ?? new Uint8Array(0)
+    const pkt = p.packet
     const len = Math.min(pkt.length, this.opts.maxPacket)
     const pbase = this.regionBase[Region.packet]!
     // Bytes past the packet are unreachable until adjust_tail grows it (which zero-fills), so
     // only the headroom (reachable through adjust_head/meta) and the context need clearing.
     this.heap.fill(0, pbase, pbase + XDP_HEADROOM)
-    const head = input.headroom
+    const head = p.headroom
     if (head !== undefined && kind === 'xdp') {
       const n = Math.min(head.length, XDP_HEADROOM)
       this.heap.set(head.subarray(head.length - n), pbase + XDP_HEADROOM - n)
@@ -386,9 +389,9 @@ export class Machine {
     this.heap.fill(0, ctxBase, ctxBase + this.ctxSize)
     this.setPacket(XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + len)
     this.pktHardEnd = Math.max(XDP_HARD_END, XDP_HEADROOM + len)
-    const fields = input.ctx instanceof Uint8Array ? undefined : input.ctx
-    const layout: Readonly<Record<string, number>> = kind === 'xdp' ? XDP_MD : SK_BUFF
-    if (input.ctx instanceof Uint8Array) this.heap.set(input.ctx.subarray(0, this.ctxSize), ctxBase)
+    const bytes = p.ctxBytes
+    if (bytes !== undefined)
+      this.heap.set(bytes.length > this.ctxSize ? bytes.subarray(0, this.ctxSize) : bytes, ctxBase)
     if (kind !== 'xdp') {
       this.view.setUint32(ctxBase + SK_BUFF.len, len, true)
       this.view.setUint32(ctxBase + SK_BUFF.wire_len, len, true)
@@ -397,12 +400,18 @@ export class Machine {
       if (kind === 'skb' && len >= 14)
         this.view.setUint16(ctxBase + SK_BUFF.protocol, pkt[12]! | (pkt[13]! << 8), true)
     }
-    if (fields !== undefined) {
-      for (const [name, value] of Object.entries(fields)) {
-        const at = layout[name]
-        if (at !== undefined) this.view.setUint32(ctxBase + at, value >>> 0, true)
-      }
-    }
+    const f = p.ctxFields
+    for (let i = 0; i < f.length; i += 2) this.view.setInt32(ctxBase + f[i]!, f[i + 1]!, true)
+  }
+
+  /** Marks region `id` as written by this run (stores, helper outputs). */
+  noteWrite(id: number): void {
+    this.regionWritten[id] = 1
+  }
+
+  /** True when this run may have changed map `i` (its entries or its value bytes). */
+  mapWritten(i: number): boolean {
+    return this.maps[i]!.changed || this.regionWritten[Region.firstMap + i] === 1
   }
 
   private lastSeed = NaN

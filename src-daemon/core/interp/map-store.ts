@@ -25,6 +25,21 @@ export function hashBytes(bytes: Uint8Array, at: number, len: number): number {
   return h | 0
 }
 
+/** Below this many bytes a loop beats a typed-array builtin call (which the JIT does not inline). */
+const SMALL_COPY = 64
+
+/** Zeroes `n` bytes of `a` from `at`. */
+function zeroBytes(a: Uint8Array, at: number, n: number): void {
+  if (n > SMALL_COPY) a.fill(0, at, at + n)
+  else for (let i = 0; i < n; i++) a[at + i] = 0
+}
+
+/** Copies `n` bytes from `src[si]` to `dst[di]`. */
+function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, n: number): void {
+  if (n > SMALL_COPY) dst.set(src.subarray(si, si + n), di)
+  else for (let i = 0; i < n; i++) dst[di + i] = src[si + i]!
+}
+
 function isArrayLike(type: number): boolean {
   return (
     type === MapType.ARRAY ||
@@ -48,6 +63,24 @@ function isHashLike(type: number): boolean {
     type === MapType.LPM_TRIE ||
     type === MapType.HASH_OF_MAPS
   )
+}
+
+/**
+ * A map's state right after a test's initial entries were loaded into it while empty: restoring
+ * it is a few copies, where loading hashes, probes and copies entry by entry.
+ */
+export interface MapImage {
+  /** Hash-like: slots in use are 0..slots-1; array-like: number of indices loaded. */
+  readonly slots: number
+  /** Array-like: the loaded indices, in load order. */
+  readonly indices: Int32Array
+  /** Values of the loaded slots (hash: slots 0..slots-1; array: per loaded index). */
+  readonly values: Uint8Array
+  readonly keys: Uint8Array
+  readonly hashes: Int32Array
+  readonly positions: Int32Array
+  readonly stamps: Float64Array
+  readonly clock: number
 }
 
 /** One map's entries; values at `heap[base + slot * valueSize]`. */
@@ -85,6 +118,8 @@ export class MapStore {
   private nextFresh = 0
   readonly stamp: Float64Array
   private clock = 0
+  /** Set by any change of the entries since reset (update, delete, eviction). */
+  changed = false
 
   constructor(
     readonly def: MapDef,
@@ -147,11 +182,11 @@ export class MapStore {
     for (let k = 0; k < this.dirtyCount; k++) {
       const i = this.dirty[k]!
       this.isDirty[i] = 0
-      if (this.shape === MapShape.array)
-        this.heap.fill(0, this.base + i * vs, this.base + (i + 1) * vs)
+      if (this.shape === MapShape.array) zeroBytes(this.heap, this.base + i * vs, vs)
       this.used[i] = 0
     }
     this.dirtyCount = 0
+    this.changed = false
     if (this.shape === MapShape.hash && this.nextFresh > 0) {
       for (let i = 0; i < this.nextFresh; i++) {
         if (this.used[i] === 1) this.table[this.slotPos[i]!] = 0
@@ -268,6 +303,7 @@ export class MapStore {
    * returns 0 or a negative errno.
    */
   update(keyAt: number, valueAt: number, flags: number, flagsHi: number): number {
+    this.changed = true
     if (flagsHi !== 0 || flags >>> 0 > BPF_EXIST) return -Errno.EINVAL
     const vs = this.valueSize
     if (this.shape === MapShape.array) {
@@ -307,6 +343,7 @@ export class MapStore {
 
   /** Delete as bpf_map_delete_elem: 0 or a negative errno. */
   delete(keyAt: number): number {
+    this.changed = true
     if (this.shape !== MapShape.hash) return -Errno.EINVAL
     const k = this.lpm ? this.canonical(this.heap, keyAt) : undefined
     if (this.lpm && k === undefined) return -Errno.EINVAL
@@ -319,6 +356,7 @@ export class MapStore {
 
   /** Removes the entry of `key` (hash-like maps; nothing when absent): an LRU eviction. */
   evict(key: Uint8Array): void {
+    this.changed = true
     if (this.shape !== MapShape.hash || key.length !== this.keySize) return
     const slot = this.findHashed(key, 0, hashBytes(key, 0, this.keySize))
     if (slot >= 0) this.remove(slot)
@@ -401,6 +439,63 @@ export class MapStore {
     } else return false
     this.heap.set(value, this.base + slot * vs)
     return true
+  }
+
+  /**
+   * The state after loads into the empty map (call right after reset and the loads), or
+   * undefined where a restore could not reproduce it.
+   */
+  captureImage(): MapImage | undefined {
+    const vs = this.valueSize
+    const hashed = this.shape === MapShape.hash
+    if (this.shape === MapShape.other || (hashed && this.count !== this.nextFresh)) return undefined
+    const n = hashed ? this.nextFresh : this.dirtyCount
+    const indices = hashed ? new Int32Array(0) : this.dirty.slice(0, n)
+    const values = new Uint8Array(n * vs)
+    for (let k = 0; k < n; k++) {
+      const slot = hashed ? k : indices[k]!
+      values.set(this.heap.subarray(this.base + slot * vs, this.base + (slot + 1) * vs), k * vs)
+    }
+    return {
+      slots: n,
+      indices,
+      values,
+      keys: hashed ? this.keys.slice(0, n * this.keySize) : new Uint8Array(0),
+      hashes: hashed ? this.slotHash.slice(0, n) : new Int32Array(0),
+      positions: hashed ? this.slotPos.slice(0, n) : new Int32Array(0),
+      stamps: this.lru ? this.stamp.slice(0, n) : new Float64Array(0),
+      clock: this.clock
+    }
+  }
+
+  /** Puts the empty map (just reset) into the state `img` captured; never allocates. */
+  restoreImage(img: MapImage): void {
+    const n = img.slots
+    if (n === 0) return
+    const vs = this.valueSize
+    if (this.shape !== MapShape.hash) {
+      for (let k = 0; k < n; k++) {
+        const i = img.indices[k]!
+        this.touch(i)
+        this.used[i] = 1
+        copyBytes(this.heap, this.base + i * vs, img.values, k * vs, vs)
+      }
+      return
+    }
+    copyBytes(this.keys, 0, img.keys, 0, img.keys.length)
+    copyBytes(this.heap, this.base, img.values, 0, img.values.length)
+    for (let k = 0; k < n; k++) {
+      const pos = img.positions[k]!
+      this.used[k] = 1
+      this.slotHash[k] = img.hashes[k]!
+      this.slotPos[k] = pos
+      this.table[pos] = k + 1
+      if (this.lru) this.stamp[k] = img.stamps[k]!
+    }
+    this.count = n
+    this.nextFresh = n
+    this.freeTop = 0
+    this.clock = img.clock
   }
 
   /** Entries in use: array-like maps list every index; hash maps their keys (slow path). */

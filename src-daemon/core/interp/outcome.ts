@@ -22,7 +22,10 @@ const { hashBytes, MapShape } = $map_store
 /** A captured map: array values with the touched indices, or hash entries with an index table. */
 interface MapCapture {
   readonly shape: number
+  /** The run may have changed the map (else it holds exactly the input's entries). */
+  readonly written: boolean
   readonly values: Uint8Array
+  readonly valuesView: DataView
   readonly dirty: Int32Array
   readonly allDirty: boolean
   readonly count: number
@@ -41,9 +44,11 @@ export interface Outcome {
   /** Where the metadata starts in the packet region (moves with xdp_adjust_head/meta). */
   readonly metaAt: number
   readonly packet: Uint8Array
+  readonly packetView: DataView
   /** Bytes in use in each ring buffer (by map index). */
   readonly ringUsed: Int32Array
   readonly ctx: Uint8Array
+  readonly ctxView: DataView
   readonly maps: readonly MapCapture[]
   readonly effects: EffectLog
 }
@@ -51,20 +56,28 @@ export interface Outcome {
 /** Weight of a different exit kind (exit / tail call / fault) in {@link outcomeDistance}. */
 export const STATUS_MISMATCH_COST = 1 << 16
 
-function outputCtxBytes(m: Machine): [number, number] {
+/** Bytes of the context a run's outcome includes (the writable kinds' whole context). */
+function outputCtxLength(m: Machine): number {
   const k = m.prog.ctxKind
-  const base = m.regionBase[Region.ctx]!
-  if (k === 'skb' || k === 'socket') return [base, base + m.ctxSize]
-  if (k === 'flat' || k === 'plain' || isStructContext(k)) return [base, base + m.memLen]
-  return [base, base]
+  if (k === 'skb' || k === 'socket') return m.ctxSize
+  if (k === 'flat' || k === 'plain' || isStructContext(k)) return m.memLen
+  return 0
 }
 
-function captureMap(map: MapStore): MapCapture {
+function viewOf(a: Uint8Array): DataView {
+  return new DataView(a.buffer, a.byteOffset, a.byteLength)
+}
+
+function captureMap(m: Machine, i: number): MapCapture {
+  const map = m.maps[i]!
+  const written = m.mapWritten(i)
   const values = map.heap.slice(map.base, map.base + map.valueBytes)
   if (map.shape !== MapShape.hash) {
     return {
       shape: map.shape,
+      written,
       values,
+      valuesView: viewOf(values),
       dirty: map.dirty.slice(0, map.dirtyCount),
       allDirty: map.allDirty,
       count: 0,
@@ -95,7 +108,9 @@ function captureMap(map: MapStore): MapCapture {
   }
   return {
     shape: map.shape,
+    written,
     values: packed,
+    valuesView: viewOf(packed),
     dirty: new Int32Array(0),
     allDirty: false,
     count: n,
@@ -108,7 +123,10 @@ function captureMap(map: MapStore): MapCapture {
 /** Captures the machine's last run. */
 export function captureOutcome(m: Machine): Outcome {
   const pb = m.regionBase[Region.packet]!
-  const [c0, c1] = outputCtxBytes(m)
+  const c0 = m.regionBase[Region.ctx]!
+  const c1 = c0 + outputCtxLength(m)
+  const packet = m.heap.slice(pb + m.pktMeta, pb + m.pktEnd)
+  const ctx = m.heap.slice(c0, c1)
   const effects = new EffectLog(Math.max(1, m.effects.count), Math.max(1, m.effects.arenaUsed))
   m.effects.copyTo(effects)
   return {
@@ -119,9 +137,11 @@ export function captureOutcome(m: Machine): Outcome {
     metaLen: m.pktData - m.pktMeta,
     metaAt: m.pktMeta,
     ringUsed: m.ringUsed.slice(),
-    packet: m.heap.slice(pb + m.pktMeta, pb + m.pktEnd),
-    ctx: m.heap.slice(c0, c1),
-    maps: m.maps.map(captureMap),
+    packet,
+    packetView: viewOf(packet),
+    ctx,
+    ctxView: viewOf(ctx),
+    maps: m.maps.map((_, i) => captureMap(m, i)),
     effects
   }
 }
@@ -130,6 +150,21 @@ function bytesDistance(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: 
   let d = 0
   for (let i = 0; i < n; i++) {
     const x = a[ai + i]! ^ b[bi + i]!
+    if (x !== 0) d += popcount32(x)
+  }
+  return d
+}
+
+/** Bits that differ between `n` bytes of two views, compared four bytes at a time. */
+function viewDistance(a: DataView, ai: number, b: DataView, bi: number, n: number): number {
+  let d = 0
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const x = a.getInt32(ai + i, true) ^ b.getInt32(bi + i, true)
+    if (x !== 0) d += popcount32(x)
+  }
+  for (; i < n; i++) {
+    const x = a.getUint8(ai + i) ^ b.getUint8(bi + i)
     if (x !== 0) d += popcount32(x)
   }
   return d
@@ -147,20 +182,19 @@ function findCaptured(c: MapCapture, src: Uint8Array, at: number, ks: number, h:
   }
 }
 
-function mapDistance(map: MapStore, c: MapCapture, limit: number): number {
+function mapDistance(view: DataView, map: MapStore, c: MapCapture, limit: number): number {
   const vs = map.valueSize
-  const heap = map.heap
+  const cv = c.valuesView
   if (map.shape !== MapShape.hash) {
-    if (map.allDirty || c.allDirty)
-      return bytesDistance(heap, map.base, c.values, 0, map.valueBytes)
+    if (map.allDirty || c.allDirty) return viewDistance(view, map.base, cv, 0, map.valueBytes)
     let d = 0
     for (let k = 0; k < map.dirtyCount && d <= limit; k++) {
       const i = map.dirty[k]!
-      d += bytesDistance(heap, map.base + i * vs, c.values, i * vs, vs)
+      d += viewDistance(view, map.base + i * vs, cv, i * vs, vs)
     }
     for (let k = 0; k < c.dirty.length && d <= limit; k++) {
       const i = c.dirty[k]!
-      if (map.isDirty[i] !== 1) d += bytesDistance(heap, map.base + i * vs, c.values, i * vs, vs)
+      if (map.isDirty[i] !== 1) d += viewDistance(view, map.base + i * vs, cv, i * vs, vs)
     }
     return d
   }
@@ -177,7 +211,7 @@ function mapDistance(map: MapStore, c: MapCapture, limit: number): number {
     if (k < 0) d += missing
     else {
       found++
-      d += bytesDistance(heap, map.base + slot * vs, c.values, k * vs, vs)
+      d += viewDistance(view, map.base + slot * vs, cv, k * vs, vs)
     }
   }
   if (found < c.count && map.count >= c.count) d += (c.count - found) * missing
@@ -187,9 +221,15 @@ function mapDistance(map: MapStore, c: MapCapture, limit: number): number {
 /**
  * Bits that differ between the machine's last run and `o` (0 = same observable behaviour):
  * r0, packet, writable context, maps, outputs; a different ending costs STATUS_MISMATCH_COST.
- * Stops counting early once the distance exceeds `limit`.
+ * Stops counting early once the distance exceeds `limit`. A map neither run wrote holds the
+ * input's entries in both and is skipped, unless `compareAllMaps` (for tests of that shortcut).
  */
-export function outcomeDistance(m: Machine, o: Outcome, limit = Infinity): number {
+export function outcomeDistance(
+  m: Machine,
+  o: Outcome,
+  limit = Infinity,
+  compareAllMaps = false
+): number {
   if (m.status !== o.status) return STATUS_MISMATCH_COST
   if (m.status === Status.fault) return 0
   let d = 0
@@ -199,12 +239,15 @@ export function outcomeDistance(m: Machine, o: Outcome, limit = Infinity): numbe
   const metaLen = m.pktData - m.pktMeta
   if (plen !== o.packet.length || metaLen !== o.metaLen || m.pktMeta !== o.metaAt)
     d += 8 * (Math.abs(plen - o.packet.length) + 1)
-  else d += bytesDistance(m.heap, pb + m.pktMeta, o.packet, 0, plen)
-  const [c0, c1] = outputCtxBytes(m)
-  if (c1 - c0 === o.ctx.length) d += bytesDistance(m.heap, c0, o.ctx, 0, c1 - c0)
-  else d += 8 * Math.abs(c1 - c0 - o.ctx.length) + 8
-  for (let i = 0; i < m.maps.length && d <= limit; i++)
-    d += mapDistance(m.maps[i]!, o.maps[i]!, limit)
+  else d += viewDistance(m.view, pb + m.pktMeta, o.packetView, 0, plen)
+  const clen = outputCtxLength(m)
+  if (clen === o.ctx.length) d += viewDistance(m.view, m.regionBase[Region.ctx]!, o.ctxView, 0, clen)
+  else d += 8 * Math.abs(clen - o.ctx.length) + 8
+  for (let i = 0; i < m.maps.length && d <= limit; i++) {
+    const c = o.maps[i]!
+    if (compareAllMaps || c.written || m.mapWritten(i))
+      d += mapDistance(m.view, m.maps[i]!, c, limit)
+  }
   d += 64 * m.effects.distance(o.effects)
   for (let i = 0; i < m.ringUsed.length; i++) if (m.ringUsed[i] !== o.ringUsed[i]) d += 8
   return d

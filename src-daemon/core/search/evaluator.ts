@@ -15,6 +15,7 @@ import {
   STATUS_MISMATCH_COST,
   type Outcome
 } from '../interp/outcome'
+import type { PreparedRun } from '../interp/prepared-run'
 import type { MachineOptions, RunInput } from '../interp/types'
 import type { EncodeModel } from '../smt/enc-state'
 import { SlotKind, type Candidate } from './candidate'
@@ -51,6 +52,8 @@ export class InterpEvaluator implements ErrorEvaluator {
   readonly inputs: RunInput[] = []
   /** The original's outcome per input. */
   readonly expected: Outcome[] = []
+  /** Each input prepared for the machine. */
+  private readonly prepared: PreparedRun[] = []
   /** Counters. */
   readonly stats: EvaluatorStats = {
     calls: 0,
@@ -93,12 +96,14 @@ export class InterpEvaluator implements ErrorEvaluator {
   private push(input: RunInput): boolean {
     const m = this.machine
     m.reload(this.originalSlots)
-    m.exec(input)
+    const prepared = m.prepare(input)
+    m.execPrepared(prepared)
     if (m.status === Status.fault) {
       this.stats.droppedTests++
       return false
     }
     this.inputs.push(input)
+    this.prepared.push(prepared)
     this.expected.push(captureOutcome(m))
     return true
   }
@@ -134,7 +139,7 @@ export class InterpEvaluator implements ErrorEvaluator {
     const n = this.inputs.length
     acc.begin(n)
     for (let k = 0; k < n; k++) {
-      m.exec(this.inputs[k]!)
+      m.execPrepared(this.prepared[k]!)
       this.stats.testRuns++
       const o = this.expected[k]!
       const d = outcomeDistance(m, o, Infinity)
