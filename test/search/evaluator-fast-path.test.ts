@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest'
 import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
 import { runnable, type RunnableProgram } from '../../src-daemon/engine/program/program-model'
 import { createMachine } from '../../src-daemon/core/interp/api'
-import { compileProgram } from '../../src-daemon/core/interp/compile'
+import { compileProgram, VREG_BASE } from '../../src-daemon/core/interp/compile'
 import { Status } from '../../src-daemon/core/interp/machine'
 import { captureOutcome, outcomeDistance, type Outcome } from '../../src-daemon/core/interp/outcome'
 import type { PreparedRun } from '../../src-daemon/core/interp/prepared-run'
-import { Candidate } from '../../src-daemon/core/search/candidate'
+import type { Insn } from '../../src-daemon/core/isa/insn'
+import { Candidate, SlotKind } from '../../src-daemon/core/search/candidate'
 import { defaultSearchOptions } from '../../src-daemon/core/search/config'
-import { machineOptionsFor } from '../../src-daemon/core/search/evaluator'
+import { InterpEvaluator, machineOptionsFor } from '../../src-daemon/core/search/evaluator'
 import { MOVE_COUNT, Proposer } from '../../src-daemon/core/search/proposals'
 import { Rng } from '../../src-daemon/core/search/rng'
 import { generateTestInputs } from '../../src-daemon/core/search/test-inputs'
@@ -97,7 +98,76 @@ function outcomeDistanceWithoutMaps(m: ReturnType<typeof createMachine>, o: Outc
   return d
 }
 
+/** The candidate's slots as the evaluator loads them (NOP as `ja +0`). */
+function fixedSlots(c: Candidate): Insn[] {
+  return Array.from({ length: c.length }, (_, i) =>
+    c.kind[i] === SlotKind.nop
+      ? { code: 0x05, dst: 0, src: 0, off: 0, imm: 0 }
+      : { code: c.code[i]!, dst: c.dst[i]!, src: c.src[i]!, off: c.off[i]!, imm: c.imm[i]! }
+  )
+}
+
+const COMPILED_FIELDS = [
+  'op',
+  'dst',
+  'src',
+  'off',
+  'imm',
+  'target',
+  'readMask',
+  'writeMask',
+  'constKind',
+  'constLo',
+  'constHi',
+  'constMap'
+] as const
+
+/**
+ * Walks candidates through one evaluator (slots recompiled one by one) and compares, after each
+ * load, its machine's program and constant registers with a whole compile of the candidate;
+ * returns how many loads changed some slot.
+ */
+function compareIncrementalLoads(r: RunnableProgram, steps: number): number {
+  const inputs = generateTestInputs(r.model, { count: 8, seed: 5 })
+  const metric = defaultSearchOptions()
+  const ev = new InterpEvaluator(r.slots, r.model, inputs, metric, 20_000)
+  const orig = Candidate.fromSlots(r.slots)
+  const proposer = new Proposer(orig, metric)
+  const rng = new Rng(11)
+  const c = orig.clone()
+  let changedLoads = 0
+  for (let step = 0; step < steps; step++) {
+    // A walk that sometimes returns to the original, so loads undo earlier changes too.
+    if (step % 25 === 0) c.copyFrom(orig)
+    if (proposer.apply(rng.int(MOVE_COUNT), c, rng)) proposer.commit()
+    const before = ev.machine.prog.op.slice()
+    ev.load(c)
+    const p = ev.machine.prog
+    if (p.op.some((x, i) => x !== before[i])) changedLoads++
+    const whole = compileProgram(fixedSlots(c), r.model.maps, r.model.ctx)
+    // Fields of an invalid slot other than its reason are never read (and not cleared).
+    const valid = (i: number): boolean => whole.invalid[i] === undefined
+    for (const f of COMPILED_FIELDS) {
+      const got = Array.from(p[f].subarray(0, c.length), (x, i) => (valid(i) ? x : 0))
+      const want = Array.from(whole[f].subarray(0, c.length), (x, i) => (valid(i) ? x : 0))
+      expect(got, f).toEqual(want)
+    }
+    expect(p.invalid.slice(0, c.length + 1)).toEqual(whole.invalid.slice(0, c.length + 1))
+    const m = createMachine(whole, machineOptionsFor(r.model, 20_000))
+    expect(ev.machine.regs.subarray(2 * VREG_BASE, m.regs.length)).toEqual(
+      m.regs.subarray(2 * VREG_BASE)
+    )
+  }
+  return changedLoads
+}
+
 describe('evaluator fast path', () => {
+  for (const name of ['global_counters.o', 'xdp_rewrite.o', 'subprog_calls.o']) {
+    it(`${name}: slots recompiled one by one match a whole compile`, () => {
+      expect(compareIncrementalLoads(programOf(`${FIXTURES}${name}`), 150)).toBeGreaterThan(50)
+    })
+  }
+
   for (const name of ['global_counters.o', 'lru_percpu_maps.o', 'xdp_lpm_router.o']) {
     it(`${name}: map images and the written-map shortcut agree with the slow path`, () => {
       const t = compareFastAndSlow(programOf(`${FIXTURES}${name}`), 60)

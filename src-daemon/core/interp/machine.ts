@@ -29,7 +29,7 @@ import type { HelperResponse, MachineOptions, RunInput } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
-const { compileInto, ConstKind, VREG_BASE } = $compile
+const { compileInto, compileSlotInto, ConstKind, VREG_BASE } = $compile
 const { EffectLog } = $effects
 const { OUT } = $int64
 const {
@@ -88,6 +88,8 @@ export class Machine {
   /** Per-byte writability of the context (skb/socket). */
   readonly ctxWritable: Uint8Array
   readonly ctxSize: number
+  /** Context bytes a run's outcome includes: 0 none, 1 the whole context, 2 the run's memLen. */
+  readonly ctxOutput: number
   readonly packetRegionSize: number
   pktMeta = 0
   pktData = 0
@@ -147,6 +149,12 @@ export class Machine {
             : struct !== undefined
               ? struct.size
               : this.opts.maxMem
+    this.ctxOutput =
+      kind === 'skb' || kind === 'socket'
+        ? 1
+        : kind === 'flat' || kind === 'plain' || struct !== undefined
+          ? 2
+          : 0
     const hasPacket = kind === 'xdp' || kind === 'skb' || kind === 'socket'
     this.packetRegionSize = hasPacket
       ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
@@ -237,6 +245,23 @@ export class Machine {
     this.loadProgram(compileInto(this.prog, slots))
   }
 
+  /**
+   * Recompiles only the first `count` slots listed in `pcs` of `slots` (same length as the
+   * loaded program). The caller guarantees that no listed slot is, was, or follows an lddw: then
+   * no other slot's compiled form depends on them.
+   */
+  reloadSlots(slots: readonly Insn[], pcs: Int32Array, count: number): void {
+    const prog = this.prog
+    const R = this.regs
+    for (let k = 0; k < count; k++) {
+      const pc = pcs[k]!
+      compileSlotInto(prog, slots, pc)
+      const v = (VREG_BASE + pc) * 2
+      R[v] = prog.constLo[pc]!
+      R[v + 1] = prog.constHi[pc]!
+    }
+  }
+
   /** Pointer (lo, hi) into region `id` at `offset`, in OUT[0..1]. */
   pointer(id: number, offset: number): void {
     OUT[0] = (LO_BASE + offset) | 0
@@ -291,12 +316,18 @@ export class Machine {
   /** Prepares state for a run on a prepared input; allocates nothing. */
   setupPrepared(p: PreparedRun): void {
     const kind = this.prog.ctxKind
-    for (let i = 0; i < this.maps.length; i++) this.maps[i]!.reset()
+    const images = p.images
+    for (let i = 0; i < this.maps.length; i++) {
+      const image = i < images.length ? images[i] : undefined
+      if (image?.area !== undefined) this.maps[i]!.restoreArea(image)
+      else this.maps[i]!.reset()
+    }
     for (let i = 0; i < this.directValueMaps.length; i++)
       this.maps[this.directValueMaps[i]!]!.allDirty = true
-    this.regionWritten.fill(0)
+    // Small arrays are cleared by loops: a typed-array builtin call costs more than the work.
+    for (let i = 0; i < this.nRegions; i++) this.regionWritten[i] = 0
     this.effects.reset()
-    this.ringUsed.fill(0)
+    for (let i = 0; i < this.ringUsed.length; i++) this.ringUsed[i] = 0
     const used = p.ringUsed
     if (used !== undefined)
       for (let i = 0; i < used.length && i < this.ringUsed.length; i++)
@@ -306,7 +337,8 @@ export class Machine {
     this.randoms = p.randoms
     this.cpu = p.cpu
     this.xdpNoMeta = p.xdpNoMeta
-    this.task.set(p.task)
+    const task = p.task
+    for (let i = 0; i < 4; i++) this.task[i] = task[i]!
     this.times = p.times
     this.calls = p.calls
     this.randIdx = 0
@@ -316,7 +348,7 @@ export class Machine {
     this.status = 0
     for (let i = 0; i < p.images.length && i < this.maps.length; i++) {
       const image = p.images[i]
-      if (image !== undefined) this.maps[i]!.restoreImage(image)
+      if (image !== undefined && image.area === undefined) this.maps[i]!.restoreImage(image)
       const entries = p.entries[i]
       if (entries !== undefined) for (const e of entries) this.maps[i]!.load(e.key, e.value)
     }
@@ -333,7 +365,7 @@ export class Machine {
     // Only the current frame and its callers' frames are addressable.
     this.regionLow[Region.stack] = STACK_BYTES - STACK_FRAME_BYTES
     const R = this.regs
-    R.fill(0, 0, 22)
+    for (let i = 0; i < 20; i++) R[i] = 0
     R[20] = (LO_BASE + STACK_BYTES) | 0
     R[21] = REGION_HI_BASE + Region.stack
     const ctxBase = this.regionBase[Region.ctx]!

@@ -26,7 +26,7 @@ export function hashBytes(bytes: Uint8Array, at: number, len: number): number {
 }
 
 /** Below this many bytes a loop beats a typed-array builtin call (which the JIT does not inline). */
-const SMALL_COPY = 64
+const SMALL_COPY = 48
 
 /** Zeroes `n` bytes of `a` from `at`. */
 function zeroBytes(a: Uint8Array, at: number, n: number): void {
@@ -36,8 +36,9 @@ function zeroBytes(a: Uint8Array, at: number, n: number): void {
 
 /** Copies `n` bytes from `src[si]` to `dst[di]`. */
 function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, n: number): void {
-  if (n > SMALL_COPY) dst.set(src.subarray(si, si + n), di)
-  else for (let i = 0; i < n; i++) dst[di + i] = src[si + i]!
+  if (n <= SMALL_COPY) for (let i = 0; i < n; i++) dst[di + i] = src[si + i]!
+  else if (si === 0 && n === src.length) dst.set(src, di)
+  else dst.set(src.subarray(si, si + n), di)
 }
 
 function isArrayLike(type: number): boolean {
@@ -81,7 +82,16 @@ export interface MapImage {
   readonly positions: Int32Array
   readonly stamps: Float64Array
   readonly clock: number
+  /**
+   * Array-like maps with a small value area: the whole area and its index flags, restored by two
+   * copies with no reset before them.
+   */
+  readonly area: Uint8Array | undefined
+  readonly areaUsed: Uint8Array | undefined
 }
+
+/** Largest value area (bytes) an array image holds whole. */
+const AREA_IMAGE_LIMIT = 4096
 
 /** One map's entries; values at `heap[base + slot * valueSize]`. */
 export class MapStore {
@@ -456,7 +466,10 @@ export class MapStore {
       const slot = hashed ? k : indices[k]!
       values.set(this.heap.subarray(this.base + slot * vs, this.base + (slot + 1) * vs), k * vs)
     }
+    const whole = !hashed && this.valueBytes <= AREA_IMAGE_LIMIT
     return {
+      area: whole ? this.heap.slice(this.base, this.base + this.valueBytes) : undefined,
+      areaUsed: whole ? this.used.slice() : undefined,
       slots: n,
       indices,
       values,
@@ -466,6 +479,19 @@ export class MapStore {
       stamps: this.lru ? this.stamp.slice(0, n) : new Float64Array(0),
       clock: this.clock
     }
+  }
+
+  /**
+   * Puts the map, whatever it holds, into the state of an image with a whole area (`img.area`):
+   * every index counts as touched, so comparisons read the whole (small) area.
+   */
+  restoreArea(img: MapImage): void {
+    for (let k = 0; k < this.dirtyCount; k++) this.isDirty[this.dirty[k]!] = 0
+    this.dirtyCount = 0
+    this.changed = false
+    this.heap.set(img.area!, this.base)
+    this.used.set(img.areaUsed!)
+    this.allDirty = true
   }
 
   /** Puts the empty map (just reset) into the state `img` captured; never allocates. */

@@ -3,7 +3,6 @@
  * test) and compared with a machine's latest run without allocating: equality and a graded
  * distance (bits that differ) for the search's error cost.
  */
-import { isStructContext } from './contexts'
 import * as $effects from './effects'
 type EffectLog = $effects.EffectLog
 import * as $int64 from './int64'
@@ -58,10 +57,8 @@ export const STATUS_MISMATCH_COST = 1 << 16
 
 /** Bytes of the context a run's outcome includes (the writable kinds' whole context). */
 function outputCtxLength(m: Machine): number {
-  const k = m.prog.ctxKind
-  if (k === 'skb' || k === 'socket') return m.ctxSize
-  if (k === 'flat' || k === 'plain' || isStructContext(k)) return m.memLen
-  return 0
+  const k = m.ctxOutput
+  return k === 1 ? m.ctxSize : k === 2 ? m.memLen : 0
 }
 
 function viewOf(a: Uint8Array): DataView {

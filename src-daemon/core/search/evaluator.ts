@@ -23,6 +23,8 @@ import type { ErrorEvaluator, JsonValue, SafetyCheck } from './cost'
 import { ErrorAccumulator, type ErrorMetricOptions } from './error-metric'
 import { runInputFromJson } from './test-inputs'
 
+const LDDW = 0x18
+
 /** Machine options matching the prover's replay of counterexamples (equiv.ts `runProgram`). */
 export function machineOptionsFor(model: EncodeModel, budget: number): MachineOptions {
   return {
@@ -62,12 +64,15 @@ export class InterpEvaluator implements ErrorEvaluator {
     addedTests: 0,
     duplicateTests: 0
   }
-  private readonly machine: BpfMachine
+  /** The machine candidates run on (read by tests of its incremental loads). */
+  readonly machine: BpfMachine
   private readonly acc: ErrorAccumulator
   private readonly abs: boolean
   private readonly fixed: Insn[]
   private readonly originalSlots: readonly Insn[]
   private readonly seen = new Set<string>()
+  /** Slots the last load changed. */
+  private readonly changed: Int32Array
 
   /** Builds the evaluator; `tests` are filtered to those the original completes without fault. */
   constructor(
@@ -79,6 +84,7 @@ export class InterpEvaluator implements ErrorEvaluator {
   ) {
     this.originalSlots = original
     this.fixed = original.map((s) => ({ ...s }))
+    this.changed = new Int32Array(original.length)
     this.machine = createMachine(
       compileProgram(this.fixed, model.maps, model.ctx),
       machineOptionsFor(model, budget)
@@ -95,7 +101,8 @@ export class InterpEvaluator implements ErrorEvaluator {
 
   private push(input: RunInput): boolean {
     const m = this.machine
-    m.reload(this.originalSlots)
+    for (let i = 0; i < this.fixed.length; i++) Object.assign(this.fixed[i]!, this.originalSlots[i])
+    m.reload(this.fixed)
     const prepared = m.prepare(input)
     m.execPrepared(prepared)
     if (m.status === Status.fault) {
@@ -108,26 +115,36 @@ export class InterpEvaluator implements ErrorEvaluator {
     return true
   }
 
-  /** Loads `c` into the machine as fixed slots (NOP → `ja +0`), without allocating. */
+  /**
+   * Loads `c` into the machine as fixed slots (NOP → `ja +0`), without allocating. Only the
+   * slots that differ from the loaded program are recompiled, unless an lddw is involved.
+   */
   load(c: Candidate): void {
     const f = this.fixed
+    const changed = this.changed
+    let count = 0
+    let whole = false
     for (let i = 0; i < c.length; i++) {
       const s = f[i]!
-      if (c.kind[i] === SlotKind.nop) {
-        s.code = 0x05
-        s.dst = 0
-        s.src = 0
-        s.off = 0
-        s.imm = 0
-      } else {
-        s.code = c.code[i]!
-        s.dst = c.dst[i]!
-        s.src = c.src[i]!
-        s.off = c.off[i]!
-        s.imm = c.imm[i]!
-      }
+      const nop = c.kind[i] === SlotKind.nop
+      const code = nop ? 0x05 : c.code[i]!
+      const dst = nop ? 0 : c.dst[i]!
+      const src = nop ? 0 : c.src[i]!
+      const off = nop ? 0 : c.off[i]!
+      const imm = nop ? 0 : c.imm[i]!
+      if (s.code === code && s.dst === dst && s.src === src && s.off === off && s.imm === imm)
+        continue
+      // An lddw spans two slots: its change (or a change after one) recompiles everything.
+      if (s.code === LDDW || code === LDDW || (i > 0 && f[i - 1]!.code === LDDW)) whole = true
+      s.code = code
+      s.dst = dst
+      s.src = src
+      s.off = off
+      s.imm = imm
+      changed[count++] = i
     }
-    this.machine.reload(f)
+    if (whole) this.machine.reload(f)
+    else if (count > 0) this.machine.reloadSlots(f, changed, count)
   }
 
   /** Error of `c` over the suite, stopping once it exceeds `bound`. */
