@@ -3,7 +3,7 @@
  * budget per program next to K2's published and natively measured results, time to reach K2's
  * count, candidates/s per core, prover calls and cache hit rate, and the cost of the hot parts
  * (interpreter per candidate, proposals, prover). `npm run bench -- search [--time SEC]
- * [--programs a,b] [--chains N] [--k2-windows] [--out DIR]`. Uses K2's error settings (no
+ * [--programs a,b] [--chains N] [--cost sizeNoSlower|count|latency] [--k2-windows] [--out DIR]`. Uses K2's error settings (no
  * averaging) and Summit's automatic windows; --k2-windows uses K2's hand-picked ones instead.
  * --out writes each best program as DIR/<name>.insns beside copies of its .maps and .desc, so
  * `summit verify` and `summit kernel-check` can re-check every result.
@@ -52,6 +52,8 @@ const chains = Number(arg('chains') ?? availableParallelism())
 const wanted = arg('programs')?.split(',')
 const autoWindows = !process.argv.includes('--k2-windows')
 const outDir = arg('out')
+// K2's counts are slot counts: --cost count searches for slots alone, as K2 does.
+const perfModel = (arg('cost') ?? 'sizeNoSlower') as 'sizeNoSlower' | 'count' | 'latency'
 if (outDir !== undefined) mkdirSync(outDir, { recursive: true })
 let reachedAll = 0
 let sumToK2 = 0
@@ -91,7 +93,7 @@ for (const p of programs) {
   // K2's settings for this experiment: st_avg = 0 (no averaging) and its hand-picked windows.
   const job = prepareJob(
     r,
-    { seed: 1, iterations: 0, errorAverage: false },
+    { seed: 1, iterations: 0, errorAverage: false, perfModel },
     autoWindows ? {} : { windows: k2Windows(p) }
   )
   if (!job.ok) {
@@ -149,7 +151,7 @@ for (const p of programs) {
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
 for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '))
 console.log(
-  `time budget ${timeSeconds}s per program, ${chains} chain(s), ${autoWindows ? 'automatic windows' : "K2's windows"}`
+  `time budget ${timeSeconds}s per program, ${chains} chain(s), cost ${perfModel}, ${autoWindows ? 'automatic windows' : "K2's windows"}`
 )
 console.log(
   `at or below K2's published count: ${reachedAll}/${programs.length}; summed time to reach it: ${sumToK2.toFixed(1)} s (K2 native: ${programs.reduce((a, p) => a + p.k2_native.time_to_best_s, 0).toFixed(1)} s)`

@@ -483,15 +483,17 @@ export class MapStore {
 
   /**
    * Puts the map, whatever it holds, into the state of an image with a whole area (`img.area`):
-   * every index counts as touched, so comparisons read the whole (small) area.
+   * two copies, and the loaded indices marked touched as the loads marked them.
    */
   restoreArea(img: MapImage): void {
     for (let k = 0; k < this.dirtyCount; k++) this.isDirty[this.dirty[k]!] = 0
     this.dirtyCount = 0
     this.changed = false
+    this.allDirty = false
     this.heap.set(img.area!, this.base)
     this.used.set(img.areaUsed!)
-    this.allDirty = true
+    const idx = img.indices
+    for (let k = 0; k < img.slots; k++) this.touch(idx[k]!)
   }
 
   /** Puts the empty map (just reset) into the state `img` captured; never allocates. */
