@@ -161,7 +161,42 @@ function compareIncrementalLoads(r: RunnableProgram, steps: number): number {
   return changedLoads
 }
 
+/**
+ * Feeds one evaluator (whose tests move forward when they stop a candidate) candidates with
+ * bounds around their true error, and checks each answer against the full error from a fresh
+ * evaluator in the original order; returns how many answers stopped early.
+ */
+function compareReorderedErrors(r: RunnableProgram, steps: number): number {
+  const inputs = generateTestInputs(r.model, { count: 24, seed: 9 })
+  const metric = defaultSearchOptions()
+  const ev = new InterpEvaluator(r.slots, r.model, inputs, metric, 20_000)
+  const reference = new InterpEvaluator(r.slots, r.model, inputs, metric, 20_000)
+  const orig = Candidate.fromSlots(r.slots)
+  const proposer = new Proposer(orig, metric)
+  const rng = new Rng(17)
+  let stopped = 0
+  for (let step = 0; step < steps; step++) {
+    const c = orig.clone()
+    for (let i = 0; i <= step % 3; i++)
+      if (proposer.apply(rng.int(MOVE_COUNT), c, rng)) proposer.commit()
+    const full = reference.error(c, Infinity)
+    const bound = [full - 1, full, full / 2, full * 2, 0][step % 5]!
+    const got = ev.error(c, bound)
+    if (full > bound) {
+      expect(got).toBeGreaterThan(bound)
+      if (got < full) stopped++
+    } else expect(got).toBe(full)
+  }
+  return stopped
+}
+
 describe('evaluator fast path', () => {
+  for (const name of ['global_counters.o', 'xdp_rewrite.o']) {
+    it(`${name}: tests moved forward give the answers of the original order`, () => {
+      expect(compareReorderedErrors(programOf(`${FIXTURES}${name}`), 300)).toBeGreaterThan(20)
+    })
+  }
+
   for (const name of ['global_counters.o', 'xdp_rewrite.o', 'subprog_calls.o']) {
     it(`${name}: slots recompiled one by one match a whole compile`, () => {
       expect(compareIncrementalLoads(programOf(`${FIXTURES}${name}`), 150)).toBeGreaterThan(50)

@@ -73,6 +73,10 @@ export class InterpEvaluator implements ErrorEvaluator {
   private readonly seen = new Set<string>()
   /** Slots the last load changed. */
   private readonly changed: Int32Array
+  /** Test order of {@link error} (a permutation of the suite's indices). */
+  private order = new Int32Array(16)
+  /** Whether tests move forward when they stop a candidate (the popcount metric only). */
+  private readonly reorder: boolean
 
   /** Builds the evaluator; `tests` are filtered to those the original completes without fault. */
   constructor(
@@ -91,6 +95,7 @@ export class InterpEvaluator implements ErrorEvaluator {
     )
     this.acc = new ErrorAccumulator(metric)
     this.abs = metric.errorMetric === 'abs'
+    this.reorder = !this.abs
     for (const t of tests) this.push(t)
   }
 
@@ -111,6 +116,13 @@ export class InterpEvaluator implements ErrorEvaluator {
     }
     this.inputs.push(input)
     this.prepared.push(prepared)
+    const n = this.inputs.length
+    if (this.order.length < n) {
+      const grown = new Int32Array(Math.max(n, this.order.length * 2))
+      grown.set(this.order)
+      this.order = grown
+    }
+    this.order[n - 1] = n - 1
     this.expected.push(captureOutcome(m))
     return true
   }
@@ -147,15 +159,22 @@ export class InterpEvaluator implements ErrorEvaluator {
     else if (count > 0) this.machine.reloadSlots(f, changed, count)
   }
 
-  /** Error of `c` over the suite, stopping once it exceeds `bound`. */
+  /**
+   * Error of `c` over the suite, stopping once it exceeds `bound`. Under the popcount metric a
+   * test that stops a candidate moves halfway to the front, so later candidates meet the tests
+   * that reject them sooner; the per-test distances are integers, so the sum, and so every
+   * answer, does not depend on the order.
+   */
   error(c: Candidate, bound: number): number {
     this.stats.calls++
     this.load(c)
     const m = this.machine
     const acc = this.acc
     const n = this.inputs.length
+    const order = this.order
     acc.begin(n)
-    for (let k = 0; k < n; k++) {
+    for (let j = 0; j < n; j++) {
+      const k = this.reorder ? order[j]! : j
       m.execPrepared(this.prepared[k]!)
       this.stats.testRuns++
       const o = this.expected[k]!
@@ -167,7 +186,14 @@ export class InterpEvaluator implements ErrorEvaluator {
         acc.distance(d - r0bits)
       } else acc.distance(d)
       acc.endTest()
-      if (acc.exceeds(bound)) return acc.value()
+      if (acc.exceeds(bound)) {
+        if (this.reorder && j > 0) {
+          const to = j >> 1
+          order[j] = order[to]!
+          order[to] = k
+        }
+        return acc.value()
+      }
     }
     return acc.value()
   }
