@@ -1,6 +1,6 @@
 /** @fileoverview Equivalence over output effects: perf_event_output records and trace_printk. */
 import { describe, expect, it } from 'vitest'
-import { asm, useZ3 } from './prover-support'
+import { asm, expectRefuted, useZ3 } from './prover-support'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { EncodeModel } from '../../src-daemon/core/smt/enc-state'
@@ -126,6 +126,119 @@ describe('trace_printk messages', () => {
     const r = await checkEquivalence(two, twoOther, model, z3(), OPTS)
     expect(r.kind).toBe('notEqual')
     if (r.kind === 'notEqual') expect(r.resultA).not.toEqual(r.resultB)
+  })
+
+  describe('formats written on a path that a tail call or a branch conditions', () => {
+    const PROGS = { name: 'jmp', type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }
+    const withProgs: EncodeModel = { ...model, maps: [PROGS] }
+    /** "none" and "n=%d" (4 bytes each, no NUL), as little-endian u32s. */
+    const NONE = 0x656e6f6e
+
+    /**
+     * A tail call that may fall through (slot 1 of the prog array may be empty), then a message
+     * whose format is stored after it: the stores are guarded by "the tail call fell through",
+     * the condition under which the message is printed. r3 is what the tail call left there
+     * (1 before, clobbered after) and r4, r5 are never set.
+     */
+    function afterTailCall(format: number, r3 = ''): Insn[] {
+      return asm(`
+        r6 = r1
+        r1 = r6
+        ld_pseudo r2, 1, 0
+        r3 = 1
+        call 12
+        r1 = ${format}
+        *(u32 *)(r10 - 8) = r1
+        r1 = r10
+        r1 += -8
+        r2 = 4
+        ${r3}
+        call 6
+        r0 = 2
+        exit`)
+    }
+
+    it('proves a format without conversions after a fall-through tail call equal to itself (scratch r3..r5 are not printed)', async () => {
+      const p = afterTailCall(NONE)
+      const r = await checkEquivalence(p, p, withProgs, z3(), OPTS)
+      expect(
+        r.kind,
+        JSON.stringify(r, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
+      ).toBe('equal')
+      const other = afterTailCall(NONE, 'r3 = 9\nr4 = 1')
+      expect((await checkEquivalence(p, other, withProgs, z3(), OPTS)).kind).toBe('equal')
+    })
+
+    it('still prints the argument a format stored after a tail call reads', async () => {
+      const a = afterTailCall(N_EQ_D, 'r3 = 5')
+      const b = afterTailCall(N_EQ_D, 'r3 = 6')
+      await expectRefuted(z3(), a, b, withProgs, OPTS)
+      expect((await checkEquivalence(a, a, withProgs, z3(), OPTS)).kind).toBe('equal')
+    })
+
+    /**
+     * Stores format `then` or `otherwise` depending on the packet's length, then prints after
+     * the branches join, with r3 = the packet length and r4, r5 unset.
+     */
+    function joined(then: number, otherwise: number, r3 = 'r3 = r2'): Insn[] {
+      return asm(`
+        r2 = *(u32 *)(r1 + 4)
+        r3 = *(u32 *)(r1 + 0)
+        r2 -= r3
+        if r2 > 10 goto big
+        r1 = ${then}
+        *(u32 *)(r10 - 8) = r1
+        goto print
+      big:
+        r1 = ${otherwise}
+        *(u32 *)(r10 - 8) = r1
+      print:
+        ${r3}
+        r1 = r10
+        r1 += -8
+        r2 = 4
+        call 6
+        r0 = 2
+        exit`)
+    }
+
+    it('reads a format stored on either side of a branch as the path that prints it wrote it', async () => {
+      // Both sides store the same format without conversions: nothing but the format is printed.
+      const none = joined(NONE, NONE)
+      expect((await checkEquivalence(none, none, model, z3(), OPTS)).kind).toBe('equal')
+      expect(
+        (await checkEquivalence(none, joined(NONE, NONE, 'r3 = 0'), model, z3(), OPTS)).kind
+      ).toBe('equal')
+      // "n=%d" on one side only: r3 is printed there, so a different r3 is refuted (and a
+      // counterexample takes that side), while the same program is equal to itself.
+      const one = joined(NONE, N_EQ_D)
+      expect((await checkEquivalence(one, one, model, z3(), OPTS)).kind).toBe('equal')
+      await expectRefuted(z3(), one, joined(NONE, N_EQ_D, 'r3 = 0'), model, OPTS)
+    })
+  })
+
+  it('answers unknown, not an encoder error, when a format prints a register left unset', async () => {
+    // r3 printed by "n=%d" but never set: the verifier allows it (it checks two arguments), and
+    // the kernel prints whatever r3 held, so the programs are not equal; the interpreter gives
+    // the unset register one value in both, so no input can show the difference there.
+    const set = printk('r3 = 0')
+    const unset = asm(`
+      r1 = ${N_EQ_D}
+      *(u32 *)(r10 - 8) = r1
+      r1 = r10
+      r1 += -8
+      r2 = 4
+      call 6
+      r0 = 2
+      exit`)
+    for (const [a, b] of [
+      [set, unset],
+      [unset, unset]
+    ] as const) {
+      const r = await checkEquivalence(a, b, model, z3(), OPTS)
+      expect(r.kind).toBe('unknown')
+      if (r.kind === 'unknown') expect(r.reason).toMatch(/prints r3 of the (first|second) program/)
+    }
   })
 
   it('never proves a program that returns the printed length equal (it is not modelled)', async () => {

@@ -32,7 +32,9 @@ import {
   extract,
   ite,
   mul,
+  FALSE,
   not,
+  TRUE,
   ult,
   zeroExt
 } from './terms'
@@ -328,22 +330,99 @@ function constArg(v: SymVal, what: string): bigint {
 /** Largest record or format the prover reads in one piece (bytes). */
 const MAX_RECORD = 512
 
-/** Arguments a constant trace_printk format reads (0-3); 3 when some format byte is not constant. */
-function printkArgsUsed(cx: ExecContext, p: Ptr, size: number): number {
-  const bytes: number[] = []
-  for (let i = 0; i < size; i++) {
-    const b = cx.mem.read(p.rid, placeAt(p, i), 1)
-    if (b.op !== 'bvconst') return 3
-    const v = Number(b.value)
-    bytes.push(v)
-    if (v === 0) break
+/** Undecided conditions a format's bytes may split on before its count is taken as 3. */
+const MAX_SPLITS = 16
+
+/** Whether `c` holds (true), fails (false) or is undecided, given conditions known to hold or fail. */
+function decide(
+  c: BoolTerm,
+  holds: ReadonlySet<number>,
+  fails: ReadonlySet<number>
+): boolean | undefined {
+  if (c === TRUE || holds.has(c.id)) return true
+  if (c === FALSE || fails.has(c.id)) return false
+  if (c.op === 'bnot') {
+    const d = decide(c.args[0] as BoolTerm, holds, fails)
+    return d === undefined ? undefined : !d
   }
-  return traceArgCount(Uint8Array.from(bytes), 0, bytes.length)
+  if (c.op === 'band' || c.op === 'bor') {
+    const all = c.op === 'band'
+    let open = false
+    for (const x of c.args as readonly BoolTerm[]) {
+      const d = decide(x, holds, fails)
+      if (d === undefined) open = true
+      else if (d !== all) return !all
+    }
+    return open ? undefined : all
+  }
+  return undefined
 }
 
 /**
- * trace_printk(fmt, size, a, b, c): the format bytes and r3..r5 as an effect (the interpreter
- * compares all three arguments too). Its result, the formatted length, is a private unknown:
+ * Byte `t` of symbolic memory (if-then-else chains over guarded writes) under the conditions
+ * known to hold or fail: its value, the first guard left undecided, or undefined when it is not
+ * a constant (an input byte, or a stored value that is not constant).
+ */
+function byteUnder(
+  t: BvTerm,
+  holds: ReadonlySet<number>,
+  fails: ReadonlySet<number>
+): bigint | BoolTerm | undefined {
+  for (;;) {
+    if (t.op === 'bvconst') return t.value
+    if (t.op !== 'ite') return undefined
+    const c = t.args[0] as BoolTerm
+    const d = decide(c, holds, fails)
+    if (d === undefined) return c
+    t = t.args[d ? 1 : 2] as BvTerm
+  }
+}
+
+/**
+ * How many of r3..r5 the trace_printk format at `p` reads (0-3), as a term, exact wherever the
+ * format is made of constants: its bytes are read as the path making the call wrote them (the
+ * stores are guarded by the conditions that led to them: a tail call that fell through, a branch
+ * taken), splitting on the guards its path condition `pc` does not decide (a format stored
+ * differently on either side of a branch read after the join). 3 where some byte is not a
+ * constant (an input such as .rodata) or past {@link MAX_SPLITS} splits.
+ */
+function printkArgsUsed(cx: ExecContext, pc: BoolTerm, p: Ptr, size: number): BvTerm {
+  const bytes: BvTerm[] = []
+  for (let i = 0; i < size; i++) bytes.push(cx.mem.read(p.rid, placeAt(p, i), 1))
+  const holds = new Set<number>([pc.id])
+  const fails = new Set<number>()
+  for (const f of (pc.op === 'band' ? pc.args : [pc]) as readonly BoolTerm[]) {
+    holds.add(f.id)
+    if (f.op === 'bnot') fails.add((f.args[0] as BoolTerm).id)
+  }
+  let splits = 0
+  const count = (): BvTerm => {
+    const format: number[] = []
+    for (const t of bytes) {
+      const b = byteUnder(t, holds, fails)
+      if (b === undefined) return bv(3, 64)
+      if (typeof b !== 'bigint') {
+        if (++splits > MAX_SPLITS) return bv(3, 64)
+        holds.add(b.id)
+        const yes = count()
+        holds.delete(b.id)
+        fails.add(b.id)
+        const no = count()
+        fails.delete(b.id)
+        return ite(b, yes, no)
+      }
+      format.push(Number(b))
+      if (b === 0n) break
+    }
+    return bv(traceArgCount(Uint8Array.from(format), 0, format.length), 64)
+  }
+  return count()
+}
+
+/**
+ * trace_printk(fmt, size, a, b, c): the format bytes and the arguments the format reads as an
+ * effect, the others as 0 (as in the interpreter: they may be scratch registers, which the
+ * verifier lets a program pass here). Its result, the formatted length, is a private unknown:
  * a program that branches on it is never proven equal to one that does not.
  */
 function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
@@ -353,10 +432,8 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
     throw new Unsupported(`trace_printk: format size ${size} is outside 1..${MAX_RECORD}`)
   const at = memPtr(R(1), 'trace_printk')
   const fmt = readArg(cx, at, size)
-  // As in the interpreter: the arguments the format does not read are not output (they may be
-  // scratch registers, which the verifier lets a program pass here).
-  const used = printkArgsUsed(cx, at, size)
-  const arg = (i: number): BvTerm => (i < used ? R(3 + i).v : bv(0, 64))
+  const used = printkArgsUsed(cx, st.pc, at, size)
+  const arg = (i: number): BvTerm => ite(ult(bv(i, 64), used), R(3 + i).v, bv(0, 64))
   cx.effects.push({
     cond: st.pc,
     kind: 'trace_printk',

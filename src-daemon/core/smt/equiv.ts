@@ -72,12 +72,43 @@ export async function checkEquivalence(
   const resultA = runProgram(a, model, input)
   const resultB = runProgram(b, model, input)
   if (resultEquals(resultA, resultB)) {
+    const unset = printsUnset(q, r.model)
+    if (unset !== undefined)
+      return {
+        kind: 'unknown',
+        reason: `trace_printk prints ${unset}, which the program leaves unset (its value is undefined in the kernel, and no input shows it in the interpreter)`
+      }
     return {
       kind: 'error',
       reason: 'encoder bug: the counterexample does not distinguish the programs in the interpreter'
     }
   }
   return { kind: 'notEqual', input, resultA, resultB }
+}
+
+/**
+ * A register that a trace_printk taken in `model` prints while it is uninitialised or clobbered
+ * by an earlier call (the verifier checks only the format of this helper), as `r3 of the second
+ * program`; undefined when there is none. Such a value differs between the programs in the
+ * encoding (it is private to each), while the interpreter gives it one value in both.
+ */
+function printsUnset(
+  q: EquivalenceQuery,
+  model: ReadonlyMap<string, TermValue>
+): string | undefined {
+  for (const [which, enc] of [
+    ['first', q.a],
+    ['second', q.b]
+  ] as const) {
+    for (const e of enc.effects) {
+      if (e.kind !== 'trace_printk' || !holds(e.cond, model)) continue
+      for (const v of freeVars(e.args.slice(2))) {
+        const m = /_(?:uninit|clobber)_(r\d+)_\d+$/.exec(v.name)
+        if (m !== null) return `${m[1]} of the ${which} program`
+      }
+    }
+  }
+  return undefined
 }
 
 /** Whether `t` holds in `model` (variables it leaves out read as 0 / false). */
