@@ -377,8 +377,7 @@ export class Machine {
       R[2] = p.r1[0]!
       R[3] = p.r1[1]!
     } else {
-      const bytes =
-        kind === 'plain' ? p.mem : p.ctxBytes
+      const bytes = kind === 'plain' ? p.mem : p.ctxBytes
       const len = Math.min(bytes?.length ?? 0, this.ctxSize)
       // A struct context always has all its bytes (zero where the input gives none).
       const whole = isStructContext(kind)

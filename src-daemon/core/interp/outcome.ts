@@ -238,7 +238,8 @@ export function outcomeDistance(
     d += 8 * (Math.abs(plen - o.packet.length) + 1)
   else d += viewDistance(m.view, pb + m.pktMeta, o.packetView, 0, plen)
   const clen = outputCtxLength(m)
-  if (clen === o.ctx.length) d += viewDistance(m.view, m.regionBase[Region.ctx]!, o.ctxView, 0, clen)
+  if (clen === o.ctx.length)
+    d += viewDistance(m.view, m.regionBase[Region.ctx]!, o.ctxView, 0, clen)
   else d += 8 * Math.abs(clen - o.ctx.length) + 8
   for (let i = 0; i < m.maps.length && d <= limit; i++) {
     const c = o.maps[i]!
