@@ -1,7 +1,8 @@
 /**
  * @fileoverview Search benchmark over the 11 K2 programs: Summit's best slot count within a time
  * budget per program next to K2's published and natively measured results, time to reach K2's
- * count, candidates/s per core, prover calls and cache hit rate, and the cost of the hot parts
+ * count (from the first chain ready, as the time budget counts; the start-up of workers and Z3
+ * before it is its own column), candidates/s per core, prover calls and cache hit rate, and the cost of the hot parts
  * (interpreter per candidate, proposals, prover). `npm run bench -- search [--time SEC]
  * [--programs a,b] [--chains N] [--cost sizeNoSlower|count|latency] [--k2-windows] [--out DIR]`. Uses K2's error settings (no
  * averaging) and Summit's automatic windows; --k2-windows uses K2's hand-picked ones instead.
@@ -57,6 +58,7 @@ const perfModel = (arg('cost') ?? 'sizeNoSlower') as 'sizeNoSlower' | 'count' | 
 if (outDir !== undefined) mkdirSync(outDir, { recursive: true })
 let reachedAll = 0
 let sumToK2 = 0
+let sumToK2Wall = 0
 const programs = manifest.programs.filter((p) => wanted === undefined || wanted.includes(p.name))
 
 /** Microseconds per call of `f`, over about `ms` milliseconds. */
@@ -79,6 +81,7 @@ const rows: string[][] = [
     'K2 t(s)',
     'Summit',
     't→K2(s)',
+    'start-up(s)',
     'cand/s/core',
     'proofs',
     'hit%',
@@ -120,7 +123,8 @@ for (const p of programs) {
   const reach = out.improvements.find((m) => m.slots <= p.k2_published)
   if (reach !== undefined || out.bestSlots <= p.k2_published) {
     reachedAll++
-    sumToK2 += reach !== undefined ? reach.ms / 1000 : 0
+    sumToK2 += reach !== undefined ? reach.searchMs / 1000 : 0
+    sumToK2Wall += reach !== undefined ? reach.ms / 1000 : 0
   }
   if (outDir !== undefined) {
     writeFileSync(`${outDir}/${p.name}.insns`, bytesFromSlots(out.best))
@@ -137,7 +141,8 @@ for (const p of programs) {
     String(p.k2_native.best),
     p.k2_native.time_to_best_s.toFixed(1),
     String(out.bestSlots),
-    reach !== undefined ? (reach.ms / 1000).toFixed(1) : '-',
+    reach !== undefined ? (reach.searchMs / 1000).toFixed(1) : '-',
+    reach !== undefined ? ((reach.ms - reach.searchMs) / 1000).toFixed(1) : '-',
     Math.round(pr.candidatesPerSecond / Math.max(1, pr.chains.length)).toString(),
     String(calls),
     lookups > 0 ? ((100 * pr.proofCacheHits) / lookups).toFixed(0) : '-',
@@ -154,5 +159,5 @@ console.log(
   `time budget ${timeSeconds}s per program, ${chains} chain(s), cost ${perfModel}, ${autoWindows ? 'automatic windows' : "K2's windows"}`
 )
 console.log(
-  `at or below K2's published count: ${reachedAll}/${programs.length}; summed time to reach it: ${sumToK2.toFixed(1)} s (K2 native: ${programs.reduce((a, p) => a + p.k2_native.time_to_best_s, 0).toFixed(1)} s)`
+  `at or below K2's published count: ${reachedAll}/${programs.length}; summed time to reach it: ${sumToK2.toFixed(1)} s from the first chain ready, ${sumToK2Wall.toFixed(1)} s with worker and Z3 start-up (K2 native: ${programs.reduce((a, p) => a + p.k2_native.time_to_best_s, 0).toFixed(1)} s)`
 )

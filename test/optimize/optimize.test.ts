@@ -238,6 +238,12 @@ describe('optimize (worker chains)', () => {
     })
     expect(out.failures).toEqual([])
     expect(out.bestSlots).toBe(2)
+    // Improvement times count from the first chain ready; the start-up before it is in `ms`.
+    expect(out.improvements.length).toBeGreaterThan(0)
+    for (const m of out.improvements) {
+      expect(m.searchMs).toBeGreaterThanOrEqual(0)
+      expect(m.searchMs).toBeLessThan(m.ms)
+    }
     expect(out.progress.chains.length).toBe(2)
     expect(out.checkpoints.filter((c) => c !== undefined).length).toBe(2)
     expect(seen.length).toBeGreaterThan(0)

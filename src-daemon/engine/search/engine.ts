@@ -48,7 +48,10 @@ export interface SearchProgress {
 
 /** One improvement of the global best. */
 export interface Improvement {
+  /** Milliseconds since the search was asked for (worker and Z3 start-up included). */
   readonly ms: number
+  /** Milliseconds since the first chain was ready to search (as the time budget counts). */
+  readonly searchMs: number
   readonly slots: number
   readonly chain: number
 }
@@ -117,12 +120,14 @@ async function runInProcess(job: SearchJob, opts: SearchRunOptions): Promise<Sea
   const originalSlots = job.slots.length
   const z3 = await Z3Instance.create()
   const gate = kernelGateFor(job)
+  const searchStart = performance.now()
   try {
     const improvements: Improvement[] = []
     const host = new ChainHost(job, 0, z3, new ProofCache(), {
       onBest: (h) =>
         improvements.push({
           ms: performance.now() - start,
+          searchMs: performance.now() - searchStart,
           slots: h.chain.best.liveSlots(),
           chain: 0
         })
@@ -189,7 +194,9 @@ async function runWorkers(
   const stopAll = (): void => workers.forEach((w) => w.postMessage({ type: 'stop' }))
   // The time budget counts from the first chain ready (worker start-up is not search time).
   let timer: ReturnType<typeof setTimeout> | undefined
+  let searchStart: number | undefined
   const startTimer = (): void => {
+    searchStart ??= performance.now()
     if (timer === undefined && (opts.timeSeconds ?? 0) > 0)
       timer = setTimeout(stopAll, opts.timeSeconds! * 1000)
   }
@@ -222,7 +229,13 @@ async function runWorkers(
             const slots = c?.liveSlots() ?? Infinity
             if (c !== undefined && (best === undefined || m.perf < best.perf)) {
               best = { json: m.best, slots, perf: m.perf }
-              improvements.push({ ms: performance.now() - start, slots, chain: i })
+              const now = performance.now()
+              improvements.push({
+                ms: now - start,
+                searchMs: now - (searchStart ?? start),
+                slots,
+                chain: i
+              })
               send(i, { type: 'best', best: m.best, perf: m.perf })
             }
             break
