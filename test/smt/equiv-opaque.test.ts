@@ -50,6 +50,25 @@ describe('helpers outside the model', () => {
     expect(await answer(p, p, stacks)).toBe('equal')
   })
 
+  it('answers current_task_under_cgroup call by call, in its range', async () => {
+    const cgroups: EncodeModel = {
+      ...tp,
+      maps: [{ type: 8, keySize: 4, valueSize: 4, maxEntries: 1 }]
+    }
+    // bcc's cgroup filter: leave early unless the task is in the cgroup at index 0.
+    const filter = (index: number, tail: string): string =>
+      `ld_pseudo r1, 1, 0\nr2 = ${index}\ncall 37\nif r0 == 0 goto +1\n${tail}r0 = 0\nexit`
+    const p = filter(0, 'r0 = 5\nexit\n')
+    expect(await answer(p, p, cgroups)).toBe('equal')
+    // The result is at most 1: the branch on r0 > 1 is never taken.
+    const branch = `ld_pseudo r1, 1, 0\nr2 = 0\ncall 37\nif r0 s> 1 goto +1\nr0 = 0\nexit\nr0 = 9\nexit`
+    expect(await answer(branch, `ld_pseudo r1, 1, 0\nr2 = 0\ncall 37\nr0 = 0\nexit`, cgroups)).toBe(
+      'equal'
+    )
+    // Asking about another slot is another question: no answer, never equal.
+    expect(await answer(p, filter(1, 'r0 = 5\nexit\n'), cgroups)).not.toBe('equal')
+  })
+
   it('knows probe_read fills its buffer: a store before it is dead', async () => {
     const tail = 'r0 = *(u64 *)(r10 - 8)\nexit'
     const zeroFirst = read(113, tail, 'r4 = 0\n*(u64 *)(r10 - 8) = r4\n')

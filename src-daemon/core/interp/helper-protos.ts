@@ -56,6 +56,7 @@ export interface OpaqueHelper {
 
 const MAP_STACK_TRACE = 7
 const MAP_PERF_EVENT_ARRAY = 4
+const MAP_CGROUP_ARRAY = 8
 /** Negative errno results lie in [-4095, -1] (the kernel's MAX_ERRNO). */
 const ERRNO = -4095n
 const ERRNO_OR_ZERO = { lo: ERRNO, hi: 0n }
@@ -132,6 +133,19 @@ const LIST: readonly OpaqueHelper[] = [
   envValue(160, 'ktime_get_coarse_ns'),
   envValue(208, 'ktime_get_tai_ns'),
   { id: 123, name: 'get_current_ancestor_cgroup_id', args: [value] },
+  // Cgroup membership (1 or 0, or an error) against a cgroup array slot user space fills.
+  {
+    id: 37,
+    name: 'current_task_under_cgroup',
+    args: [{ kind: 'map', types: [MAP_CGROUP_ARRAY] }, value],
+    ret: { lo: ERRNO, hi: 1n }
+  },
+  {
+    id: 33,
+    name: 'skb_under_cgroup',
+    args: [ctx, { kind: 'map', types: [MAP_CGROUP_ARRAY] }, value],
+    ret: { lo: ERRNO, hi: 1n }
+  },
   // Context-only readers: values the kernel keeps beside the context, not in what programs write.
   { id: 173, name: 'get_func_ip', args: [ctx] },
   { id: 174, name: 'get_attach_cookie', args: [ctx] },
