@@ -162,6 +162,24 @@ describe('optimize writes back what it proves', () => {
   }, 240_000)
 })
 
+describe('subprograms other programs also call', () => {
+  it('stay as they are, so the result exports; what the program has alone may change', async () => {
+    // Before: the search shrank fold (also called by tc_shared_fold) and the export refused it
+    // (EXPORT_SHARED_SUBPROGRAM).
+    const { original, written, report } = await exportFixture('subprog_shared', 'xdp_shared_fold')
+    expect(program(written, 'fold').slots).toEqual(program(original, 'fold').slots)
+    expect(report.bestSlots).toBeLessThanOrEqual(report.originalSlots)
+    const verify = await runCli(
+      verifyCommand,
+      join(OBJ, 'subprog_shared.o'),
+      join(work, 'subprog_shared.summit.o'),
+      '--section',
+      'tc_shared_fold'
+    )
+    expect(verify.code, verify.out + verify.err).toBe(0)
+  }, 240_000)
+})
+
 describe('CO-RE programs are optimized for the running kernel', () => {
   it.skipIf(!hasKernelBtf)(
     'resolves the CO-RE relocations as libbpf does, writes compiled forms the loader patches back',

@@ -35,7 +35,7 @@ export interface ChainDeps {
   readonly perf?: PerfModel
   /** The latency model of `sizeNoSlower` and `latency` (default: the built-in table). */
   readonly latency?: LatencyModel
-  /** Slots (1 = pinned) that moves may keep or remove but never rewrite. */
+  /** Per slot: 1 = pinned (moves may keep or remove it, never rewrite it), 2 = frozen (kept). */
   readonly pinned?: Uint8Array
 }
 

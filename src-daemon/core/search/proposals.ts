@@ -83,8 +83,8 @@ export class Proposer {
   private readonly original: Candidate
 
   /**
-   * Prepares tables and pools from the original program. Slots marked in `pinned` keep their
-   * original instruction or are removed: no move rewrites them.
+   * Prepares tables and pools from the original program. Slots marked 1 in `pinned` keep their
+   * original instruction or are removed: no move rewrites them; slots marked 2 are kept.
    */
   constructor(
     original: Candidate,
@@ -193,14 +193,22 @@ export class Proposer {
     return true
   }
 
-  /** True when the pending move left a pinned slot live with other than its original instruction. */
+  /**
+   * True when the pending move left a pinned slot live with other than its original instruction,
+   * or removed a frozen one.
+   */
   private rewritesPinned(c: Candidate): boolean {
     const pinned = this.pinned
     if (pinned === undefined) return false
     const o = this.original
     for (let k = 0; k < this.log.count; k++) {
       const i = this.log.idx[k]!
-      if (pinned[i] !== 1 || c.kind[i] === SlotKind.nop) continue
+      const p = pinned[i]!
+      if (p === 0) continue
+      if (c.kind[i] === SlotKind.nop) {
+        if (p === 2 && o.kind[i] !== SlotKind.nop) return true
+        continue
+      }
       if (c.kind[i] !== o.kind[i] || !c.sameInsnAt(i, o)) return true
     }
     return false

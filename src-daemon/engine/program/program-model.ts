@@ -6,6 +6,7 @@ import { ctxKindForK2 } from '../../core/interp/api'
 import { FLAT_CONTEXT_SIZES, isStructContext, STRUCT_CONTEXTS } from '../../core/interp/contexts'
 import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
 import type { EncodeModel } from '../../core/smt/enc-state'
+import { linkProgram as linkFunctions } from '../../core/formats/link'
 import { linkProgram, type LinkedProgram } from '../kernel/link-object'
 import {
   applyCoreRelocations,
@@ -44,6 +45,32 @@ export interface RunnableProgram {
     readonly kernel: string
     readonly slots: readonly number[]
   }
+  /**
+   * Slots of subprograms that another entry program of the object also calls: a change there
+   * would be proven for this program only, so the search leaves them as they are.
+   */
+  readonly sharedSlots?: readonly number[]
+}
+
+/**
+ * Linked slots of the subprograms of `linked` that another entry program of `obj` reaches (any,
+ * when that program cannot be linked), as the export's check of shared subprograms decides.
+ */
+function sharedSubprogramSlots(obj: BpfObject, linked: LinkedProgram): number[] {
+  const entry = linked.functions[0]?.program
+  const subs = linked.functions.slice(1)
+  if (entry === undefined || subs.length === 0) return []
+  const others = obj.programs
+    .filter((p) => !p.isSubprogram && p !== entry)
+    .map((p) => linkFunctions(obj, p))
+  const out: number[] = []
+  for (const f of subs) {
+    const shared = others.some(
+      (l) => !l.ok || l.value.functions.some((g) => g.program === f.program)
+    )
+    if (shared) for (let i = 0; i < f.program.slotCount; i++) out.push(f.firstSlot + i)
+  }
+  return out
 }
 
 /** The slots CO-RE records patch in `slots` (both halves of an ld_imm64), ascending. */
@@ -197,6 +224,7 @@ export function runnable(
       }
     })
     const progType = type ?? program.progType
+    const shared = sharedSubprogramSlots(input.object, linked)
     return {
       section: program.section,
       name: program.name,
@@ -205,6 +233,7 @@ export function runnable(
       progType,
       ...attachOf(program.section),
       model: { ...modelFor(progType), maps },
+      ...(shared.length > 0 ? { sharedSlots: shared } : {}),
       ...(core !== undefined
         ? {
             core: {

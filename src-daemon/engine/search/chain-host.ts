@@ -111,8 +111,8 @@ export class ChainHost {
     const deps = {
       evaluator: new SafetyGatedEvaluator(this.evaluator, gate, o.unsafeError),
       latency: job.latencyTable !== undefined ? latencyModel(job.latencyTable) : BUILTIN_MODEL,
-      ...(job.pinnedSlots !== undefined
-        ? { pinned: pinnedMask(job.slots.length, job.pinnedSlots) }
+      ...(job.pinnedSlots !== undefined || job.frozenSlots !== undefined
+        ? { pinned: pinnedMask(job.slots.length, job.pinnedSlots ?? [], job.frozenSlots ?? []) }
         : {})
     }
     if (checkpoint === undefined) {
@@ -320,9 +320,14 @@ export class ChainHost {
   }
 }
 
-/** A 0/1 mask of `length` slots with `slots` set. */
-function pinnedMask(length: number, slots: readonly number[]): Uint8Array {
+/** A mask of `length` slots: 1 where `pinned` (keep or remove), 2 where `frozen` (keep). */
+function pinnedMask(
+  length: number,
+  pinned: readonly number[],
+  frozen: readonly number[]
+): Uint8Array {
   const mask = new Uint8Array(length)
-  for (const s of slots) if (s >= 0 && s < length) mask[s] = 1
+  for (const s of pinned) if (s >= 0 && s < length) mask[s] = 1
+  for (const s of frozen) if (s >= 0 && s < length) mask[s] = 2
   return mask
 }

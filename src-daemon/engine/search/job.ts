@@ -32,6 +32,8 @@ export interface SearchJob {
   readonly kernelTarget?: KernelTarget
   /** Slots moves may keep or remove but never rewrite (instructions the loader patches: CO-RE). */
   readonly pinnedSlots?: readonly number[]
+  /** Slots moves must keep as they are (subprograms another program of the object also calls). */
+  readonly frozenSlots?: readonly number[]
 }
 
 /** Defaults of the job fields that are not search options. */

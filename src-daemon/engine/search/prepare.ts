@@ -22,6 +22,8 @@ export interface JobProgram {
   readonly attachType?: AttachType
   /** CO-RE relocations applied for this kernel, with the slots they patch. */
   readonly core?: { readonly slots: readonly number[] }
+  /** Slots of subprograms another program of the object also calls. */
+  readonly sharedSlots?: readonly number[]
 }
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
@@ -71,11 +73,22 @@ export function prepareJob(
     profile,
     options: { ...o.value, targetKernel: formatKernelVersion(target.value) },
     ...JOB_DEFAULTS,
-    ...(program.core !== undefined && program.core.slots.length > 0
-      ? { pinnedSlots: [...program.core.slots] }
-      : {}),
+    ...pinnedOf(program),
     ...extras
   })
+}
+
+/**
+ * Slots the search must not rewrite (CO-RE-patched ones: it may remove them) or change at all
+ * (those of subprograms another program calls).
+ */
+function pinnedOf(program: JobProgram): { pinnedSlots?: number[]; frozenSlots?: number[] } {
+  const core = program.core?.slots ?? []
+  const shared = program.sharedSlots ?? []
+  return {
+    ...(core.length > 0 ? { pinnedSlots: [...core] } : {}),
+    ...(shared.length > 0 ? { frozenSlots: [...shared] } : {})
+  }
 }
 
 /** The final verdict on a result program. */
