@@ -26,7 +26,8 @@ through Summit and the kernel, and reports per program: read, disassembled, kern
 (libbpf's load, as bpftool does; Summit's loader where libbpf cannot open the object), Summit's
 own loader, analysis verdict, self-check proof, proof against a trivial rewrite, the search's best
 after --time seconds with its final proof, and whether the exported improvement reads back and
-loads. DIR/types.tsv (object, section or *, type) gives types for sections named by no convention.
+loads (the summary's "exported+loads" counts the proven improvements of programs the kernel
+loads here). DIR/types.tsv (object, section or *, type) gives types for sections named by no convention.
 
 options:
   --time T            search seconds per program (default 10; 0: no search)

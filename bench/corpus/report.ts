@@ -174,6 +174,9 @@ const improved = (r: ProgramRow): boolean =>
 const provenImproved = (r: ProgramRow): boolean =>
   improved(r) && r.search.kind === 'ran' && r.search.proof.kind === 'equal' && r.search.accepted
 
+/** A proven improvement of a program the kernel loads here: its export must load too. */
+const loadableImproved = (r: ProgramRow): boolean => provenImproved(r) && r.kernel.kind === 'accept'
+
 /** The summary table with one line per value of `by` (`project` or `progType`) and a total. */
 export function summaryTable(
   rows: readonly ProgramRow[],
@@ -202,7 +205,7 @@ export function summaryTable(
       const other = count(rs, (r) => f(r).kind === 'notEqual' || f(r).kind === 'error')
       return `${eq}/${unk}/${other}`
     }
-    return `| ${name} | ${rs.length} | ${count(rs, (r) => r.read.kind === 'ok')} | ${count(rs, (r) => r.disasm.kind === 'ok')} | ${count(rs, (r) => r.model.kind === 'ok')} | ${k('accept')}/${k('reject')}/${k('other')} | ${a('accept')}/${a('reject')}/${a('unsupported')} | ${agree}/${judged} | ${proof((r) => r.selfCheck)} | ${proof((r) => r.rewriteCheck)} | ${count(rs, (r) => r.search.kind === 'ran')} | ${count(rs, improved)} | ${count(rs, provenImproved)} | ${count(rs, (r) => r.exportCheck.kind === 'ok')}/${count(rs, provenImproved)} |`
+    return `| ${name} | ${rs.length} | ${count(rs, (r) => r.read.kind === 'ok')} | ${count(rs, (r) => r.disasm.kind === 'ok')} | ${count(rs, (r) => r.model.kind === 'ok')} | ${k('accept')}/${k('reject')}/${k('other')} | ${a('accept')}/${a('reject')}/${a('unsupported')} | ${agree}/${judged} | ${proof((r) => r.selfCheck)} | ${proof((r) => r.rewriteCheck)} | ${count(rs, (r) => r.search.kind === 'ran')} | ${count(rs, improved)} | ${count(rs, provenImproved)} | ${count(rs, (r) => loadableImproved(r) && r.exportCheck.kind === 'ok')}/${count(rs, loadableImproved)} |`
   }
   return [
     head,
