@@ -15,6 +15,7 @@ import {
 } from '../../src-daemon/engine/program/load'
 import { outputBytes } from '../../src-daemon/engine/program/output'
 import { runnable, type RunnableProgram } from '../../src-daemon/engine/program/program-model'
+import { KERNEL_INSN_LIMIT } from '../../src-daemon/core/analysis/types'
 import { analyze } from '../../src-daemon/core/analysis/verifier'
 import { k2CompanionNames } from '../../src-daemon/core/formats'
 import type { Insn } from '../../src-daemon/core/isa/insn'
@@ -84,7 +85,7 @@ export function analysisVerdict(r: RunnableProgram, isK2: boolean): AnalysisVerd
       ...(p.ctxSize !== undefined ? { ctxSize: p.ctxSize } : {}),
       ...(p.attachType !== undefined ? { attachType: p.attachType } : {}),
       collectStates: false,
-      insnBudget: 200_000
+      insnBudget: KERNEL_INSN_LIMIT
     })
     if (a.ok) {
       acceptedAs = p.progType

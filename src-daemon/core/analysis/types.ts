@@ -2,6 +2,9 @@
 import type { KernelVersion } from './kernel-target'
 import type { AttachType, KernelProgType } from './program-kind'
 
+/** Instructions the kernel's verifier processes before it gives up (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const KERNEL_INSN_LIMIT = 1_000_000
+
 /**
  * Program types by the kernel's names (context layout, context rules and helpers follow the
  * type), plus `plain`: a flat context of `ctxSize` bytes with every helper (conformance tests).
@@ -82,7 +85,7 @@ export interface AnalyzeOptions {
   readonly ctxSize?: number
   /** Accept reads of uninitialised stack (the kernel does for privileged loads); default true. */
   readonly allowUninitStack?: boolean
-  /** Instructions the path exploration may process before giving up; default 1,000,000. */
+  /** Instructions the path exploration may process before giving up; default {@link KERNEL_INSN_LIMIT}. */
   readonly insnBudget?: number
   /** Collect the joined per-instruction pre-states (costs time); default true. */
   readonly collectStates?: boolean

@@ -21,7 +21,15 @@ import { checkReturnCode } from './return-code'
 import { joinBounds, ptrReg, UNKNOWN } from './reg'
 import { cloneState, newFrame, sameState, subsumes, top, type State } from './state'
 import { atomicStep, lddwStep, loadStep, storeStep } from './step'
-import { Reject, T, type AnalysisCode, type AnalyzeOptions, type MapDef, type Reg } from './types'
+import {
+  KERNEL_INSN_LIMIT,
+  Reject,
+  T,
+  type AnalysisCode,
+  type AnalyzeOptions,
+  type MapDef,
+  type Reg
+} from './types'
 
 /** Joined facts about one instruction over every explored path (innermost frame's registers). */
 export interface InsnState {
@@ -209,7 +217,7 @@ export function analyze(
   if (abnormal !== undefined) return { ok: false, error: abnormal }
   const live = liveness(cfg)
   const n = cfg.insns.length
-  const budget = options.insnBudget ?? 1_000_000
+  const budget = options.insnBudget ?? KERNEL_INSN_LIMIT
   const collect = options.collectStates ?? true
   const visits: (Reg[][] | undefined)[] = new Array<Reg[][] | undefined>(n)
   let current: State | undefined

@@ -6,7 +6,7 @@
 import type { Insn } from '../isa/insn'
 import { KERNEL_PROG_TYPES, type AttachType } from '../analysis/program-kind'
 import { analyze, type AnalysisResult } from '../analysis/verifier'
-import type { MapDef, ProgType } from '../analysis/types'
+import { KERNEL_INSN_LIMIT, type MapDef, type ProgType } from '../analysis/types'
 import type { KernelVersion } from '../analysis/kernel-target'
 import { fail, ok, type Diagnostic, type Result } from '../util/result'
 import type { EncodeModel } from '../smt/enc-state'
@@ -98,7 +98,8 @@ function analyzeUnder(slots: readonly Insn[], profile: AnalysisProfile): Analysi
     ...(profile.attachType !== undefined ? { attachType: profile.attachType } : {}),
     ...(profile.targetKernel !== undefined ? { targetKernel: profile.targetKernel } : {}),
     collectStates: false,
-    insnBudget: 200_000
+    // The kernel's own limit: a lower one refused big programs the kernel accepts.
+    insnBudget: KERNEL_INSN_LIMIT
   })
 }
 
