@@ -318,14 +318,10 @@ const DIRECT_ROW: Int32Array = (() => {
 })()
 
 /**
- * Recompiles slot `pc` of `slots` in place (same program length): valid alone when neither this
+ * Compiles slot `pc` of `slots` in place (same program length). Alone, valid when neither this
  * slot nor the one before it is or was an lddw, whose compiled forms span two slots.
  */
-export function compileSlotInto(p: CompiledProgram, slots: readonly Insn[], pc: number): void {
-  compileSlot(p, slots, pc)
-}
-
-function compileSlot(p: CompiledProgram, slots: readonly Insn[], pc: number): void {
+export function compileSlot(p: CompiledProgram, slots: readonly Insn[], pc: number): void {
   const ins = slots[pc]!
   const n = slots.length
   p.invalid[pc] = undefined

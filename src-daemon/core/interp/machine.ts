@@ -29,7 +29,7 @@ import type { HelperResponse, MachineOptions, RunInput } from './types'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
-const { compileInto, compileSlotInto, ConstKind, VREG_BASE } = $compile
+const { compileInto, compileSlot, ConstKind, VREG_BASE } = $compile
 const { EffectLog } = $effects
 const { OUT } = $int64
 const {
@@ -255,7 +255,7 @@ export class Machine {
     const R = this.regs
     for (let k = 0; k < count; k++) {
       const pc = pcs[k]!
-      compileSlotInto(prog, slots, pc)
+      compileSlot(prog, slots, pc)
       const v = (VREG_BASE + pc) * 2
       R[v] = prog.constLo[pc]!
       R[v + 1] = prog.constHi[pc]!
