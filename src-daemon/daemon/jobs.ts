@@ -14,6 +14,7 @@ import {
   type LatencyTable
 } from '../core/search/latency'
 import { JobRunner } from '../engine/jobs/job-runner'
+import { SearchPool } from '../engine/search/pool'
 import { InputError } from '../engine/program/input-error'
 import { prepareJob, type JobExtras } from '../engine/search/prepare'
 import type { BestVerdict, ChainProgress } from '../engine/search/protocol'
@@ -78,6 +79,11 @@ export class JobManager {
   private readonly unsaved = new Map<number, JobRow>()
   private lastTick = performance.now()
   private stopping = false
+  /**
+   * Chain workers kept warm between chain runs (a job started, resumed or scheduled back in
+   * starts on a worker whose Z3 is already up).
+   */
+  private readonly pool = new SearchPool()
 
   constructor(
     private readonly store: SummitStore,
@@ -314,7 +320,8 @@ export class JobManager {
         },
         onChainExit: (i, how, message, progress) => this.onChainExit(id, i, how, message, progress)
       },
-      row.bestPerf
+      row.bestPerf,
+      this.pool
     )
     this.active.set(row.id, {
       row,
@@ -578,6 +585,7 @@ export class JobManager {
       }
     }
     this.active.clear()
+    await this.pool.dispose()
   }
 }
 

@@ -7,7 +7,8 @@
 import { Worker } from 'node:worker_threads'
 import type { CandidateJson } from '../../core/search/checkpoint'
 import type { JsonValue } from '../../core/search/cost'
-import { workerSpec } from '../search/engine'
+import type { SearchPool } from '../search/pool'
+import { workerSpec } from '../search/worker-spec'
 import type { SearchJob } from '../search/job'
 import type {
   BestVerdict,
@@ -49,6 +50,8 @@ interface RunningChain {
   progress: ChainProgress | undefined
   stopping: boolean
   exited: Promise<void>
+  /** Ends the chain now (healthy: its worker may run another job). */
+  end: (healthy: boolean) => void
 }
 
 /** The running chains of one job. */
@@ -61,7 +64,9 @@ export class JobRunner {
     private readonly opts: JobRunnerOptions,
     private readonly events: JobRunnerEvents,
     /** Best perf already reported for the job (the original's when none). */
-    knownBestPerf: number
+    knownBestPerf: number,
+    /** Warm workers to run the chains in (given back when a chain ends); default: new workers. */
+    private readonly pool?: SearchPool
   ) {
     this.bestPerf = knownBestPerf
   }
@@ -96,17 +101,34 @@ export class JobRunner {
       tests: [...tests],
       ...(checkpoint !== undefined ? { checkpoint } : {})
     }
-    const worker = new Worker(spec.url, { workerData: data })
+    const pool = this.pool
+    const worker = pool !== undefined ? pool.take() : new Worker(spec.url, { workerData: data })
     const c: RunningChain = {
       worker,
       progress: undefined,
       stopping: false,
-      exited: Promise.resolve()
+      exited: Promise.resolve(),
+      end: () => undefined
     }
     let how: 'done' | 'stopped' | 'failed' = 'stopped'
     let message = ''
     c.exited = new Promise<void>((resolve) => {
-      worker.on('message', (m: WorkerMessage) => {
+      let ended = false
+      /** The chain has ended: its worker is given back (pooled, healthy) or terminated. */
+      const end = (healthy: boolean): void => {
+        if (ended) return
+        ended = true
+        worker.off('message', onMessage)
+        worker.off('error', onError)
+        worker.off('exit', onExit)
+        if (pool !== undefined) pool.release(worker, healthy)
+        else void worker.terminate()
+        this.chains.delete(index)
+        this.events.onChainExit(index, how, message, c.progress)
+        resolve()
+      }
+      c.end = end
+      const onMessage = (m: WorkerMessage): void => {
         switch (m.type) {
           case 'proof':
             this.send(index, m)
@@ -137,26 +159,26 @@ export class JobRunner {
               m.progress.counters.iterations < this.opts.iterations
                 ? 'stopped'
                 : 'done'
-            void worker.terminate()
+            end(true)
             break
           case 'failed':
             how = 'failed'
             message = m.message
-            void worker.terminate()
+            end(false)
             break
           case 'ready':
             break
         }
-      })
-      worker.on('error', (e) => {
+      }
+      const onError = (e: Error): void => {
         how = 'failed'
         message = e.message
-      })
-      worker.on('exit', () => {
-        this.chains.delete(index)
-        this.events.onChainExit(index, how, message, c.progress)
-        resolve()
-      })
+      }
+      const onExit = (): void => end(false)
+      worker.on('message', onMessage)
+      worker.on('error', onError)
+      worker.on('exit', onExit)
+      if (pool !== undefined) worker.postMessage({ type: 'job', data } satisfies MainMessage)
     })
     this.chains.set(index, c)
   }
@@ -178,7 +200,8 @@ export class JobRunner {
       })
     ])
     if (timer !== undefined) clearTimeout(timer)
-    await c.worker.terminate()
+    // Past the grace period the worker is terminated (a pooled one is not given back).
+    c.end(false)
     await c.exited
   }
 

@@ -84,6 +84,11 @@ export class ChainHost {
   readonly improvements: { ms: number; perf: number; slots: number }[] = []
   private readonly started = performance.now()
   private stopRequested = false
+  /**
+   * Whether this chain proved its best equal to the original as a whole program (or it is the
+   * original); false for a best restored from a checkpoint until it is proven again.
+   */
+  bestProvenWhole: boolean
 
   /** Builds chain `index` of `job` (seed = job seed + index). */
   constructor(
@@ -115,6 +120,7 @@ export class ChainHost {
         ? { pinned: pinnedMask(job.slots.length, job.pinnedSlots ?? [], job.frozenSlots ?? []) }
         : {})
     }
+    this.bestProvenWhole = checkpoint === undefined
     if (checkpoint === undefined) {
       this.chain = new Chain(original, options, deps, windows)
       return
@@ -284,6 +290,7 @@ export class ChainHost {
     if (perf >= ch.bestPerf || best.length !== ch.best.length) return
     ch.best.copyFrom(best)
     ch.bestPerf = perf
+    this.bestProvenWhole = true
     ch.restartFromBest()
   }
 
@@ -306,6 +313,7 @@ export class ChainHost {
           r = await this.kernelCheck(this.kernelGate, ev.candidate)
         ch.resolveProof(r)
         if (r.kind === 'equal') {
+          this.bestProvenWhole = true
           this.improvements.push({
             ms: performance.now() - this.started,
             perf: ch.bestPerf,

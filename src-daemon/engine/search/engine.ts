@@ -14,6 +14,8 @@ import type { SearchJob } from './job'
 import { ProofCache } from './proof-cache'
 import { kernelGateFor } from './kernel-gate'
 import type { ChainProgress, ChainWorkerData, MainMessage, WorkerMessage } from './protocol'
+import type { SearchPool } from './pool'
+import { workerSpec } from './worker-spec'
 
 /** How to run a job. */
 export interface SearchRunOptions {
@@ -30,6 +32,8 @@ export interface SearchRunOptions {
   readonly progressMs?: number
   /** Run a single chain in the main thread (default: when chains is 1). */
   readonly inProcess?: boolean
+  /** Warm workers to run the chains in (kept for the next search); default: new workers. */
+  readonly pool?: SearchPool
 }
 
 /** Aggregated progress of a search. */
@@ -68,17 +72,6 @@ export interface SearchOutcome {
   readonly checkpoints: readonly (string | undefined)[]
   /** Worker failures, if any. */
   readonly failures: readonly string[]
-}
-
-/** Where the chain worker code lives: TypeScript through the tsx bootstrap in development, else JS. */
-export function workerSpec(): { url: URL; entry?: string } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('../z3/z3-worker-boot.mjs', import.meta.url),
-      entry: new URL('./worker.ts', import.meta.url).href
-    }
-  }
-  return { url: new URL('./worker.js', import.meta.url) }
 }
 
 function aggregate(
@@ -200,6 +193,7 @@ async function runWorkers(
     if (timer === undefined && (opts.timeSeconds ?? 0) > 0)
       timer = setTimeout(stopAll, opts.timeSeconds! * 1000)
   }
+  const pool = opts.pool
   const done = Array.from({ length: n }, (_, i) => {
     const data: ChainWorkerData = {
       ...(spec.entry !== undefined ? { entry: spec.entry } : {}),
@@ -208,17 +202,26 @@ async function runWorkers(
       iterations: iters,
       reportMs: Math.max(50, Math.floor((opts.progressMs ?? 250) / 2))
     }
-    const w = new Worker(spec.url, { workerData: data })
+    const w = pool !== undefined ? pool.take() : new Worker(spec.url, { workerData: data })
     workers.push(w)
     return new Promise<void>((resolve) => {
       let finished = false
-      const finish = (): void => {
+      const finish = (healthy: boolean): void => {
         if (finished) return
         finished = true
-        void w.terminate()
+        w.off('message', onMessage)
+        w.off('error', onError)
+        w.off('exit', onExit)
+        if (pool !== undefined) pool.release(w, healthy)
+        else void w.terminate()
         resolve()
       }
-      w.on('message', (m: WorkerMessage) => {
+      const onError = (e: Error): void => {
+        failures.push(`chain ${i}: ${e.message}`)
+        finish(false)
+      }
+      const onExit = (): void => finish(false)
+      const onMessage = (m: WorkerMessage): void => {
         switch (m.type) {
           case 'proof':
             if (cache.store(m.key, m.result)) send(i, m)
@@ -252,22 +255,21 @@ async function runWorkers(
               if (c !== undefined && (best === undefined || perf < best.perf))
                 best = { json: m.best, slots: c.liveSlots(), perf }
             }
-            finish()
+            finish(true)
             break
           case 'failed':
             failures.push(`chain ${i}: ${m.message}`)
-            finish()
+            finish(false)
             break
           case 'ready':
             startTimer()
             break
         }
-      })
-      w.on('error', (e) => {
-        failures.push(`chain ${i}: ${e.message}`)
-        finish()
-      })
-      w.on('exit', finish)
+      }
+      w.on('message', onMessage)
+      w.on('error', onError)
+      w.on('exit', onExit)
+      if (pool !== undefined) w.postMessage({ type: 'job', data })
     })
   })
   const onAbort = (): void => stopAll()

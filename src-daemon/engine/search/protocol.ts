@@ -56,8 +56,17 @@ export interface ChainProgress {
   readonly tests: number
 }
 
+/** Data of a pooled worker: it waits for `job` messages (see SearchPool). */
+export interface PooledWorkerData {
+  /** The TypeScript entry in development (see workerSpec). */
+  readonly entry?: string
+  readonly pooled: true
+}
+
 /** Worker → main. */
 export type WorkerMessage =
+  /** A pooled worker has Z3 up and warm. */
+  | { readonly type: 'warm' }
   | { readonly type: 'ready' }
   | { readonly type: 'proof'; readonly key: string; readonly result: CachedProof }
   | {
@@ -85,3 +94,7 @@ export type MainMessage =
   | { readonly type: 'test'; readonly test: JsonValue }
   | { readonly type: 'best'; readonly best: CandidateJson; readonly perf: number }
   | { readonly type: 'stop' }
+  /** To a pooled worker: run this job (after the previous one reported `done`). */
+  | { readonly type: 'job'; readonly data: ChainWorkerData }
+  /** To a pooled worker: stop Z3 and exit. */
+  | { readonly type: 'exit' }
