@@ -2,6 +2,7 @@
 import type { Decoded } from '../isa/decode'
 import { nextId, type Env } from './env'
 import { btfIndex, checkArg, type CallMeta } from './helper-args'
+import { helperBtfResult } from './btf-access'
 import { helperFor, HELPERS, type HelperSpec } from './helpers'
 import { NOT_INIT, rangeReg, sync, UNKNOWN } from './reg'
 import { mapAllRegs, newFrame, top, type State } from './state'
@@ -82,6 +83,10 @@ function result(env: Env, h: HelperSpec, meta: CallMeta): Reg {
     }
     case 'btf_id_or_null':
     case 'btf_id': {
+      const kernel = PTR_CASTS.has(h.id)
+        ? undefined
+        : helperBtfResult(env, h.retBtf ?? '', h.ret === 'btf_id_or_null')
+      if (kernel !== undefined) return kernel
       const fields = { map: btfIndex(h.retBtf ?? ''), ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
       return h.ret === 'btf_id'
         ? ptr(T.BTF_ID, fields)

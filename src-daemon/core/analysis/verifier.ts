@@ -11,6 +11,7 @@ import { aluStep, endStep, readReg } from './alu'
 import { condJump } from './branch'
 import { decodeRaw } from './decode-raw'
 import { enterCall, helperCall, ldPacket, leaveCall, MAX_CALL_FRAMES } from './call'
+import { btfTypeMap } from './btf-target'
 import { buildCfg, type Cfg } from './cfg'
 import { defaultCtxSize } from './ctx-access'
 import { featureRow, firstMissing, formatKernelVersion, targetHas } from './kernel-target'
@@ -234,6 +235,10 @@ export function analyze(
     stackDepth: new Array<number>(cfg.subprogs.length).fill(0),
     subprogOfFrame: (f) => current?.frames[f]?.subprog ?? 0,
     accessKinds: new Map(),
+    btfTarget: options.btfTarget,
+    btfRefusal: options.btfRefusal,
+    btfTypes: btfTypeMap(options.btfTarget),
+    rawTpNullArgs: targetHas(options.targetKernel, 'raw_tp_null_args'),
     ctxBytes: 0,
     idGen: 0
   }
@@ -388,7 +393,7 @@ export function analyze(
                 `Unreleased reference id=${leak.id} alloc_insn=${leak.index}`
               )
             }
-            checkReturnCode(env.progType, env.attachType, readReg(st, 0))
+            checkReturnCode(env.progType, env.attachType, readReg(st, 0), env.btfTarget)
             job.pos = -1
             break
           }
