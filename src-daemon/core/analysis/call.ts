@@ -83,10 +83,8 @@ function result(env: Env, h: HelperSpec, meta: CallMeta): Reg {
     }
     case 'btf_id_or_null':
     case 'btf_id': {
-      const kernel = PTR_CASTS.has(h.id)
-        ? undefined
-        : helperBtfResult(env, h.retBtf ?? '', h.ret === 'btf_id_or_null')
-      if (kernel !== undefined) return kernel
+      const kernel = helperBtfResult(env, h.retBtf ?? '', h.ret === 'btf_id_or_null')
+      if (kernel !== undefined) return { ...kernel, ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
       const fields = { map: btfIndex(h.retBtf ?? ''), ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
       return h.ret === 'btf_id'
         ? ptr(T.BTF_ID, fields)
