@@ -158,6 +158,18 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     'r2 = *(u32 *)(r1 + 8)\nr0 = 0\nexit',
     "VERIFY_CTX_ACCESS: func 'do_thing' size 4 must be 8"
   ],
+  [
+    'a __nullable argument used without a null check',
+    'fentry/nullable_fn',
+    'r2 = *(u64 *)(r1 + 0)\nr3 = *(u32 *)(r2 + 0)\nr0 = 0\nexit',
+    "VERIFY_NULL_DEREF: R2 invalid mem access 'ptr_or_null_'"
+  ],
+  [
+    'a __nullable argument null-checked first',
+    'fentry/nullable_fn',
+    'r2 = *(u64 *)(r1 + 0)\nif r2 == 0 goto +1\nr3 = *(u32 *)(r2 + 0)\nr0 = 0\nexit',
+    'accept'
+  ],
   ['fentry must return 0', 'fentry/do_thing', 'r0 = 1\nexit', 'VERIFY_RETURN_CODE'],
   // Loads through the pointer (check_ptr_to_btf_access + btf_struct_walk).
   ['a scalar member', 'fentry/do_thing', withTask('r3 = *(u32 *)(r2 + 4)'), 'accept'],

@@ -67,7 +67,10 @@ const TYPES: BtfType[] = [
   t(21, K.FUNC, 'float_arg', 22),
   t(22, K.FUNC_PROTO, '', 1, [m('f', 23, 0)]),
   t(23, K.FLOAT, 'double', 8),
-  t(24, K.TYPEDEF, 'btf_trace_foo_event', 16)
+  t(24, K.TYPEDEF, 'btf_trace_foo_event', 16),
+  // int nullable_fn(struct task_struct *t__nullable)
+  t(25, K.FUNC, 'nullable_fn', 26),
+  t(26, K.FUNC_PROTO, '', 1, [m('t__nullable', 4, 0)])
 ]
 
 /** The hand-made BTF. */

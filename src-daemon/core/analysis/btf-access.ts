@@ -143,7 +143,7 @@ export function btfCtxLoad(
       `whether the kernel treats tp_btf/${target.name}'s pointer arguments as nullable or error pointers (raw_tp_null_args) is not modelled`
     )
   const tag = arg.tag === 'user' ? KBTF.USER : arg.tag === 'percpu' ? KBTF.PERCPU : 0
-  return btfPointer(env, arg.id, (trusted ? KBTF.TRUSTED : 0) | tag, false)
+  return btfPointer(env, arg.id, (trusted ? KBTF.TRUSTED : 0) | tag, arg.nullable === true)
 }
 
 /**

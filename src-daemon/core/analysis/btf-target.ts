@@ -10,8 +10,16 @@ import { fail, ok, type Result } from '../util/result'
 export type BtfArg =
   /** An integer, enum or struct passed by value, a pointer to int or void: a scalar. */
   | { readonly kind: 'scalar' }
-  /** A pointer to a struct or union (`id`: its kernel BTF id); `tag`: a `__user`/`__percpu` type tag. */
-  | { readonly kind: 'struct'; readonly id: number; readonly tag?: 'user' | 'percpu' }
+  /**
+   * A pointer to a struct or union (`id`: its kernel BTF id); `tag`: a `__user`/`__percpu` type
+   * tag; `nullable`: the parameter's name ends in `__nullable` (the kernel then asks for a check).
+   */
+  | {
+      readonly kind: 'struct'
+      readonly id: number
+      readonly tag?: 'user' | 'percpu'
+      readonly nullable?: true
+    }
   /** Anything else (void return, float, pointers the analysis does not sort): `what` says which. */
   | { readonly kind: 'other'; readonly what: string }
 
@@ -278,12 +286,12 @@ export function resolveBtfTarget(
   // A struct passed by value wider than 8 bytes takes several context slots (btf_ctx_arg_idx):
   // the analysis does not count them, so it refuses that argument and every later one.
   let shifted = false
-  const args = argIds.map((a): BtfArg => {
-    const t = skipMods(types, a)
+  const args = params.map((p): BtfArg => {
+    const t = skipMods(types, p.type)
     if (isComposite(t) && (t?.sizeOrType ?? 0) > 8) shifted = true
-    return shifted
-      ? { kind: 'other', what: 'an argument at or after a struct passed by value' }
-      : sortArg(types, a)
+    if (shifted) return { kind: 'other', what: 'an argument at or after a struct passed by value' }
+    const a = sortArg(types, p.type)
+    return a.kind === 'struct' && p.name.endsWith('__nullable') ? { ...a, nullable: true } : a
   })
   const helperStructs: Record<string, number> = {}
   for (const [kind, struct] of Object.entries(HELPER_STRUCTS)) {
