@@ -333,6 +333,25 @@ describe('BTF-typed contexts and kernel-BTF pointers', () => {
     })
   }
 
+  it('allows bpf_sk_storage_get on a struct sock argument, except when tracing bpf_sk_storage*', () => {
+    const asm = `
+      r2 = *(u64 *)(r1 + 0)
+      ld_pseudo r1, 1, 0
+      r3 = 0
+      r4 = 0
+      call 107
+      r0 = 0
+      exit`
+    const maps = [{ type: 24, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }]
+    expect(verdict('fentry/tcp_thing', asm, { maps })).toBe('accept')
+    expect(verdict('fentry/bpf_sk_storage_thing', asm, { maps })).toMatch(
+      /^VERIFY_UNSUPPORTED: helper bpf_sk_storage_get#107 is allowed only for some attach targets/
+    )
+    // A pointer moved off the struct's start is not passed to typed helper arguments.
+    const moved = asm.replace('r2 = *(u64 *)(r1 + 0)', 'r2 = *(u64 *)(r1 + 0)\nr2 += 8')
+    expect(verdict('fentry/tcp_thing', moved, { maps })).toMatch(/^VERIFY_HELPER_ARG/)
+  })
+
   it('refuses loads through the pointer from a program whose license is not GPL-compatible', () => {
     const v = verdict('fentry/do_thing', withTask('r3 = *(u32 *)(r2 + 0)'), {
       btfTarget: target('fentry/do_thing', 'Dual BSD/MIT')

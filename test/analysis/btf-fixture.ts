@@ -70,7 +70,14 @@ const TYPES: BtfType[] = [
   t(24, K.TYPEDEF, 'btf_trace_foo_event', 16),
   // int nullable_fn(struct task_struct *t__nullable)
   t(25, K.FUNC, 'nullable_fn', 26),
-  t(26, K.FUNC_PROTO, '', 1, [m('t__nullable', 4, 0)])
+  t(26, K.FUNC_PROTO, '', 1, [m('t__nullable', 4, 0)]),
+  // struct sock { struct sock_common __sk_common; int sk_x; }; int tcp_thing(struct sock *sk)
+  t(27, K.STRUCT, 'sock_common', 8, [m('skc_family', 1, 0)]),
+  t(28, K.STRUCT, 'sock', 16, [m('__sk_common', 27, 0), m('sk_x', 1, 64)]),
+  t(29, K.PTR, '', 28),
+  t(30, K.FUNC, 'tcp_thing', 31),
+  t(31, K.FUNC_PROTO, '', 1, [m('sk', 29, 0)]),
+  t(32, K.FUNC, 'bpf_sk_storage_thing', 31)
 ]
 
 /** The hand-made BTF. */

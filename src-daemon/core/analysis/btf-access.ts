@@ -40,6 +40,29 @@ export function helperKindOf(env: Env, r: Reg): string {
   return Object.keys(kinds).find((k) => kinds[k] === r.map) ?? ''
 }
 
+/**
+ * Whether kernel-BTF pointer `r` may be passed where a helper prototype wants object kind `kind`
+ * (btf_struct_ids_match): the struct itself or one it starts with (first members at offset 0),
+ * under the conditions of {@link helperKindOf}.
+ */
+export function kernelBtfIs(env: Env, r: Reg, kind: string): boolean {
+  if (helperKindOf(env, r) === kind) return true
+  const want = env.btfTarget?.helperStructs[kind]
+  const bad = KBTF.USER | KBTF.PERCPU | KBTF.MEM | KBTF.WALKED
+  if (want === undefined || r.type !== T.BTF_ID || (r.range & bad) !== 0) return false
+  if (r.off !== 0 || !isConst(r) || r.tv !== 0n) return false
+  let t = env.btfTypes.get(r.map)
+  for (let depth = 0; t !== undefined && depth < 16; depth++) {
+    if (t.id === want) return true
+    const first = t.members[0]
+    if (!isComposite(t) || first === undefined || first.offset !== 0) return false
+    const next = skipMods((id) => env.btfTypes.get(id), first.type)
+    if (next === undefined || !isComposite(next)) return false
+    t = next
+  }
+  return false
+}
+
 /** The result of a helper returning a kernel-BTF pointer of helper kind `kind`, if modelled. */
 export function helperBtfResult(env: Env, kind: string, nullable: boolean): Reg | undefined {
   const id = env.btfTarget?.helperStructs[kind]

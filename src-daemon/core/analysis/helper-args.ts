@@ -3,7 +3,7 @@ import type { Env } from './env'
 import { HELPER_ROWS } from './helper-table'
 import { mapFitsHelper, type ArgKind, type HelperArg, type HelperSpec } from './helpers'
 import { memAccess } from './memory'
-import { helperKindOf } from './btf-access'
+import { helperKindOf, kernelBtfIs } from './btf-access'
 import { isConst } from './reg'
 import { B, byteKind, top, type State } from './state'
 import { MapType, Reject, T, TYPE_NAMES, type Reg } from './types'
@@ -274,7 +274,7 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       return
     case 'btf_sock_common':
     case 'release_sock':
-      if (!SOCK_TYPES.has(r.type) && !(r.type === T.BTF_ID && SOCK_BTF.has(btfName(env, r))))
+      if (!SOCK_TYPES.has(r.type) && !(r.type === T.BTF_ID && isSockBtf(env, r)))
         throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_')
       if (a.kind === 'release_sock') {
         if (r.ref === 0)
@@ -292,7 +292,10 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       if (r.type !== T.BTF_ID) zeroOffset(regno, r)
       return
     case 'btf_id':
-      if (r.type !== T.BTF_ID || btfName(env, r) !== a.btf)
+      if (
+        r.type !== T.BTF_ID ||
+        !(r.range !== 0 ? kernelBtfIs(env, r, a.btf ?? '') : btfName(env, r) === a.btf)
+      )
         throw typeErr(regno, r, `ptr_${a.btf ?? ''}`)
       return
     default:
@@ -315,6 +318,11 @@ export const BTF_NAMES: readonly string[] = [
 /** The index of a BTF object kind name (-1 when no prototype mentions it). */
 export function btfIndex(name: string): number {
   return BTF_NAMES.indexOf(name)
+}
+
+/** A BTF pointer to an object that starts with a `struct sock_common`. */
+function isSockBtf(env: Env, r: Reg): boolean {
+  return r.range !== 0 ? kernelBtfIs(env, r, 'sock_common') : SOCK_BTF.has(btfName(env, r))
 }
 
 function btfName(env: Env, r: Reg): string {
