@@ -170,6 +170,19 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     'r2 = *(u64 *)(r1 + 0)\nif r2 == 0 goto +1\nr3 = *(u32 *)(r2 + 0)\nr0 = 0\nexit',
     'accept'
   ],
+  ['a pointer to int, whole', 'fentry/intptr_fn', 'r2 = *(u64 *)(r1 + 0)\nr0 = 0\nexit', 'accept'],
+  [
+    'a pointer to int, narrow',
+    'fentry/intptr_fn',
+    'r2 = *(u32 *)(r1 + 0)\nr0 = 0\nexit',
+    "VERIFY_CTX_ACCESS: func 'intptr_fn' size 4 must be 8"
+  ],
+  [
+    'through a pointer to int (a scalar to the kernel)',
+    'fentry/intptr_fn',
+    'r2 = *(u64 *)(r1 + 0)\nr3 = *(u32 *)(r2 + 0)\nr0 = 0\nexit',
+    "VERIFY_INVALID_MEM: R2 invalid mem access 'scalar'"
+  ],
   ['fentry must return 0', 'fentry/do_thing', 'r0 = 1\nexit', 'VERIFY_RETURN_CODE'],
   // Loads through the pointer (check_ptr_to_btf_access + btf_struct_walk).
   ['a scalar member', 'fentry/do_thing', withTask('r3 = *(u32 *)(r2 + 4)'), 'accept'],

@@ -77,7 +77,11 @@ const TYPES: BtfType[] = [
   t(29, K.PTR, '', 28),
   t(30, K.FUNC, 'tcp_thing', 31),
   t(31, K.FUNC_PROTO, '', 1, [m('sk', 29, 0)]),
-  t(32, K.FUNC, 'bpf_sk_storage_thing', 31)
+  t(32, K.FUNC, 'bpf_sk_storage_thing', 31),
+  // int intptr_fn(int *p)
+  t(33, K.PTR, '', 1),
+  t(34, K.FUNC, 'intptr_fn', 35),
+  t(35, K.FUNC_PROTO, '', 1, [m('p', 33, 0)])
 ]
 
 /** The hand-made BTF. */

@@ -153,6 +153,8 @@ export function btfCtxLoad(
   const target = env.btfTarget!
   if (arg.kind === 'scalar' && target.kind === 'lsm' && index === target.args.length)
     return lsmRetval(target, size)
+  if (arg.kind === 'scalar' && arg.pointer === true && size !== 8)
+    throw ctxReject(`func '${target.name}' size ${size} must be 8`)
   if (arg.kind === 'scalar') return sizedUnknown(size)
   if (arg.kind === 'other')
     throw ctxReject(

@@ -8,8 +8,11 @@ import { fail, ok, type Result } from '../util/result'
 
 /** What one argument (or the return value) of the target is, as btf_ctx_access sorts it. */
 export type BtfArg =
-  /** An integer, enum or struct passed by value, a pointer to int or void: a scalar. */
-  | { readonly kind: 'scalar' }
+  /**
+   * An integer, enum or struct passed by value, or (`pointer`) a pointer to int or void: a
+   * scalar. The kernel loads pointers only whole (8 bytes).
+   */
+  | { readonly kind: 'scalar'; readonly pointer?: true }
   /**
    * A pointer to a struct or union (`id`: its kernel BTF id); `tag`: a `__user`/`__percpu` type
    * tag; `nullable`: the parameter's name ends in `__nullable` (the kernel then asks for a check).
@@ -134,7 +137,7 @@ export function sortArg(types: (id: number) => BtfType | undefined, id: number):
     return { kind: 'scalar' }
   if (t.kind !== BTF_KIND.PTR) return { kind: 'other', what: kindName(t.kind) }
   const target = skipMods(types, t.sizeOrType)
-  if (t.sizeOrType === 0 || target?.kind === BTF_KIND.INT) return { kind: 'scalar' }
+  if (t.sizeOrType === 0 || target?.kind === BTF_KIND.INT) return { kind: 'scalar', pointer: true }
   if (!isComposite(target)) return { kind: 'other', what: `pointer to ${kindName(target?.kind)}` }
   const first = types(t.sizeOrType)
   const tag =
@@ -283,13 +286,14 @@ export function resolveBtfTarget(
   const params = kind === 'tp_btf' ? proto.members.slice(1) : proto.members
   const argIds = params.map((p) => p.type)
   const retType = skipMods(types, proto.sizeOrType)
-  // A struct passed by value wider than 8 bytes takes several context slots (btf_ctx_arg_idx):
+  // An argument wider than 8 bytes (a struct by value, __int128) takes several context slots
+  // (btf_ctx_arg_idx):
   // the analysis does not count them, so it refuses that argument and every later one.
   let shifted = false
   const args = params.map((p): BtfArg => {
     const t = skipMods(types, p.type)
-    if (isComposite(t) && (t?.sizeOrType ?? 0) > 8) shifted = true
-    if (shifted) return { kind: 'other', what: 'an argument at or after a struct passed by value' }
+    if (t?.kind !== BTF_KIND.PTR && (t?.sizeOrType ?? 0) > 8) shifted = true
+    if (shifted) return { kind: 'other', what: 'an argument at or after one wider than 8 bytes' }
     const a = sortArg(types, p.type)
     return a.kind === 'struct' && p.name.endsWith('__nullable') ? { ...a, nullable: true } : a
   })
