@@ -370,8 +370,16 @@ describe('BTF-typed contexts and kernel-BTF pointers', () => {
       btfTarget: target('fentry/do_thing', 'Dual BSD/MIT')
     })
     expect(v).toBe(
-      "VERIFY_INVALID_MEM: Cannot access kernel 'struct task_struct' from non-GPL compatible program"
+      "VERIFY_LICENSE: Cannot access kernel 'struct task_struct' from non-GPL compatible program"
     )
+  })
+
+  it('refuses LSM programs whose license is not GPL-compatible', () => {
+    const v = verdict('lsm/file_open', 'r0 = 0\nexit', {
+      btfTarget: target('lsm/file_open', 'Proprietary')
+    })
+    expect(v).toBe('VERIFY_LICENSE: LSM programs must have a GPL compatible license')
+    expect(verdict('lsm/file_open', 'r0 = 0\nexit')).toBe('accept')
   })
 
   it('refuses tp_btf pointer arguments for kernels before 6.14 (their nullability differs)', () => {

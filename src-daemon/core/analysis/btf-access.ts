@@ -343,7 +343,7 @@ export function btfPointerAccess(
   const tname = t.name
   if (env.btfTarget?.gplCompatible === false)
     throw new Reject(
-      'VERIFY_INVALID_MEM',
+      'VERIFY_LICENSE',
       `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`
     )
   if (off < 0)

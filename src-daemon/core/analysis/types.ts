@@ -244,6 +244,7 @@ export type AnalysisCode =
   | 'VERIFY_LD_ABS'
   | 'VERIFY_CALL_DEPTH'
   | 'VERIFY_STACK_SIZE'
+  | 'VERIFY_LICENSE'
   | 'VERIFY_UNSUPPORTED'
 
 /** An analysis failure: a kernel-style reason at an instruction slot. */

@@ -248,6 +248,9 @@ export function analyze(
   let pruned = 0
   let pos = 0
   try {
+    // bpf_lsm_verify_prog: LSM programs load only under a GPL-compatible license.
+    if (env.progType === 'lsm' && env.btfTarget?.gplCompatible === false)
+      throw new Reject('VERIFY_LICENSE', 'LSM programs must have a GPL compatible license')
     while (pending.length > 0) {
       const job = pending.pop() as Job
       for (;;) {
