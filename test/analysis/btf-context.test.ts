@@ -374,6 +374,17 @@ describe('BTF-typed contexts and kernel-BTF pointers', () => {
     )
   })
 
+  it('refuses context loads when the BTF is from another kernel than the target', () => {
+    const k = parseKernelVersion('6.12')
+    if (!k.ok) throw new Error(k.error.message)
+    const asm = 'r2 = *(u64 *)(r1 + 0)\nr0 = 0\nexit'
+    const btfTarget = { ...target('fentry/do_thing'), kernel: '6.18' }
+    expect(verdict('fentry/do_thing', asm, { btfTarget })).toBe('accept')
+    expect(verdict('fentry/do_thing', asm, { btfTarget, targetKernel: k.value })).toBe(
+      "VERIFY_UNSUPPORTED: the attach target's BTF is from kernel 6.18, not the target kernel 6.12"
+    )
+  })
+
   it('refuses LSM programs whose license is not GPL-compatible', () => {
     const v = verdict('lsm/file_open', 'r0 = 0\nexit', {
       btfTarget: target('lsm/file_open', 'Proprietary')

@@ -23,6 +23,7 @@ describe.skipIf(!HAS_BTF)('attach targets in the running kernel', () => {
     const id = arg1?.kind === 'struct' ? arg1.id : -1
     expect(t?.types.find((x) => x.id === id)?.name).toBe('filename')
     expect(t?.gplCompatible).toBe(true)
+    expect(t?.kernel).toMatch(/^\d+\.\d+$/)
   })
 
   it('resolves LSM hooks through bpf_lsm_ and tracepoints through btf_trace_', () => {

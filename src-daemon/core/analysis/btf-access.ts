@@ -65,7 +65,7 @@ export function kernelBtfIs(env: Env, r: Reg, kind: string): boolean {
 
 /** The result of a helper returning a kernel-BTF pointer of helper kind `kind`, if modelled. */
 export function helperBtfResult(env: Env, kind: string, nullable: boolean): Reg | undefined {
-  const id = env.btfTarget?.helperStructs[kind]
+  const id = env.btfKernelMismatch === undefined ? env.btfTarget?.helperStructs[kind] : undefined
   return id === undefined ? undefined : btfPointer(env, id, KBTF.TRUSTED, nullable)
 }
 
@@ -119,6 +119,8 @@ function ctxArg(env: Env, off: number): { arg: BtfArg; index: number } {
   const target = env.btfTarget
   if (target === undefined)
     throw new Reject('VERIFY_UNSUPPORTED', env.btfRefusal ?? 'no attach target BTF was given')
+  if (env.btfKernelMismatch !== undefined)
+    throw new Reject('VERIFY_UNSUPPORTED', env.btfKernelMismatch)
   const name = target.name
   if (off % 8 !== 0) throw ctxReject(`func '${name}' offset ${off} is not multiple of 8`)
   const arg = off / 8

@@ -41,6 +41,8 @@ export interface BtfTarget {
   readonly ret: BtfArg
   /** Whether the return type is an integer of at most 8 bytes (fmod_ret needs one). */
   readonly retSmallInt: boolean
+  /** The kernel release whose BTF this is (`6.18`); the analysis refuses it for another target. */
+  readonly kernel?: string
   /** The program's license is GPL-compatible (the kernel's BTF pointer loads need one). */
   readonly gplCompatible: boolean
   /** Kernel BTF types the arguments reach (structs a few pointer hops deep). */

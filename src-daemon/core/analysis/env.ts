@@ -35,6 +35,8 @@ export interface Env {
   readonly btfRefusal: string | undefined
   /** The target's BTF slice by type id. */
   readonly btfTypes: ReadonlyMap<number, BtfType>
+  /** Why the attach target's BTF does not describe the target kernel (undefined: it does). */
+  readonly btfKernelMismatch: string | undefined
   /** The target kernel lists nullable tp_btf arguments (6.14 on). */
   readonly rawTpNullArgs: boolean
   /** End of the furthest context access so far. */

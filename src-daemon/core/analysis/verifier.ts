@@ -32,6 +32,16 @@ import {
   type Reg
 } from './types'
 
+/** Why the target's BTF (read from one kernel) cannot stand for the target kernel, if it cannot. */
+function btfKernelMismatch(o: AnalyzeOptions): string | undefined {
+  const from = o.btfTarget?.kernel
+  if (from === undefined || o.targetKernel === undefined) return undefined
+  const target = formatKernelVersion(o.targetKernel)
+  return from === target
+    ? undefined
+    : `the attach target's BTF is from kernel ${from}, not the target kernel ${target}`
+}
+
 /** Joined facts about one instruction over every explored path (innermost frame's registers). */
 export interface InsnState {
   /** r0..r10 as the join of every path's pre-state (MIXED: kinds differ; NOT_INIT: maybe uninitialised). */
@@ -238,6 +248,7 @@ export function analyze(
     btfTarget: options.btfTarget,
     btfRefusal: options.btfRefusal,
     btfTypes: btfTypeMap(options.btfTarget),
+    btfKernelMismatch: btfKernelMismatch(options),
     rawTpNullArgs: targetHas(options.targetKernel, 'raw_tp_null_args'),
     ctxBytes: 0,
     idGen: 0

@@ -8,6 +8,7 @@ import {
   resolveBtfTarget,
   type BtfNameIndex
 } from '../../core/analysis/btf-target'
+import { formatKernelVersion, parseKernelVersion } from '../../core/analysis/kernel-target'
 import type { BtfBinding } from '../../core/search/safety'
 import type { Diagnostic, Result } from '../../core/util/result'
 
@@ -63,5 +64,7 @@ export function kernelBtfBinding(section: string, license: string): BtfBinding |
   if (!k.ok) return { btfRefusal: `attach target ${named.name}: ${k.error.message}` }
   nameIndex ??= indexByName(k.value.btf)
   const r = resolveBtfTarget(k.value.btf, nameIndex, section, license)
-  return r.ok ? { btfTarget: r.value } : { btfRefusal: r.error.message }
+  const v = parseKernelVersion(k.value.kernel)
+  const kernel = v.ok ? { kernel: formatKernelVersion(v.value) } : {}
+  return r.ok ? { btfTarget: { ...r.value, ...kernel } } : { btfRefusal: r.error.message }
 }
