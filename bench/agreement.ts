@@ -21,6 +21,7 @@ import {
   type AgreementProgram
 } from '../src-daemon/engine/analysis/agreement'
 import { linkProgram } from '../src-daemon/engine/kernel/link-object'
+import { kernelBtfBinding } from '../src-daemon/engine/program/kernel-btf'
 import { KernelOracle } from '../src-daemon/engine/kernel/oracle'
 
 function flag(name: string): string | undefined {
@@ -68,7 +69,12 @@ function programsOf(dir: string, onlyType: string | undefined): AgreementProgram
         continue
       }
       const attachType = attachTypeOfSection(p.section)
+      const btf =
+        p.progType === 'tracing' || p.progType === 'lsm'
+          ? kernelBtfBinding(p.section, linked.value.license)
+          : undefined
       out.push({
+        ...(btf !== undefined ? { btf } : {}),
         name,
         slots: linked.value.insns,
         maps: linked.value.maps,

@@ -53,7 +53,7 @@ const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixe
 console.log(`${basename(file)}: ${r.slots.length} slots, ${r.maps.length} maps, type ${r.progType}`)
 
 let t0 = performance.now()
-const choice = chooseProfile(r.slots, r.progType, r.model, r.attachType)
+const choice = chooseProfile(r.slots, r.progType, r.model, r.attachType, undefined, r.btf)
 if (!choice.ok) {
   const e = choice.error
   console.log(

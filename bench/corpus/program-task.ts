@@ -75,7 +75,7 @@ function findProgram(input: LoadedInput, task: ProgramTask): LoadedProgram {
 
 /** The analysis verdict the search's gate would reach, with the first profile's reason. */
 export function analysisVerdict(r: RunnableProgram, isK2: boolean): AnalysisVerdict {
-  const profiles = profilesFor(r.progType, r.model, r.attachType)
+  const profiles = profilesFor(r.progType, r.model, r.attachType, r.btf)
   let firstError: { code: string; message: string } | undefined
   let acceptedAs: string | undefined
   for (const p of profiles) {
@@ -84,6 +84,8 @@ export function analysisVerdict(r: RunnableProgram, isK2: boolean): AnalysisVerd
       maps: p.maps,
       ...(p.ctxSize !== undefined ? { ctxSize: p.ctxSize } : {}),
       ...(p.attachType !== undefined ? { attachType: p.attachType } : {}),
+      ...(p.btfTarget !== undefined ? { btfTarget: p.btfTarget } : {}),
+      ...(p.btfRefusal !== undefined ? { btfRefusal: p.btfRefusal } : {}),
       collectStates: false,
       insnBudget: KERNEL_INSN_LIMIT
     })

@@ -48,7 +48,7 @@ function secondProgram(
 function unsafeFor(p: RunnableProgram, target: string): string | undefined {
   const v = parseKernelVersion(target)
   if (!v.ok) return v.error.message
-  const r = chooseProfile(p.slots, p.progType, p.model, p.attachType, v.value)
+  const r = chooseProfile(p.slots, p.progType, p.model, p.attachType, v.value, p.btf)
   if (r.ok) return undefined
   return `${r.error.error.code} at ${describeRefusal(p.slots, r.error.error, r.error.state)}`
 }

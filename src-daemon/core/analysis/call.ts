@@ -2,6 +2,7 @@
 import type { Decoded } from '../isa/decode'
 import { nextId, type Env } from './env'
 import { btfIndex, checkArg, type CallMeta } from './helper-args'
+import { helperBtfResult } from './btf-access'
 import { helperFor, HELPERS, type HelperSpec } from './helpers'
 import { NOT_INIT, rangeReg, sync, UNKNOWN } from './reg'
 import { mapAllRegs, newFrame, top, type State } from './state'
@@ -82,6 +83,8 @@ function result(env: Env, h: HelperSpec, meta: CallMeta): Reg {
     }
     case 'btf_id_or_null':
     case 'btf_id': {
+      const kernel = helperBtfResult(env, h.retBtf ?? '', h.ret === 'btf_id_or_null')
+      if (kernel !== undefined) return { ...kernel, ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
       const fields = { map: btfIndex(h.retBtf ?? ''), ref: PTR_CASTS.has(h.id) ? meta.refObj : 0 }
       return h.ret === 'btf_id'
         ? ptr(T.BTF_ID, fields)
@@ -93,6 +96,18 @@ function result(env: Env, h: HelperSpec, meta: CallMeta): Reg {
         `helper bpf_${h.name}#${h.id} returns a ${h.ret}, which the analysis does not model`
       )
   }
+}
+
+/**
+ * Helpers the kernel allows only for some attach targets, decided from the target where the
+ * analysis knows the kernel's rule: bpf_sk_storage_get/delete in tracing programs
+ * (bpf_sk_storage_tracing_allowed: tp_btf, and fentry/fexit of functions not named bpf_sk_storage*).
+ */
+function allowedForTarget(env: Env, id: number): boolean {
+  const t = env.btfTarget
+  if (t === undefined || env.progType !== 'tracing' || (id !== 107 && id !== 108)) return false
+  if (t.kind === 'tp_btf') return true
+  return (t.kind === 'fentry' || t.kind === 'fexit') && !t.name.startsWith('bpf_sk_storage')
 }
 
 /** Executes a helper call: checks r1-r5 against the prototype, then clobbers r1-r5 and sets r0. */
@@ -110,7 +125,7 @@ export function helperCall(env: Env, st: State, d: Decoded): void {
   }
   if (MIGHT_SLEEP.has(id) && !env.sleepable)
     throw new Reject('VERIFY_UNKNOWN_HELPER', 'helper call might sleep in a non-sleepable prog')
-  if (h.allowlist) {
+  if (h.allowlist && !allowedForTarget(env, id)) {
     throw new Reject(
       'VERIFY_UNSUPPORTED',
       `helper bpf_${h.name}#${id} is allowed only for some attach targets, which the analysis does not model`

@@ -1,4 +1,6 @@
 /** @fileoverview Per-run environment of the analysis (options, id generator, stack depth bookkeeping). */
+import type { BtfType } from '../formats/btf'
+import type { BtfTarget } from './btf-target'
 import type { AttachType } from './program-kind'
 import type { MapDef, ProgType, T } from './types'
 
@@ -27,6 +29,16 @@ export interface Env {
   readonly subprogOfFrame: (frame: number) => number
   /** Pointer kind each load/store position was first reached with (the kernel's aux ptr_type). */
   readonly accessKinds: Map<number, T>
+  /** The attach target of a BTF-typed program (fentry, fexit, fmod_ret, LSM, tp_btf). */
+  readonly btfTarget: BtfTarget | undefined
+  /** Why there is no attach target (refusal of every context load), when there is none. */
+  readonly btfRefusal: string | undefined
+  /** The target's BTF slice by type id. */
+  readonly btfTypes: ReadonlyMap<number, BtfType>
+  /** Why the attach target's BTF does not describe the target kernel (undefined: it does). */
+  readonly btfKernelMismatch: string | undefined
+  /** The target kernel lists nullable tp_btf arguments (6.14 on). */
+  readonly rawTpNullArgs: boolean
   /** End of the furthest context access so far. */
   ctxBytes: number
   /** Last id handed out (null-check ids, packet ids, scalar copy ids, references). */

@@ -3,6 +3,7 @@ import type { Env } from './env'
 import { HELPER_ROWS } from './helper-table'
 import { mapFitsHelper, type ArgKind, type HelperArg, type HelperSpec } from './helpers'
 import { memAccess } from './memory'
+import { helperKindOf, kernelBtfIs } from './btf-access'
 import { isConst } from './reg'
 import { B, byteKind, top, type State } from './state'
 import { MapType, Reject, T, TYPE_NAMES, type Reg } from './types'
@@ -273,7 +274,7 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       return
     case 'btf_sock_common':
     case 'release_sock':
-      if (!SOCK_TYPES.has(r.type) && !(r.type === T.BTF_ID && SOCK_BTF.has(btfName(r))))
+      if (!SOCK_TYPES.has(r.type) && !(r.type === T.BTF_ID && isSockBtf(env, r)))
         throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_')
       if (a.kind === 'release_sock') {
         if (r.ref === 0)
@@ -291,7 +292,11 @@ export function checkArg(env: Env, st: State, h: HelperSpec, i: number, meta: Ca
       if (r.type !== T.BTF_ID) zeroOffset(regno, r)
       return
     case 'btf_id':
-      if (r.type !== T.BTF_ID || btfName(r) !== a.btf) throw typeErr(regno, r, `ptr_${a.btf ?? ''}`)
+      if (
+        r.type !== T.BTF_ID ||
+        !(r.range !== 0 ? kernelBtfIs(env, r, a.btf ?? '') : btfName(env, r) === a.btf)
+      )
+        throw typeErr(regno, r, `ptr_${a.btf ?? ''}`)
       return
     default:
       throw new Reject(
@@ -315,6 +320,12 @@ export function btfIndex(name: string): number {
   return BTF_NAMES.indexOf(name)
 }
 
-function btfName(r: Reg): string {
-  return BTF_NAMES[r.map] ?? ''
+/** A BTF pointer to an object that starts with a `struct sock_common`. */
+function isSockBtf(env: Env, r: Reg): boolean {
+  return r.range !== 0 ? kernelBtfIs(env, r, 'sock_common') : SOCK_BTF.has(btfName(env, r))
+}
+
+function btfName(env: Env, r: Reg): string {
+  // Kernel-BTF pointers (range set) carry a kernel type id, not an index here.
+  return r.range !== 0 ? helperKindOf(env, r) : (BTF_NAMES[r.map] ?? '')
 }

@@ -21,6 +21,7 @@ export type TargetFeature =
   | 'isa_v4'
   | 'const_key_lookup'
   | 'tail_call_keeps_pkt'
+  | 'raw_tp_null_args'
 
 /** One row of the feature table. */
 export interface KernelFeatureRow {
@@ -82,6 +83,12 @@ export const KERNEL_FEATURES: readonly KernelFeatureRow[] = [
     what: 'a tail call that returns leaves packet pointers valid (earlier kernels from 6.13 and stable 6.12.y invalidate them; the analysis does for every target before 6.18)',
     source:
       '"bpf: tail calls do not modify packet data" (Oct 2025), reverting the tail-call case of "bpf: consider that tail calls invalidate packet pointers" (Dec 2024)'
+  },
+  {
+    feature: 'raw_tp_null_args',
+    since: v(6, 14),
+    what: 'tp_btf pointer arguments are trusted and not null except those the kernel lists as nullable or error pointers (6.13 marked every one nullable; the analysis models tp_btf pointer arguments from 6.14 only)',
+    source: 'commit 838a10bd2ebf "bpf: Augment raw_tp arguments with PTR_MAYBE_NULL", 6.14 merge'
   }
 ]
 

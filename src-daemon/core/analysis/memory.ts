@@ -1,4 +1,5 @@
 /** @fileoverview Loads and stores through pointers: bounds, alignment, context rules, stack spill/fill. */
+import { btfCtxLoad, btfPointerAccess, isKernelBtf } from './btf-access'
 import { BTF_CONTEXT, ctxAccess } from './ctx-access'
 import { sockAccess, sockCommonAccess, tcpSockAccess, xdpSockAccess } from './ctx-sock'
 import { nextId, type Env } from './env'
@@ -285,6 +286,16 @@ export function memAccess(
           `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`
         )
       }
+      if (env.progType === 'tracing' || env.progType === 'lsm') {
+        if (kind !== 'load' && kind !== 'store')
+          throw new Reject(
+            'VERIFY_CTX_ACCESS',
+            `invalid bpf_context access off=${off} size=${size}`
+          )
+        const v = btfCtxLoad(env, off, size, write, signed)
+        if (off + size > env.ctxBytes) env.ctxBytes = off + size
+        return v
+      }
       if (BTF_CONTEXT.has(env.progType)) {
         throw new Reject(
           'VERIFY_UNSUPPORTED',
@@ -391,6 +402,14 @@ export function memAccess(
     case T.TCP_SOCK:
     case T.XDP_SOCK:
       return sockPointerAccess(r, regno, off, size, kind)
+    case T.BTF_ID:
+      if (!isKernelBtf(r) || kind === 'atomic') break
+      if (kind === 'helper_read' || kind === 'helper_write')
+        throw new Reject(
+          'VERIFY_UNSUPPORTED',
+          `R${regno} is a kernel BTF pointer, which the analysis does not pass as helper memory`
+        )
+      return btfPointerAccess(env, r, regno, off, size, kind === 'load', signed)
     case T.FLOW_KEYS:
       if (kind === 'atomic') break
       if (off < 0 || off + size > FLOW_KEYS_SIZE || !isConst(r)) {

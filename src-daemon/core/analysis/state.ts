@@ -109,6 +109,9 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   }
   if (old.off !== cur.off || old.map !== cur.map || old.frame !== cur.frame) return false
   if (old.ref !== cur.ref) return false
+  // Kernel-BTF pointers keep their flags (trusted, user, ...) in `range`: only equal flags cover.
+  if ((old.type === T.BTF_ID || old.type === T.BTF_ID_OR_NULL) && old.range !== cur.range)
+    return false
   if (old.type === T.PKT || old.type === T.PKT_META) {
     // Negative ranges mark pointers at or beyond the packet end, which decide branches: only an
     // identical mark is covered (stricter than a plain comparison, never more generous).

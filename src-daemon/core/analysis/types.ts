@@ -1,4 +1,5 @@
 /** @fileoverview Shared types of the safety analysis: program types, maps, options, register kinds. */
+import type { BtfTarget } from './btf-target'
 import type { KernelVersion } from './kernel-target'
 import type { AttachType, KernelProgType } from './program-kind'
 
@@ -91,6 +92,10 @@ export interface AnalyzeOptions {
   readonly collectStates?: boolean
   /** The kernel whose verifier to follow; default: the newest behaviour modelled (6.18). */
   readonly targetKernel?: KernelVersion
+  /** tracing and LSM programs: the attach target's prototype from the kernel's BTF. */
+  readonly btfTarget?: BtfTarget
+  /** tracing and LSM programs without `btfTarget`: why (the refusal of context loads). */
+  readonly btfRefusal?: string
 }
 
 /** Register kinds, mirroring the kernel's register types. */
@@ -239,6 +244,7 @@ export type AnalysisCode =
   | 'VERIFY_LD_ABS'
   | 'VERIFY_CALL_DEPTH'
   | 'VERIFY_STACK_SIZE'
+  | 'VERIFY_LICENSE'
   | 'VERIFY_UNSUPPORTED'
 
 /** An analysis failure: a kernel-style reason at an instruction slot. */

@@ -11,6 +11,7 @@ import { aluStep, endStep, readReg } from './alu'
 import { condJump } from './branch'
 import { decodeRaw } from './decode-raw'
 import { enterCall, helperCall, ldPacket, leaveCall, MAX_CALL_FRAMES } from './call'
+import { btfTypeMap } from './btf-target'
 import { buildCfg, type Cfg } from './cfg'
 import { defaultCtxSize } from './ctx-access'
 import { featureRow, firstMissing, formatKernelVersion, targetHas } from './kernel-target'
@@ -30,6 +31,16 @@ import {
   type MapDef,
   type Reg
 } from './types'
+
+/** Why the target's BTF (read from one kernel) cannot stand for the target kernel, if it cannot. */
+function btfKernelMismatch(o: AnalyzeOptions): string | undefined {
+  const from = o.btfTarget?.kernel
+  if (from === undefined || o.targetKernel === undefined) return undefined
+  const target = formatKernelVersion(o.targetKernel)
+  return from === target
+    ? undefined
+    : `the attach target's BTF is from kernel ${from}, not the target kernel ${target}`
+}
 
 /** Joined facts about one instruction over every explored path (innermost frame's registers). */
 export interface InsnState {
@@ -234,6 +245,11 @@ export function analyze(
     stackDepth: new Array<number>(cfg.subprogs.length).fill(0),
     subprogOfFrame: (f) => current?.frames[f]?.subprog ?? 0,
     accessKinds: new Map(),
+    btfTarget: options.btfTarget,
+    btfRefusal: options.btfRefusal,
+    btfTypes: btfTypeMap(options.btfTarget),
+    btfKernelMismatch: btfKernelMismatch(options),
+    rawTpNullArgs: targetHas(options.targetKernel, 'raw_tp_null_args'),
     ctxBytes: 0,
     idGen: 0
   }
@@ -243,6 +259,9 @@ export function analyze(
   let pruned = 0
   let pos = 0
   try {
+    // bpf_lsm_verify_prog: LSM programs load only under a GPL-compatible license.
+    if (env.progType === 'lsm' && env.btfTarget?.gplCompatible === false)
+      throw new Reject('VERIFY_LICENSE', 'LSM programs must have a GPL compatible license')
     while (pending.length > 0) {
       const job = pending.pop() as Job
       for (;;) {
@@ -388,7 +407,7 @@ export function analyze(
                 `Unreleased reference id=${leak.id} alloc_insn=${leak.index}`
               )
             }
-            checkReturnCode(env.progType, env.attachType, readReg(st, 0))
+            checkReturnCode(env.progType, env.attachType, readReg(st, 0), env.btfTarget)
             job.pos = -1
             break
           }

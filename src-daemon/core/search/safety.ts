@@ -8,6 +8,7 @@ import { KERNEL_PROG_TYPES, type AttachType } from '../analysis/program-kind'
 import { analyze, type AnalysisResult } from '../analysis/verifier'
 import { KERNEL_INSN_LIMIT, type MapDef, type ProgType } from '../analysis/types'
 import type { KernelVersion } from '../analysis/kernel-target'
+import type { BtfTarget } from '../analysis/btf-target'
 import { fail, ok, type Diagnostic, type Result } from '../util/result'
 import type { EncodeModel } from '../smt/enc-state'
 import type { Candidate } from './candidate'
@@ -21,6 +22,20 @@ export interface AnalysisProfile {
   readonly attachType?: AttachType
   /** The kernel whose verifier the analysis follows (undefined: the newest modelled). */
   readonly targetKernel?: KernelVersion
+  /** tracing and LSM programs: the attach target from the kernel's BTF. */
+  readonly btfTarget?: BtfTarget
+  /** tracing and LSM programs without a target: why (context loads are refused with it). */
+  readonly btfRefusal?: string
+}
+
+/** The attach target of a BTF-typed program, or why there is none (see AnalysisProfile). */
+export type BtfBinding = Pick<AnalysisProfile, 'btfTarget' | 'btfRefusal'>
+
+function btfFields(b: BtfBinding | undefined): BtfBinding {
+  return {
+    ...(b?.btfTarget !== undefined ? { btfTarget: b.btfTarget } : {}),
+    ...(b?.btfRefusal !== undefined ? { btfRefusal: b.btfRefusal } : {})
+  }
 }
 
 /** Why the analysis refused an original under the most specific profile tried. */
@@ -40,7 +55,8 @@ export function analysisModels(progType: string): boolean {
 export function profilesFor(
   progType: string,
   model: EncodeModel,
-  attachType?: AttachType
+  attachType?: AttachType,
+  btf?: BtfBinding
 ): AnalysisProfile[] {
   const maps = model.maps
   const attach = attachType !== undefined ? { attachType } : {}
@@ -49,7 +65,7 @@ export function profilesFor(
     const p = progType as ProgType
     // Kernel types take the kernel's context rules and size (the model is sized to what the
     // program reads, see AnalysisStats.ctxBytes).
-    return [{ progType: p, maps, ...attach }]
+    return [{ progType: p, maps, ...attach, ...btfFields(btf) }]
   }
   // K2's flat buffers and other models: whichever kernel type accepts the original.
   return [
@@ -66,10 +82,11 @@ export function chooseProfile(
   progType: string,
   model: EncodeModel,
   attachType?: AttachType,
-  targetKernel?: KernelVersion
+  targetKernel?: KernelVersion,
+  btf?: BtfBinding
 ): Result<AnalysisProfile, ProfileRefusal> {
   const target = targetKernel !== undefined ? { targetKernel } : {}
-  const tried = profilesFor(progType, model, attachType).map((p) => ({ ...p, ...target }))
+  const tried = profilesFor(progType, model, attachType, btf).map((p) => ({ ...p, ...target }))
   let first: ProfileRefusal | undefined
   for (const p of tried) {
     const r = analyzeUnder(original, p)
@@ -97,6 +114,7 @@ function analyzeUnder(slots: readonly Insn[], profile: AnalysisProfile): Analysi
     ...(profile.ctxSize !== undefined ? { ctxSize: profile.ctxSize } : {}),
     ...(profile.attachType !== undefined ? { attachType: profile.attachType } : {}),
     ...(profile.targetKernel !== undefined ? { targetKernel: profile.targetKernel } : {}),
+    ...btfFields(profile),
     collectStates: false,
     // The kernel's own limit: a lower one refused big programs the kernel accepts.
     insnBudget: KERNEL_INSN_LIMIT

@@ -9,6 +9,7 @@ import type { MapDef, ProgType } from '../../core/analysis/types'
 import { analyze } from '../../core/analysis/verifier'
 import type { Insn } from '../../core/isa/insn'
 import type { KernelOracle } from '../kernel/oracle'
+import type { BtfBinding } from '../../core/search/safety'
 import type { MapHandle, MapSpec } from '../kernel/oracle-types'
 
 /** One program as both checkers see it. */
@@ -25,6 +26,8 @@ export interface AgreementProgram {
   readonly attachType?: AttachType
   /** License (default GPL). */
   readonly license?: string
+  /** tracing and LSM programs: the attach target from the kernel's BTF, or why there is none. */
+  readonly btf?: BtfBinding
 }
 
 /** What one checker said. */
@@ -65,6 +68,8 @@ export function analysisVerdict(p: AgreementProgram, insnBudget = 1_000_000): Ve
     progType: p.progType,
     maps,
     ...(p.attachType !== undefined ? { attachType: p.attachType } : {}),
+    ...(p.btf?.btfTarget !== undefined ? { btfTarget: p.btf.btfTarget } : {}),
+    ...(p.btf?.btfRefusal !== undefined ? { btfRefusal: p.btf.btfRefusal } : {}),
     collectStates: false,
     insnBudget
   })

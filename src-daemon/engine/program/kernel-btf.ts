@@ -2,6 +2,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { release } from 'node:os'
 import { coreTarget, parseBtf, type CoreTarget } from '../../core/formats'
+import {
+  btfTargetName,
+  indexByName,
+  resolveBtfTarget,
+  type BtfNameIndex
+} from '../../core/analysis/btf-target'
+import { formatKernelVersion, parseKernelVersion } from '../../core/analysis/kernel-target'
+import type { BtfBinding } from '../../core/search/safety'
 import type { Diagnostic, Result } from '../../core/util/result'
 
 /** Where Linux exposes its BTF. */
@@ -40,4 +48,23 @@ export function kernelCoreTarget(): Result<CoreTarget & { readonly kernel: strin
   )
   cached = { ok: true, value: { ...target, kernel: release() } }
   return cached
+}
+
+let nameIndex: BtfNameIndex | undefined
+
+/**
+ * The attach target a BTF-typed section (`fentry/NAME`, `fexit/`, `fmod_ret/`, `lsm/`, `tp_btf/`)
+ * names, resolved against the running kernel's BTF; or, where that fails, why (the analysis then
+ * refuses the program's context loads with that reason). Undefined for other sections.
+ */
+export function kernelBtfBinding(section: string, license: string): BtfBinding | undefined {
+  const named = btfTargetName(section)
+  if (named === undefined) return undefined
+  const k = kernelCoreTarget()
+  if (!k.ok) return { btfRefusal: `attach target ${named.name}: ${k.error.message}` }
+  nameIndex ??= indexByName(k.value.btf)
+  const r = resolveBtfTarget(k.value.btf, nameIndex, section, license)
+  const v = parseKernelVersion(k.value.kernel)
+  const kernel = v.ok ? { kernel: formatKernelVersion(v.value) } : {}
+  return r.ok ? { btfTarget: { ...r.value, ...kernel } } : { btfRefusal: r.error.message }
 }

@@ -16,7 +16,8 @@ import {
   type AppliedCore,
   type BpfObject
 } from '../../core/formats'
-import { kernelCoreTarget } from './kernel-btf'
+import { kernelBtfBinding, kernelCoreTarget } from './kernel-btf'
+import type { BtfBinding } from '../../core/search/safety'
 import { InputError } from './input-error'
 import type { LoadedInput, LoadedMap, LoadedProgram } from './load'
 
@@ -33,6 +34,8 @@ export interface RunnableProgram {
   readonly progType: string
   /** Expected attach type libbpf gives the section, where there is one. */
   readonly attachType?: AttachType
+  /** tracing and LSM programs: the attach target from the kernel's BTF, or why there is none. */
+  readonly btf?: BtfBinding
   /** The input model shared by the interpreter and the prover. */
   readonly model: EncodeModel
   /**
@@ -225,6 +228,10 @@ export function runnable(
     })
     const progType = type ?? program.progType
     const shared = sharedSubprogramSlots(input.object, linked)
+    const btf =
+      progType === 'tracing' || progType === 'lsm'
+        ? kernelBtfBinding(program.section, linked.license)
+        : undefined
     return {
       section: program.section,
       name: program.name,
@@ -232,6 +239,7 @@ export function runnable(
       maps,
       progType,
       ...attachOf(program.section),
+      ...(btf !== undefined ? { btf } : {}),
       model: { ...modelFor(progType), maps },
       ...(shared.length > 0 ? { sharedSlots: shared } : {}),
       ...(core !== undefined

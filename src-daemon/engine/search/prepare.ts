@@ -5,7 +5,7 @@ import { formatKernelVersion, parseKernelVersion } from '../../core/analysis/ker
 import { resolveSearchOptions } from '../../core/search/config'
 import { describeRefusal } from '../../core/analysis/describe'
 import type { AttachType } from '../../core/analysis/program-kind'
-import { acceptsUnder, chooseProfile } from '../../core/search/safety'
+import { acceptsUnder, chooseProfile, type BtfBinding } from '../../core/search/safety'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import { checkEquivalence, type EquivResult } from '../../core/smt/equiv'
 import type { TermSolver } from '../../core/smt/term-solver'
@@ -24,6 +24,8 @@ export interface JobProgram {
   readonly core?: { readonly slots: readonly number[] }
   /** Slots of subprograms another program of the object also calls. */
   readonly sharedSlots?: readonly number[]
+  /** tracing and LSM programs: the attach target from the kernel's BTF (or why there is none). */
+  readonly btf?: BtfBinding
 }
 
 /** Extra job fields (defaults in JOB_DEFAULTS). */
@@ -56,7 +58,8 @@ export function prepareJob(
     program.progType,
     program.model,
     program.attachType,
-    target.value
+    target.value,
+    program.btf
   )
   if (!choice.ok) {
     const r = choice.error
