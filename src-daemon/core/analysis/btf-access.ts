@@ -8,7 +8,7 @@ import { type BtfArg, type BtfTarget, isComposite, skipMods } from './btf-target
 import { KBTF, typeOf, walk } from './btf-walk'
 import { lsmRange } from './return-code'
 import { nextId, type Env } from './env'
-import { sizedUnknown } from './memory'
+import { sizedUnknown } from './sized'
 import { isConst, isEmpty, ptrReg, sync } from './reg'
 import { Reject, T, type Reg } from './types'
 

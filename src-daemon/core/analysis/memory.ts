@@ -3,7 +3,8 @@ import { btfCtxLoad, btfPointerAccess, isKernelBtf } from './btf-access'
 import { BTF_CONTEXT, ctxAccess } from './ctx-access'
 import { sockAccess, sockCommonAccess, tcpSockAccess, xdpSockAccess } from './ctx-sock'
 import { nextId, type Env } from './env'
-import { constReg, isConst, rangeReg, sync, UNKNOWN } from './reg'
+import { constReg, isConst, UNKNOWN } from './reg'
+import { sizedUnknown } from './sized'
 import { tAdd, tConst } from './tnum'
 import { B, byteKind, top, type Slot, type State } from './state'
 import {
@@ -34,22 +35,6 @@ const PKT_WRITERS: ReadonlySet<ProgType> = new Set<ProgType>([
   'cgroup_sockopt',
   'plain'
 ])
-
-/** An unknown scalar of `size` bytes, zero- or sign-extended. */
-export function sizedUnknown(size: number, signed = false): Reg {
-  if (size >= 8) return UNKNOWN
-  return (signed ? SIGNED_CACHE : UNSIGNED_CACHE)[size] ?? makeSized(size, signed)
-}
-
-function makeSized(size: number, signed: boolean): Reg {
-  const bits = BigInt(size * 8)
-  if (!signed) return rangeReg(0n, (1n << bits) - 1n)
-  const lim = 1n << (bits - 1n)
-  return sync({ ...UNKNOWN, smin: -lim, smax: lim - 1n })
-}
-
-const UNSIGNED_CACHE: Reg[] = [0, 1, 2, 3, 4].map((n) => makeSized(n, false))
-const SIGNED_CACHE: Reg[] = [0, 1, 2, 3, 4].map((n) => makeSized(n || 1, true))
 
 /** Truncates (and optionally sign-extends) a known value read as `size` bytes. */
 function narrowConst(v: bigint, byteOff: number, size: number, signed: boolean): Reg {
