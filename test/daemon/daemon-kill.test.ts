@@ -17,7 +17,7 @@ import { SqliteStore } from '../../src-daemon/store/sqlite-store'
 import { ROOT, startTestDaemon, until, type TestDaemon } from './daemon-support'
 
 const SAMPLE = join(ROOT, 'resources/samples/redundant_xdp.o')
-const CONFIG = { seed: 11, iterations: 200_000, chains: 1 }
+const CONFIG = { seed: 11, iterations: 1_000_000, chains: 1 }
 const FLAGS = ['--checkpoint-ms', '300', '--save-ms', '200', '--cores', '1']
 
 function storedCheckpoints(dir: string, jobId: number): { iterations: number; data: string }[] {
