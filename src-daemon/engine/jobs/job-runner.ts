@@ -4,10 +4,10 @@
  * job share proof answers, counterexample tests and sound bests through the main thread. Knows
  * nothing of the store: everything it learns goes out through {@link JobRunnerEvents}.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { CandidateJson } from '../../core/search/checkpoint'
 import type { JsonValue } from '../../core/search/cost'
-import type { SearchPool } from '../search/pool'
+import { chainWorker, endChainWorker, type SearchPool } from '../search/pool'
 import { workerSpec } from '../search/worker-spec'
 import type { SearchJob } from '../search/job'
 import type {
@@ -102,7 +102,7 @@ export class JobRunner {
       ...(checkpoint !== undefined ? { checkpoint } : {})
     }
     const pool = this.pool
-    const worker = pool !== undefined ? pool.take() : new Worker(spec.url, { workerData: data })
+    const worker = chainWorker(data, pool)
     const c: RunningChain = {
       worker,
       progress: undefined,
@@ -121,8 +121,7 @@ export class JobRunner {
         worker.off('message', onMessage)
         worker.off('error', onError)
         worker.off('exit', onExit)
-        if (pool !== undefined) pool.release(worker, healthy)
-        else void worker.terminate()
+        endChainWorker(worker, pool, healthy)
         this.chains.delete(index)
         this.events.onChainExit(index, how, message, c.progress)
         resolve()
@@ -178,7 +177,6 @@ export class JobRunner {
       worker.on('message', onMessage)
       worker.on('error', onError)
       worker.on('exit', onExit)
-      if (pool !== undefined) worker.postMessage({ type: 'job', data } satisfies MainMessage)
     })
     this.chains.set(index, c)
   }

@@ -4,7 +4,7 @@
  * iteration budget; stop by AbortSignal; progress events; per-chain checkpoints at the end.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Insn } from '../../core/isa/insn'
 import { candidateFromJson, serializeChain } from '../../core/search/checkpoint'
 import type { CandidateJson } from '../../core/search/checkpoint'
@@ -14,7 +14,7 @@ import type { SearchJob } from './job'
 import { ProofCache } from './proof-cache'
 import { kernelGateFor } from './kernel-gate'
 import type { ChainProgress, ChainWorkerData, MainMessage, WorkerMessage } from './protocol'
-import type { SearchPool } from './pool'
+import { chainWorker, endChainWorker, type SearchPool } from './pool'
 import { workerSpec } from './worker-spec'
 
 /** How to run a job. */
@@ -202,7 +202,7 @@ async function runWorkers(
       iterations: iters,
       reportMs: Math.max(50, Math.floor((opts.progressMs ?? 250) / 2))
     }
-    const w = pool !== undefined ? pool.take() : new Worker(spec.url, { workerData: data })
+    const w = chainWorker(data, pool)
     workers.push(w)
     return new Promise<void>((resolve) => {
       let finished = false
@@ -212,8 +212,7 @@ async function runWorkers(
         w.off('message', onMessage)
         w.off('error', onError)
         w.off('exit', onExit)
-        if (pool !== undefined) pool.release(w, healthy)
-        else void w.terminate()
+        endChainWorker(w, pool, healthy)
         resolve()
       }
       const onError = (e: Error): void => {
@@ -269,7 +268,6 @@ async function runWorkers(
       w.on('message', onMessage)
       w.on('error', onError)
       w.on('exit', onExit)
-      if (pool !== undefined) w.postMessage({ type: 'job', data })
     })
   })
   const onAbort = (): void => stopAll()

@@ -4,7 +4,7 @@
  * proof (Z3 loads in 0.3-0.5 s and its first check takes 0.7-0.9 s here).
  */
 import { Worker } from 'node:worker_threads'
-import type { PooledWorkerData, WorkerMessage } from './protocol'
+import type { ChainWorkerData, MainMessage, PooledWorkerData, WorkerMessage } from './protocol'
 import { workerSpec } from './worker-spec'
 
 /** Chain workers reused from one search to the next (one job per worker at a time). */
@@ -90,4 +90,18 @@ export class SearchPool {
       w.once('error', onError)
     })
   }
+}
+
+/** A worker running chain job `data`: a pooled one (sent the job) when `pool` is given, else a new one. */
+export function chainWorker(data: ChainWorkerData, pool: SearchPool | undefined): Worker {
+  if (pool === undefined) return new Worker(workerSpec().url, { workerData: data })
+  const w = pool.take()
+  w.postMessage({ type: 'job', data } satisfies MainMessage)
+  return w
+}
+
+/** Ends a chain's use of its worker: back to `pool` when healthy, else terminated. */
+export function endChainWorker(w: Worker, pool: SearchPool | undefined, healthy: boolean): void {
+  if (pool !== undefined) pool.release(w, healthy)
+  else void w.terminate()
 }
