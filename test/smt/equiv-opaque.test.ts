@@ -153,4 +153,34 @@ describe('helpers outside the model', () => {
     const leak = 'r3 = r10\nr3 *= 1\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\nr0 = 0\nexit'
     expect(await answer(leak, leak)).toMatch(/^unknown: unsupported: .*computed from a pointer/)
   })
+
+  it("takes an address a null check only chooses as the environment's, not as a pointer", async () => {
+    const hash: EncodeModel = {
+      ...tp,
+      maps: [{ type: 1, keySize: 4, valueSize: 8, maxEntries: 4 }]
+    }
+    // The address is one of two context values; which one depends on whether the lookup found
+    // its key, so a map pointer's base is in the condition but never in the address.
+    const lookupThen = (pick: string): string => `
+      r6 = r1
+      r2 = 0
+      *(u32 *)(r10 - 12) = r2
+      r2 = r10
+      r2 += -12
+      ld_pseudo r1, 1, 0
+      call 1
+      r3 = *(u64 *)(r6 + 8)
+      ${pick}
+      r1 = r10
+      r1 += -8
+      r2 = 8
+      call 113
+      r0 = *(u64 *)(r10 - 8)
+      exit`
+    const chosen = lookupThen('if r0 == 0 goto +1\nr3 = *(u64 *)(r6 + 16)')
+    expect(await answer(chosen, chosen, hash)).toBe('equal')
+    // An address computed from the map value's pointer when found is still refused.
+    const own = lookupThen('if r0 == 0 goto +2\nr3 = r0\nr3 *= 1')
+    expect(await answer(own, own, hash)).toMatch(/^unknown: unsupported: .*computed from a pointer/)
+  })
 })

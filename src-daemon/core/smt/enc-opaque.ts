@@ -16,7 +16,8 @@
  * writable context fields or maps the program writes are not listed), and addresses a program
  * did not derive from its own pointers never to point into its own stack, maps, packet or context
  * (a `src` argument that is such a pointer is modelled exactly as a copy instead; one whose value
- * mixes in a pointer base is refused).
+ * mixes in a pointer base is refused; a base that only chooses between values, as in a null
+ * check, does not make the value a pointer).
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
@@ -26,7 +27,8 @@ import { mapOf, memPtr, placeAt } from './enc-args'
 import type { Answer } from './enc-inputs'
 import type { OpaqueArg, OpaqueHelper } from '../interp/helper-protos'
 import { OPAQUE_MAX_BYTES } from '../interp/helper-protos'
-import { add, and, bv, concat, eq, freeVars, ite, not, sgt, sle, slt, ult } from './terms'
+import { add, and, bv, concat, eq, ite, not, sgt, sle, slt, ult } from './terms'
+import { valueVars } from './term-walk'
 
 /** The constant byte count in `v` (Unsupported otherwise). */
 function constSize(v: SymVal, h: OpaqueHelper): number {
@@ -137,7 +139,7 @@ export function callOpaque(
       }
       case 'src': {
         if (v.ptr !== undefined) return copyOwn(cx, st, regs, h, v, outIndex, outSize)
-        if (freeVars([v.v]).some((x) => x.name.startsWith('base_')))
+        if (valueVars(v.v).some((x) => x.name.startsWith('base_')))
           throw new Unsupported(`${h.name}: the address is computed from a pointer of the program`)
         args.push(v.v)
         break

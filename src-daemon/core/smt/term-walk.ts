@@ -27,6 +27,25 @@ export function freeVars(roots: readonly Term[]): Term[] {
   return topoOrder(roots).filter((t) => t.op === 'bvvar' || t.op === 'boolvar')
 }
 
+/**
+ * Bit-vector variables that reach the value of `root` through bit-vector operands only: the
+ * conditions of an `ite` (and any boolean below) are not followed. A variable used only to choose
+ * between values (a null check of a pointer, say) is not part of the value.
+ */
+export function valueVars(root: Term): Term[] {
+  const seen = new Set<number>()
+  const out: Term[] = []
+  const stack: Term[] = [root]
+  while (stack.length > 0) {
+    const t = stack.pop() as Term
+    if (seen.has(t.id) || t.sort !== 'bv') continue
+    seen.add(t.id)
+    if (t.op === 'bvvar') out.push(t)
+    for (const a of t.args) if (a.sort === 'bv' && !seen.has(a.id)) stack.push(a)
+  }
+  return out
+}
+
 /** Number of distinct nodes reachable from `roots` (DAG size). */
 export function dagSize(roots: readonly Term[]): number {
   return topoOrder(roots).length
