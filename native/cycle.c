@@ -82,6 +82,11 @@ void op_cycle(struct cycle_req *c)
 	}
 	if (fill_maps(c, fds) < 0)
 		goto done;
+	for (int i = 0; i < nmaps; i++)
+		if (c->maps[i].freeze && bpf_map_freeze(fds[i]) < 0) {
+			stage_error("freeze", "BPF_MAP_FREEZE failed", errno, i);
+			goto done;
+		}
 	if (patch_map_refs(c->load.insns.data, c->load.insns.len, fds, nmaps) < 0)
 		goto done;
 	load_program(&c->load, &res);

@@ -49,6 +49,8 @@ void op_update_map(const struct map_req *q);
 void op_lookup_map(const struct map_req *q);
 void op_delete_map(const struct map_req *q);
 void op_dump_map(const struct map_req *q);
+/* BPF_MAP_FREEZE: user space may no longer write the map (libbpf does this to .rodata). */
+void op_freeze_map(int fd);
 
 /* progs.c */
 struct load_result {

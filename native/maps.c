@@ -220,3 +220,11 @@ void op_dump_map(const struct map_req *q)
 	reply_int("valueSize", (int64_t)user_value_size(&info));
 	json_object_object_add(reply, "entries", entries);
 }
+
+void op_freeze_map(int fd)
+{
+	if (bpf_map_freeze(fd) < 0)
+		reply_error("BPF_MAP_FREEZE failed", errno);
+	else
+		reply_ok();
+}

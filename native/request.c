@@ -174,7 +174,8 @@ static int parse_map_def(struct parser *p, json_object *o, struct map_def *d)
 	if (get_u32(p, o, "type", 1, &d->type) || get_u32(p, o, "keySize", 1, &d->key_size) ||
 	    get_u32(p, o, "valueSize", 1, &d->value_size) ||
 	    get_u32(p, o, "maxEntries", 1, &d->max_entries) || get_u32(p, o, "flags", 0, &d->flags) ||
-	    get_range(p, o, "mapExtra", 0, 0, INT64_MAX, &extra) || get_str(p, o, "name", 0, &d->name))
+	    get_range(p, o, "mapExtra", 0, 0, INT64_MAX, &extra) || get_str(p, o, "name", 0, &d->name) ||
+	    get_u32(p, o, "freeze", 0, &d->freeze))
 		return -1;
 	d->extra = (uint64_t)extra;
 	json_object *inner = member(o, "inner");
@@ -419,6 +420,7 @@ static const struct {
 	{ "load", OP_LOAD },		 { "testRun", OP_TEST_RUN },	   { "timeRun", OP_TIME_RUN },
 	{ "cycle", OP_CYCLE },		 { "close", OP_CLOSE },		   { "pinCpu", OP_PIN_CPU },
 	{ "openObject", OP_OPEN_OBJECT }, { "closeObject", OP_CLOSE_OBJECT },
+	{ "freezeMap", OP_FREEZE_MAP },
 };
 
 static int parse_fields(struct parser *p, json_object *o, struct request *req)
@@ -457,6 +459,7 @@ static int parse_fields(struct parser *p, json_object *o, struct request *req)
 			return failf(p, "out of memory");
 		return parse_cycle(p, o, req->u.cycle);
 	case OP_CLOSE:
+	case OP_FREEZE_MAP:
 		return get_fd(p, o, "fd", 1, &req->u.fd);
 	case OP_PIN_CPU:
 		return get_fd(p, o, "cpu", 1, &req->u.cpu);

@@ -32,6 +32,7 @@ enum op {
 	OP_PIN_CPU,
 	OP_OPEN_OBJECT,
 	OP_CLOSE_OBJECT,
+	OP_FREEZE_MAP,
 };
 
 /* Decoded bytes of a hex field; `present` tells an absent field from an empty one. */
@@ -44,6 +45,7 @@ struct bytes {
 /* A map to create; an inner map template for map-in-map types. */
 struct map_def {
 	uint32_t type, key_size, value_size, max_entries, flags;
+	uint32_t freeze; /* cycle: BPF_MAP_FREEZE once filled (libbpf's .rodata) */
 	uint64_t extra;
 	const char *name; /* NULL when absent */
 	int has_inner;

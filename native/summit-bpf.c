@@ -217,6 +217,9 @@ static void execute(struct request *req)
 	case OP_CLOSE:
 		op_close(req->u.fd);
 		break;
+	case OP_FREEZE_MAP:
+		op_freeze_map(req->u.fd);
+		break;
 	case OP_PIN_CPU:
 		op_pin_cpu(req->u.cpu);
 		break;

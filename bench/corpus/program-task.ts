@@ -20,7 +20,12 @@ import { analyze } from '../../src-daemon/core/analysis/verifier'
 import { k2CompanionNames } from '../../src-daemon/core/formats'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { Candidate } from '../../src-daemon/core/search/candidate'
-import { analysisModels, profilesFor } from '../../src-daemon/core/search/safety'
+import {
+  analysisModels,
+  profilesFor,
+  usesFrozen,
+  withoutFrozen
+} from '../../src-daemon/core/search/safety'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { TermSolver } from '../../src-daemon/core/smt/term-solver'
 import { runSearch } from '../../src-daemon/engine/search/engine'
@@ -78,7 +83,9 @@ export function analysisVerdict(r: RunnableProgram, isK2: boolean): AnalysisVerd
   const profiles = profilesFor(r.progType, r.model, r.attachType, r.btf)
   let firstError: { code: string; message: string } | undefined
   let acceptedAs: string | undefined
-  for (const p of profiles) {
+  // As the search's gate (chooseProfile): .rodata unknown first, then as the object holds it.
+  const tried = profiles.flatMap((p) => (usesFrozen(p) ? [withoutFrozen(p), p] : [p]))
+  for (const p of tried) {
     const a = analyze(r.slots, {
       progType: p.progType,
       maps: p.maps,

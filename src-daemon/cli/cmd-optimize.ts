@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { availableParallelism, release } from 'node:os'
 import { formatKernelVersion, parseKernelVersion } from '../core/analysis/kernel-target'
 import { Candidate } from '../core/search/candidate'
+import { usesFrozen } from '../core/search/safety'
 import { runSearch, type SearchProgress } from '../engine/search/engine'
 import { finalCheck, prepareJob } from '../engine/search/prepare'
 import { JOB_DEFAULTS } from '../engine/search/job'
@@ -147,6 +148,10 @@ export const optimizeCommand: Command = {
       }
     )
     if (!job.ok) throw new CliError({ ...job.error, file, section: program.section })
+    if (usesFrozen(job.value.profile))
+      io.err(
+        `note: the safety analysis read .rodata as this object holds it, as the kernel does once libbpf freezes it: the original and the result are checked safe for those values only\n`
+      )
     let last = 0
     let announced = false
     const outcome = await runSearch(job.value, {

@@ -211,4 +211,26 @@ describe.skipIf(!available)('real objects in the kernel', () => {
     await raw.close()
     expect(raw.loader).toBe('summit')
   })
+
+  it("freezes .rodata in Summit's loader as libbpf does: the kernel then prunes on its bytes", async () => {
+    await needs('xdp', testRun(ProgType.xdp))
+    const { target: t } = target('rodata_gate')
+    if (t.subject.kind !== 'object' || t.subject.fallback === undefined)
+      throw new Error('expected a fallback')
+    // Both loaders: the unchecked dereference is dead only because .rodata is frozen.
+    const viaLibbpf = unwrap(await loadSubject(oracle, t.subject))
+    await viaLibbpf.close()
+    expect(viaLibbpf.loader).toBe('libbpf')
+    const raw = unwrap(await loadSubject(oracle, t.subject.fallback))
+    try {
+      expect(raw.loader).toBe('summit')
+      const ro = raw.mapNamed('.rodata')!
+      expect(ro.handle.spec).toMatchObject({ flags: 1 << 7, freeze: true })
+      // Frozen: user space may no longer write it.
+      const put = await oracle.updateMap(ro.handle, new Uint8Array(4), new Uint8Array([0]))
+      expect(put.ok).toBe(false)
+    } finally {
+      await raw.close()
+    }
+  })
 })

@@ -380,6 +380,10 @@ export function memAccess(
       ) {
         throw new Reject('VERIFY_ALIGN', `misaligned value access off ${off} size ${size}`)
       }
+      if (kind === 'load' && r.type === T.MAP_VALUE && m !== undefined && isConst(r)) {
+        const known = frozenRead(m, off + Number(r.tv), size, signed)
+        if (known !== undefined) return known
+      }
       return write && kind !== 'atomic' ? UNKNOWN : sizedUnknown(size, signed)
     }
     case T.SOCKET:
@@ -421,6 +425,19 @@ function aligned(r: Reg, insnOff: number, size: number): boolean {
   const pkt = r.type === T.PKT || r.type === T.PKT_META ? 2 : 0
   const t = tAdd({ v: r.tv, m: r.tm }, tConst(BigInt(r.off + insnOff + pkt)))
   return ((t.v | t.m) & BigInt(size - 1)) === 0n
+}
+
+/**
+ * A load from a frozen read-only array at a known offset: the kernel reads the value's bytes at
+ * verification time (bpf_map_direct_read) and the register holds them as a constant.
+ */
+function frozenRead(m: MapDef, at: number, size: number, signed: boolean): Reg | undefined {
+  const bytes = m.frozen
+  if (bytes === undefined || (mapFlags(m) & MAP_RDONLY_PROG) === 0) return undefined
+  if (m.type !== MapType.ARRAY || m.maxEntries !== 1 || at + size > bytes.length) return undefined
+  let v = 0n
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i] ?? 0)
+  return narrowConst(v, 0, size, signed)
 }
 
 /** A map's flags as programs see them (device maps are always read-only for programs). */

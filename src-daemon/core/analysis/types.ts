@@ -26,6 +26,11 @@ export interface MapDef {
   readonly flags?: number
   /** Map-in-map types: the inner map's definition (a lookup yields a pointer to such a map). */
   readonly inner?: MapDef
+  /**
+   * A frozen read-only array's value (libbpf's `.rodata`): loads at a constant offset read these
+   * bytes as known constants, as the kernel's verifier does (bpf_map_direct_read).
+   */
+  readonly frozen?: readonly number[]
 }
 
 /** BPF_F_RDONLY_PROG: programs may only read the map's values. */

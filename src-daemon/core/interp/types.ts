@@ -19,6 +19,11 @@ export interface MapDef {
   readonly flags?: number
   /** For a map-in-map (array or hash of maps): the definition of the maps it holds. */
   readonly inner?: MapDef
+  /**
+   * The bytes of a read-only global data map (`.rodata`) as the object holds them: libbpf
+   * freezes such a map after storing them, and the kernel's verifier then reads them as constants.
+   */
+  readonly frozen?: readonly number[]
 }
 
 /**

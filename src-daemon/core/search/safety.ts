@@ -89,11 +89,27 @@ export function chooseProfile(
   const tried = profilesFor(progType, model, attachType, btf).map((p) => ({ ...p, ...target }))
   let first: ProfileRefusal | undefined
   for (const p of tried) {
-    const r = analyzeUnder(original, p)
-    if (r.ok) return ok(p)
+    const r = analyzeUnder(original, withoutFrozen(p))
+    if (r.ok) return ok(withoutFrozen(p))
+    // As the kernel does, with the object's .rodata as constants: a result then holds for them.
+    if (usesFrozen(p) && analyzeUnder(original, p).ok) return ok(p)
     first ??= { profile: p, error: r.error, ...(r.state !== undefined ? { state: r.state } : {}) }
   }
   return fail(first as ProfileRefusal)
+}
+
+/** Whether `profile` reads frozen read-only maps (`.rodata`) as the object's constants. */
+export function usesFrozen(profile: AnalysisProfile): boolean {
+  return profile.maps.some((m) => m.frozen !== undefined)
+}
+
+/**
+ * `profile` with frozen maps' values unknown: what the analysis checks first, so that a program
+ * safe for every `.rodata` a loader may set keeps that stronger verdict.
+ */
+export function withoutFrozen(profile: AnalysisProfile): AnalysisProfile {
+  if (!usesFrozen(profile)) return profile
+  return { ...profile, maps: profile.maps.map(({ frozen: _, ...m }) => m) }
 }
 
 /** The first analysis profile that accepts `original`, or undefined when none does. */

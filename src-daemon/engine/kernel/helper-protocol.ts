@@ -9,6 +9,7 @@ export type HelperRequest =
   | { op: 'lookupMap'; fd: number; key: string }
   | { op: 'deleteMap'; fd: number; key: string }
   | { op: 'dumpMap'; fd: number; limit?: number }
+  | { op: 'freezeMap'; fd: number }
   | {
       op: 'load'
       progType: number
@@ -76,6 +77,8 @@ export interface HelperMapDef {
   flags?: number
   name?: string
   inner?: { type: number; keySize: number; valueSize: number; maxEntries: number; flags?: number }
+  /** In a cycle: frozen once filled (1), as libbpf freezes `.rodata`. */
+  freeze?: number
 }
 
 /** Fields every reply may carry; the rest depend on the op. */
@@ -116,6 +119,7 @@ export function helperMapDef(spec: MapSpec): HelperMapDef {
     maxEntries: spec.maxEntries,
     flags: spec.flags ?? 0,
     ...(spec.name !== undefined ? { name: spec.name } : {}),
+    ...(spec.freeze === true ? { freeze: 1 } : {}),
     ...(inner !== undefined
       ? {
           inner: {

@@ -3,6 +3,7 @@ import type { BpfMap, BpfObject, BpfProgram } from '../../core/formats/bpf-objec
 import { linkProgram as linkFunctions } from '../../core/formats/link'
 import type { Insn } from '../../core/isa/insn'
 import { fail, ok, type Result } from '../../core/util/result'
+import { MAP_RDONLY_PROG } from '../../core/analysis/types'
 import { MapType } from './bpf-constants'
 import type { KernelError } from './kernel-error'
 import { PSEUDO_MAP_VALUE } from './map-fd-patching'
@@ -81,12 +82,14 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
           return fail({ code: 'KERNEL_BAD_INPUT', message: `no data section ${t.section}` })
         index = maps.length
         dataMapIndex.set(t.section, index)
+        // libbpf's rules: programs may not write `.rodata`, which is frozen once filled.
         maps.push({
           type: MapType.array,
           keySize: 4,
           valueSize: section.size,
           maxEntries: 1,
-          name: section.name
+          name: section.name,
+          ...(section.readonly ? { flags: MAP_RDONLY_PROG, freeze: true } : {})
         })
         mapEntries.push([{ key: new Uint8Array(4), value: section.bytes }])
       }

@@ -16,6 +16,8 @@ export interface MapSpec {
   readonly name?: string
   /** Map-in-map types: the template of the inner maps (the kernel needs one to create the outer). */
   readonly inner?: MapSpec
+  /** Frozen (BPF_MAP_FREEZE) once its initial entries are stored, as libbpf does with `.rodata`. */
+  readonly freeze?: boolean
 }
 
 /** A map created in the kernel; valid until closed. */

@@ -233,6 +233,12 @@ export class KernelOracle {
     return decodeTestRun(reply)
   }
 
+  /** Freezes a map (BPF_MAP_FREEZE): user space may no longer write it. */
+  async freezeMap(map: MapHandle): Promise<Result<void, KernelError>> {
+    const reply = await this.call({ op: 'freezeMap', fd: map.fd })
+    return reply.ok ? ok(undefined) : fail(replyError('KERNEL_MAP_ACCESS', 'map freeze', reply))
+  }
+
   /** Closes a map or program fd held by the helper. */
   async close(handle: { readonly fd: number }): Promise<void> {
     await this.call({ op: 'close', fd: handle.fd })

@@ -76,6 +76,11 @@ async function createMaps(
       const u = await oracle.updateMap(handles[i]!, e.key, e.value)
       if (!u.ok) return u
     }
+  for (const h of handles) {
+    if (h.spec.freeze !== true) continue
+    const f = await oracle.freezeMap(h)
+    if (!f.ok) return f
+  }
   return ok(undefined)
 }
 

@@ -8,6 +8,7 @@ import { XDP_HARD_END, XDP_HEADROOM } from '../../core/interp/layout'
 import type { EncodeModel } from '../../core/smt/enc-state'
 import { linkProgram as linkFunctions } from '../../core/formats/link'
 import { linkProgram, type LinkedProgram } from '../kernel/link-object'
+import type { MapInitEntry, MapSpec } from '../kernel/oracle-types'
 import {
   applyCoreRelocations,
   coreRecordsOfLink,
@@ -148,6 +149,15 @@ function modelFor(progType: string): { ctx: CtxKind; maxPacket: number; ctxSize:
   }
 }
 
+/** The bytes a frozen map (`.rodata`) holds once loaded, for the analysis (see MapDef.frozen). */
+function frozenValue(
+  m: MapSpec,
+  entries: readonly MapInitEntry[] | undefined
+): { frozen?: number[] } {
+  const value = entries?.[0]?.value
+  return m.freeze === true && value !== undefined ? { frozen: [...value] } : {}
+}
+
 function innerDef(m: LoadedMap): MapDef {
   return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }
 }
@@ -223,7 +233,8 @@ export function runnable(
         valueSize: m.valueSize,
         maxEntries: m.maxEntries,
         ...(m.flags !== undefined && m.flags !== 0 ? { flags: m.flags } : {}),
-        ...(inner !== undefined ? { inner: innerDef(inner) } : {})
+        ...(inner !== undefined ? { inner: innerDef(inner) } : {}),
+        ...frozenValue(m, linked.mapEntries[i])
       }
     })
     const progType = type ?? program.progType
