@@ -170,7 +170,7 @@ export async function runProgram(ctx: RunContext, work: ProgramWork): Promise<Pr
   const disasm: Step = d.ok
     ? { kind: 'ok' }
     : { kind: 'fail', code: d.error.code, line: d.error.message }
-  const kernel = await referenceKernel(ctx, work.file, input, program, typeHint)
+  let kernel = await referenceKernel(ctx, work.file, input, program, typeHint)
   const summitKernel: KernelVerdict = !isOracle(ctx.oracle)
     ? { kind: 'skip', why: ctx.oracle.unavailable }
     : kernel.kind !== 'skip' && kernel.via.startsWith('summit')
@@ -198,6 +198,13 @@ export async function runProgram(ctx: RunContext, work: ProgramWork): Promise<Pr
         : r.exportWrite
     rest = { ...r, exportCheck }
   } else rest = failedRow(outcome.sofar, outcome.stage, outcome.message)
+  // A K2 program has no type of its own: the analysis accepts it as the first of several kernel
+  // types that fits, so the kernel is asked about that same type (else agreement compares two).
+  if (input.k2 !== undefined && rest.analysis.kind === 'accept' && isOracle(ctx.oracle)) {
+    const as = rest.analysis.profile
+    const v = await summitKernelLoad(ctx.oracle, input, program, as)
+    kernel = v.kind === 'skip' ? v : { ...v, via: `${v.via} as ${as}, the type the analysis took` }
+  }
   return {
     object: work.rel,
     project: work.project,
