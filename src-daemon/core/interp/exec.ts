@@ -381,8 +381,12 @@ export function execute(m: Machine): number {
               : op === 72 /* LDXDW */
                 ? 8
                 : 4
-        const a = loadAddr(m, R[s]!, R[s + 1]!, OFF[pc]!, size)
-        if (a === -1) return stop(m, pc, steps, `invalid load of ${size} bytes`)
+        let a = loadAddr(m, R[s]!, R[s + 1]!, OFF[pc]!, size)
+        if (a === -1) {
+          if (!m.kernelLoad(R[s]!, R[s + 1]!, OFF[pc]!, size))
+            return stop(m, pc, steps, `invalid load of ${size} bytes`)
+          a = -2
+        }
         let lo: number
         let hi: number
         if (a === -2) {

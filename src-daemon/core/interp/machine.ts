@@ -23,6 +23,7 @@ import * as $map_store from './map-store'
 type MapStore = $map_store.MapStore
 import { withInnerPools } from './map-in-map'
 import { prepareRun, type PreparedRun } from './prepared-run'
+import type { KernelMemory } from './kernel-memory'
 import type { Insn } from '../isa/insn'
 import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
@@ -109,6 +110,8 @@ export class Machine {
   timeIdx = 0
   /** Answers to calls of helpers outside the model, and the index of the next one. */
   calls: readonly HelperResponse[] = []
+  /** The run's kernel memory (BTF-typed programs), or undefined: such loads fault. */
+  kernelMemory: KernelMemory | undefined = undefined
   callIdx = 0
   steps = 0
   stackSeed = 0
@@ -335,6 +338,7 @@ export class Machine {
     this.reservationCount = 0
     this.regionHigh[this.reserveRegion] = 0
     this.randoms = p.randoms
+    this.kernelMemory = p.kernelMemory
     this.cpu = p.cpu
     this.xdpNoMeta = p.xdpNoMeta
     const task = p.task
@@ -472,6 +476,20 @@ export class Machine {
   fillFrame(frame: number): void {
     const base = this.regionBase[Region.stack]! + STACK_BYTES - (frame + 1) * STACK_FRAME_BYTES
     this.heap.set(this.stackPattern((this.stackSeed + frame) | 0), base)
+  }
+
+  /**
+   * A load of `size` bytes at (lo, hi) + off that lies outside every region, from the run's
+   * kernel memory into OUT[0..1]; false when there is none or the address is the machine's own.
+   */
+  kernelLoad(lo: number, hi: number, off: number, size: number): boolean {
+    const km = this.kernelMemory
+    if (km === undefined || this.addr(lo, hi, off, size) >= 0) return false
+    const at = BigInt.asUintN(64, ((BigInt(hi) << 32n) | BigInt(lo >>> 0)) + BigInt(off))
+    const v = km.read(at, size)
+    OUT[0] = Number(v & 0xffffffffn) | 0
+    OUT[1] = Number(v >> 32n) | 0
+    return true
   }
 
   /**

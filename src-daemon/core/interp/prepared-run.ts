@@ -4,6 +4,7 @@
  * The search runs every candidate on the same inputs, so this keeps BigInt arithmetic, object
  * iteration and entry-by-entry map loading out of its hot path.
  */
+import { KernelMemory } from './kernel-memory'
 import type { MapImage, MapStore } from './map-store'
 import { SK_BUFF, XDP_MD } from './layout'
 import type { CtxKind, HelperResponse, MapEntryInput, RunInput } from './types'
@@ -44,6 +45,8 @@ export interface PreparedRun {
   readonly entries: readonly (readonly MapEntryInput[] | undefined)[]
   /** Named context fields as (offset, value) pairs. */
   readonly ctxFields: Int32Array
+  /** Kernel memory that loads outside the machine's regions read (BTF-typed programs). */
+  readonly kernelMemory: KernelMemory | undefined
 }
 
 function halves(v: bigint, out: Int32Array, at: number): void {
@@ -123,6 +126,8 @@ export function prepareRun(maps: readonly MapStore[], kind: CtxKind, input: RunI
     r1,
     images,
     entries,
-    ctxFields: ctxFieldsOf(input, kind)
+    ctxFields: ctxFieldsOf(input, kind),
+    kernelMemory:
+      input.kernelMemory !== undefined ? new KernelMemory(input.kernelMemory) : undefined
   }
 }

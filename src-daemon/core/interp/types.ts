@@ -106,6 +106,21 @@ export interface RunInput {
   readonly stackSeed?: number
   /** Initial bytes just below r10 (the last byte is at r10-1), overriding the seeded pattern there. */
   readonly stack?: Uint8Array
+  /**
+   * BTF-typed programs: loads outside the machine's own memory read kernel memory (see
+   * kernel-memory.ts); without this field they fault.
+   */
+  readonly kernelMemory?: KernelMemoryInput
+}
+
+/** Kernel memory of one run: values by address and size, the rest from `seed` (0: zero). */
+export interface KernelMemoryInput {
+  readonly seed: number
+  readonly reads?: readonly {
+    readonly address: bigint
+    readonly size: number
+    readonly value: bigint
+  }[]
 }
 
 /** What the environment answers to one call of a helper outside the model. */

@@ -4,7 +4,14 @@
  * with some keys present, random numbers and times), and their JSON form (tests and prover
  * counterexamples travel between threads and into checkpoints as JSON).
  */
-import type { CtxFields, HelperResponse, MapDef, MapEntryInput, RunInput } from '../interp/types'
+import type {
+  CtxFields,
+  HelperResponse,
+  KernelMemoryInput,
+  MapDef,
+  MapEntryInput,
+  RunInput
+} from '../interp/types'
 import type { EncodeModel } from '../smt/enc-state'
 import type { JsonValue } from './cost'
 import { Rng } from './rng'
@@ -163,7 +170,11 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
     times,
     stackSeed: rng.nextU32(),
     ...(ringUsed ? { ringUsed } : {}),
-    ...taskOf(i)
+    ...taskOf(i),
+    // BTF-typed programs read kernel memory: zeros (as faulting reads give) or varied values.
+    ...(model.kernelReads === true
+      ? { kernelMemory: { seed: i % 4 === 0 ? 0 : rng.nextU32() | 1 } }
+      : {})
   }
   const lens = packetLengths(model.maxPacket)
   switch (model.ctx) {
@@ -278,7 +289,33 @@ export function runInputToJson(input: RunInput): JsonValue {
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
   if (input.stackSeed !== undefined) o.stackSeed = input.stackSeed
+  if (input.kernelMemory !== undefined)
+    o.kernelMemory = {
+      seed: input.kernelMemory.seed,
+      reads: (input.kernelMemory.reads ?? []).map((r) => ({
+        address: r.address.toString(),
+        size: r.size,
+        value: r.value.toString()
+      }))
+    }
   return o
+}
+
+/** Kernel memory from its JSON form; undefined when malformed. */
+function kernelMemoryFromJson(j: JsonValue): KernelMemoryInput | undefined {
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) return undefined
+  const o = j as Readonly<Record<string, JsonValue>>
+  if (typeof o.seed !== 'number' || !Array.isArray(o.reads)) return undefined
+  const reads: { address: bigint; size: number; value: bigint }[] = []
+  for (const r of o.reads) {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return undefined
+    const x = r as Readonly<Record<string, JsonValue>>
+    if (typeof x.address !== 'string' || !/^\d+$/.test(x.address)) return undefined
+    if (typeof x.value !== 'string' || !/^\d+$/.test(x.value)) return undefined
+    if (x.size !== 1 && x.size !== 2 && x.size !== 4 && x.size !== 8) return undefined
+    reads.push({ address: BigInt(x.address), size: x.size, value: BigInt(x.value) })
+  }
+  return { seed: o.seed, reads }
 }
 
 /** Answers to helper calls from their JSON form; undefined when malformed. */
@@ -329,6 +366,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     regs?: (bigint | undefined)[]
     stackSeed?: number
     calls?: HelperResponse[]
+    kernelMemory?: KernelMemoryInput
   } = {}
   const bytes = (k: string): Uint8Array | undefined | false => {
     if (o[k] === undefined) return undefined
@@ -394,5 +432,10 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   if (typeof o.cpu === 'number') out.cpu = o.cpu
   if (typeof o.xdpNoMeta === 'boolean') out.xdpNoMeta = o.xdpNoMeta
   if (typeof o.stackSeed === 'number') out.stackSeed = o.stackSeed
+  if (o.kernelMemory !== undefined) {
+    const km = kernelMemoryFromJson(o.kernelMemory)
+    if (km === undefined) return undefined
+    out.kernelMemory = km
+  }
   return out
 }

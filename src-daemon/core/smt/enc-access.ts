@@ -13,6 +13,7 @@ import type { EncodeModel, PktBounds, Ptr, SharedLayout, SymVal } from './enc-st
 import { Unsupported } from './enc-state'
 import { low32 } from './enc-alu'
 import { xdpNoMeta } from './enc-packet'
+import { kernelLoad } from './enc-kmem'
 import {
   add,
   and,
@@ -98,6 +99,8 @@ export function loadFrom(
   size: number,
   signed: boolean
 ): SymVal {
+  if (base.ptr === undefined && cx.model.kernelReads === true)
+    return kernelLoad(cx, base, off, size, signed)
   const ptr = checkedPtr(base, 'load')
   const place = placeOf(ptr, off)
   if (ptr.rid === 'ctx') {

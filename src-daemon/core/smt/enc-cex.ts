@@ -2,7 +2,15 @@
  * @fileoverview Turns a solver model of an equivalence query into a concrete interpreter input:
  * packet and context bytes, initial map entries, and the random/time sequences.
  */
-import type { HelperResponse, MapDef, MapEntryInput, RunInput } from '../interp/types'
+import type {
+  HelperResponse,
+  KernelMemoryInput,
+  MapDef,
+  MapEntryInput,
+  RunInput
+} from '../interp/types'
+import { readKey } from '../interp/kernel-memory'
+import { kernelRegion } from './enc-kmem'
 import type { Term, TermValue } from './term'
 import type { EncodeModel, SharedLayout } from './enc-state'
 
@@ -302,6 +310,7 @@ export function counterexampleInput(
     pidTgid?: bigint
     uidGid?: bigint
     calls?: HelperResponse[]
+    kernelMemory?: KernelMemoryInput
   } = {}
   if (k === 'xdp' || k === 'skb' || k === 'socket') {
     const len = Number((env.get('pkt_len') as bigint | undefined) ?? 0n)
@@ -355,5 +364,26 @@ export function counterexampleInput(
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times
+  if (em.kernelReads === true) input.kernelMemory = { seed: 0, reads: kernelReads(q, env) }
   return input
+}
+
+/** The kernel memory loads read in the model (see enc-kmem.ts), one value per address and size. */
+function kernelReads(
+  q: WithLayout,
+  env: Map<string, TermValue>
+): { address: bigint; size: number; value: bigint }[] {
+  const out = new Map<string, { address: bigint; size: number; value: bigint }>()
+  for (const size of [1, 2, 4, 8]) {
+    for (const r of q.layout.inputs.namedBytes(kernelRegion(size))) {
+      const [at, index] = r.place as [Term, Term]
+      const value = evalTerm(r.value, completeEnv(env, [r.value])) as bigint
+      const address = evalTerm(at, completeEnv(env, [at])) as bigint
+      const i = Number(evalTerm(index, completeEnv(env, [index])) as bigint)
+      const key = readKey(address, size)
+      const read = out.get(key) ?? { address, size, value: 0n }
+      out.set(key, { ...read, value: read.value | (value << BigInt(8 * i)) })
+    }
+  }
+  return [...out.values()]
 }

@@ -27,6 +27,11 @@ export interface EncodeModel {
   readonly ctxSize: number
   /** Maps, by index. */
   readonly maps: readonly MapDef[]
+  /**
+   * BTF-typed programs (fentry, fexit, LSM, tp_btf): loads through values that are not the
+   * program's own pointers read kernel memory (see enc-kmem.ts); otherwise they are unsupported.
+   */
+  readonly kernelReads?: boolean
 }
 
 /**

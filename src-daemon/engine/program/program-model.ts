@@ -251,7 +251,8 @@ export function runnable(
       progType,
       ...attachOf(program.section),
       ...(btf !== undefined ? { btf } : {}),
-      model: { ...modelFor(progType), maps },
+      // BTF-typed programs load through kernel pointers (enc-kmem.ts, interp/kernel-memory.ts).
+      model: { ...modelFor(progType), maps, ...(btf !== undefined ? { kernelReads: true } : {}) },
       ...(shared.length > 0 ? { sharedSlots: shared } : {}),
       ...(core !== undefined
         ? {
