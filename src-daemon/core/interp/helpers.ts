@@ -16,6 +16,7 @@ import * as $helper_util from './helper-util'
 import { INNER_POOL } from './map-in-map'
 import * as $helper_protos from './helper-protos'
 import * as $helpers_opaque from './helpers-opaque'
+import * as $perf_sample from './perf-sample'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -49,6 +50,7 @@ const { conformanceHelper } = $helpers_conformance
 const { fault, HelperStatus, ptrArg, setR0 } = $helper_util
 const { OPAQUE_HELPERS } = $helper_protos
 const { opaqueHelper } = $helpers_opaque
+const { appendSample, sampleLength, SAMPLE_UNMODELLED } = $perf_sample
 
 export { HelperStatus } from './helper-util'
 
@@ -314,22 +316,26 @@ function output(m: Machine, kind: number): number {
   if (R[sizeReg * 2 + 1] !== 0 || size < 0) return fault(m, `${name}: invalid size`)
   const data = size === 0 ? 0 : ptrArg(m, perf ? 4 : 2, size)
   if (data < 0) return fault(m, `${name}: invalid data pointer`)
+  let sample = 0
   if (perf) {
     // BPF_F_CURRENT_CPU picks the slot of the CPU the run is on; an empty slot (no perf event
     // installed there) gives -ENOENT.
     const map = m.maps[mi]!
     const index = flo >>> 0 === 0xffffffff ? m.cpu : flo >>> 0
-    const ctxLen = fhi & 0xfffff
-    if ((fhi & ~0xfffff) !== 0) return (setR0(m, -Errno.EINVAL), HelperStatus.ok)
+    // BPF_F_CTXLEN_MASK asks for a packet sample after the record (see perf-sample.ts).
+    sample = sampleLength(m, fhi)
+    if (sample === SAMPLE_UNMODELLED)
+      return fault(m, 'perf_event_output: BPF_F_CTXLEN_MASK for this program type is not modelled')
+    if (sample < 0) return (setR0(m, sample), HelperStatus.ok)
     if (index >= map.maxEntries) return (setR0(m, -Errno.E2BIG), HelperStatus.ok)
-    if (ctxLen > 0) return fault(m, 'perf_event_output: BPF_F_CTXLEN_MASK is not modelled')
     if (index >= map.capacity || map.used[index] !== 1)
       return (setR0(m, -Errno.ENOENT), HelperStatus.ok)
   } else {
     if ((flo & ~3) !== 0 || fhi !== 0) return (setR0(m, -Errno.EINVAL), HelperStatus.ok)
     if (!ringbufTake(m, mi, size)) return (setR0(m, -Errno.EAGAIN), HelperStatus.ok)
   }
-  if (!m.effects.push(kind, mi, 0, flo, fhi, m.heap, data, size)) return fault(m, 'output log full')
+  if (!m.effects.push(kind, mi, 0, flo, fhi, m.heap, data, size) || !appendSample(m, sample))
+    return fault(m, 'output log full')
   setR0(m, 0)
   return HelperStatus.ok
 }

@@ -144,6 +144,7 @@ export type Effect =
       readonly kind: 'perf_output'
       readonly map: number
       readonly flags: bigint
+      /** The record's bytes, then the packet sample BPF_F_CTXLEN_MASK asks for (if any). */
       readonly data: Uint8Array
     }
   | {

@@ -39,6 +39,7 @@ import {
   zeroExt
 } from './terms'
 import { withInnerMaps } from './enc-maps'
+import { perfFlags } from './enc-perf-sample'
 import type { MapDef } from '../interp/types'
 
 /** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
@@ -443,34 +444,32 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
 }
 
 /**
- * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes) as an effect,
- * with the interpreter's checks. Flags and size must be constants, and the flags must name the
- * current CPU's slot (BPF_F_CURRENT_CPU): an explicit index may name an event bound to another
- * CPU, which the kernel refuses in a way the model does not follow. The slot may be empty
- * (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
+ * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes, packet sample)
+ * as an effect, with the interpreter's checks. The size must be a constant; the flags may be
+ * computed (see enc-perf-sample: BPF_F_CURRENT_CPU only, and a packet sample for packet program
+ * types). The slot may be empty (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
  */
 function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
   const R = (i: number): SymVal => regs[i] as SymVal
   const map = mapOf(R(2), 'perf_event_output')
   const def = cx.maps.def(map)
   if (def.type !== 4) throw new Unsupported('perf_event_output: map is not a perf event array')
-  const flags = constArg(R(3), 'perf_event_output: flags')
   const size = constArg(R(5), 'perf_event_output: size')
   if (size > BigInt(MAX_RECORD))
     throw new Unsupported(`perf_event_output: record size ${size} is above ${MAX_RECORD}`)
-  const high = flags >> 32n
-  if ((high & ~0xfffffn) !== 0n) return { v: errno(Errno.EINVAL) }
-  if ((flags & 0xffffffffn) !== 0xffffffffn)
-    throw new Unsupported('perf_event_output with an explicit index (not BPF_F_CURRENT_CPU)')
-  if ((high & 0xfffffn) !== 0n)
-    throw new Unsupported('perf_event_output: BPF_F_CTXLEN_MASK is not modelled')
+  if (R(3).ptr !== undefined) throw new Unsupported('perf_event_output: flags hold a pointer')
+  const flags = R(3).v
+  const { einval, efault, sample } = perfFlags(cx, st, flags)
   const cpu = bvVar(ENV_CPU, 32)
   const tooBig = not(ult(zeroExt(cpu, 32), bv(def.maxEntries, 64)))
   const installed = cx.maps.present(map, cpu)
-  const args = [bv(map, 64), bv(flags, 64), bv(size, 64)]
+  const args = [bv(map, 64), flags, bv(size, 64)]
   if (size > 0n) args.push(readArg(cx, memPtr(R(4), 'perf_event_output'), Number(size)))
-  cx.effects.push({ cond: and(st.pc, not(tooBig), installed), kind: 'perf_output', args })
-  return { v: ite(tooBig, errno(Errno.E2BIG), ite(installed, bv(0, 64), errno(Errno.ENOENT))) }
+  if (sample !== undefined) args.push(sample)
+  const ok = and(st.pc, not(einval), not(efault))
+  cx.effects.push({ cond: and(ok, not(tooBig), installed), kind: 'perf_output', args })
+  const sent = ite(tooBig, errno(Errno.E2BIG), ite(installed, bv(0, 64), errno(Errno.ENOENT)))
+  return { v: ite(einval, errno(Errno.EINVAL), ite(efault, errno(Errno.EFAULT), sent)) }
 }
 
 function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
