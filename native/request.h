@@ -32,6 +32,7 @@ enum op {
 	OP_PIN_CPU,
 	OP_OPEN_OBJECT,
 	OP_CLOSE_OBJECT,
+	OP_KERNEL_BTF,
 };
 
 /* Decoded bytes of a hex field; `present` tells an absent field from an empty one. */
