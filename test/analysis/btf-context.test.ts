@@ -46,7 +46,11 @@ const withTask = (body: string): string => `r2 = *(u64 *)(r1 + 8)\n${body}\nr0 =
 describe('attach targets from BTF', () => {
   it('names the target a section names, as libbpf does', () => {
     expect(btfTargetName('fentry/do_unlinkat')).toEqual({ kind: 'fentry', name: 'do_unlinkat' })
-    expect(btfTargetName('fexit.s/vfs_read')).toEqual({ kind: 'fexit', name: 'vfs_read' })
+    expect(btfTargetName('fexit.s/vfs_read')).toEqual({
+      kind: 'fexit',
+      name: 'vfs_read',
+      sleepable: true
+    })
     expect(btfTargetName('lsm/file_open')).toEqual({ kind: 'lsm', name: 'file_open' })
     expect(btfTargetName('lsm_cgroup/file_open')).toBeUndefined()
     expect(btfTargetName('kprobe/do_unlinkat')).toBeUndefined()
@@ -146,6 +150,12 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     'fmod_ret/security_void_fn',
     'r2 = *(u64 *)(r1 + 8)\nr0 = 0\nexit',
     'VERIFY_CTX_ACCESS: ret type void not allowed for fmod_ret'
+  ],
+  [
+    'a sleepable program (which targets may sleep is not in BTF)',
+    'fentry.s/do_thing',
+    'r0 = 0\nexit',
+    'VERIFY_UNSUPPORTED: whether do_thing may sleep is not in BTF'
   ],
   [
     'fmod_ret of a function not known to be modifiable (error injection list)',

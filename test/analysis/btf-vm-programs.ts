@@ -284,6 +284,12 @@ int lsm_void_hook_return_slot(__u64 *ctx)
   return 0;
 }
 
+SEC("lsm.s/file_open")
+int lsm_sleepable(__u64 *ctx)
+{
+  return 0;
+}
+
 SEC("lsm/summit_no_such_hook")
 int lsm_missing_hook(__u64 *ctx)
 {
@@ -381,6 +387,7 @@ export const EXPECTED: Readonly<Record<string, Relation>> = {
   lsm_beyond_return: 'both refuse',
   lsm_void_hook: 'both accept',
   lsm_void_hook_return_slot: 'both refuse',
+  lsm_sleepable: 'analysis stricter',
   lsm_missing_hook: 'both refuse',
   nongpl_fentry_reads_member: 'analysis stricter',
   nongpl_fentry_int_argument: 'both accept',

@@ -91,13 +91,13 @@ function analysisVerdict(file: string, name: string): { ok: boolean; why: string
   const input = loadInput(file)
   const p = input.programs.find((q) => q.name === name)
   if (p === undefined) throw new Error(`${name} not in ${file}`)
-  let r: ReturnType<typeof runnable>
-  try {
-    r = runnable(input, p)
-  } catch (e) {
-    // Summit refusing to type the program (e.g. an unknown section) is the analysis refusing it.
-    return { ok: false, why: String(e) }
-  }
+  // Summit types no sleepable sections (`fentry.s/`): the analysis is asked as with `--type`.
+  const sleepable = /^(fentry|fexit|fmod_ret|lsm)\.s\//.exec(p.section)?.[1]
+  const r = runnable(
+    input,
+    p,
+    sleepable === undefined ? undefined : sleepable === 'lsm' ? 'lsm' : 'tracing'
+  )
   const c = chooseProfile(r.slots, r.progType, r.model, r.attachType, TARGET.value, r.btf)
   return c.ok ? { ok: true, why: '' } : { ok: false, why: c.error.error.message }
 }

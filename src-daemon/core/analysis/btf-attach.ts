@@ -1,8 +1,8 @@
 /**
  * @fileoverview Whether a BTF-typed program's attach target can be loaded at all, before any
  * instruction is looked at: the kernel needs the target's BTF id (no target, no load; a target
- * read from another kernel's BTF may not exist in the target kernel), and fmod_ret may only
- * attach to functions whose return value may be overridden.
+ * read from another kernel's BTF may not exist in the target kernel), a sleepable program only to
+ * functions that may sleep, and fmod_ret only to functions whose return value may be overridden.
  */
 import type { Env } from './env'
 import type { AttachType } from './program-kind'
@@ -18,9 +18,10 @@ const BTF_ATTACH: ReadonlySet<AttachType> = new Set<AttachType>([
 ])
 
 /**
- * Throws the refusal of a BTF-typed program whose target is not resolved, or an fmod_ret target
- * the analysis cannot tell to be modifiable. The kernel also allows functions on its error
- * injection list, which BTF does not record: only `security_` functions are taken as modifiable.
+ * Throws the refusal of a BTF-typed program whose target is not resolved, of a sleepable one
+ * (which targets may sleep is not in BTF), or of an fmod_ret target the analysis cannot tell to be
+ * modifiable: the kernel also allows functions on its error injection list, which BTF does not
+ * record, so only `security_` functions are taken as modifiable.
  */
 export function checkAttachTarget(env: Env): void {
   if (env.progType !== 'tracing' && env.progType !== 'lsm') return
@@ -31,6 +32,11 @@ export function checkAttachTarget(env: Env): void {
   // A target found in another kernel's BTF may not exist in the target kernel at all.
   if (env.btfKernelMismatch !== undefined)
     throw new Reject('VERIFY_UNSUPPORTED', env.btfKernelMismatch)
+  if (target.sleepable === true)
+    throw new Reject(
+      'VERIFY_UNSUPPORTED',
+      `whether ${target.name} may sleep is not in BTF (the kernel keeps lists of sleepable hooks and uses its error injection list): sleepable programs are refused`
+    )
   if (target.kind === 'fmod_ret' && !target.name.startsWith('security_'))
     throw new Reject(
       'VERIFY_UNSUPPORTED',
