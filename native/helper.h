@@ -11,7 +11,7 @@
 
 #include "request.h"
 
-#define HELPER_VERSION 3
+#define HELPER_VERSION 4
 #define MAX_FD 65536
 
 /* The reply being built for the current request (a JSON object). */
@@ -81,5 +81,8 @@ void capture_libbpf_messages(void);
 
 /* timing.c */
 void op_time_run(struct time_req *q);
+
+/* kernel-btf.c */
+void op_kernel_btf(void);
 
 #endif

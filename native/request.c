@@ -420,7 +420,7 @@ static const struct {
 	{ "load", OP_LOAD },		 { "testRun", OP_TEST_RUN },	   { "timeRun", OP_TIME_RUN },
 	{ "cycle", OP_CYCLE },		 { "close", OP_CLOSE },		   { "pinCpu", OP_PIN_CPU },
 	{ "openObject", OP_OPEN_OBJECT }, { "closeObject", OP_CLOSE_OBJECT },
-	{ "freezeMap", OP_FREEZE_MAP },
+	{ "freezeMap", OP_FREEZE_MAP },	  { "kernelBtf", OP_KERNEL_BTF },
 };
 
 static int parse_fields(struct parser *p, json_object *o, struct request *req)
@@ -438,6 +438,7 @@ static int parse_fields(struct parser *p, json_object *o, struct request *req)
 	req->op = OPS[i].op;
 	switch (req->op) {
 	case OP_PING:
+	case OP_KERNEL_BTF:
 		return 0;
 	case OP_CREATE_MAP:
 		return parse_map_def(p, o, &req->u.create);

@@ -33,6 +33,7 @@ enum op {
 	OP_OPEN_OBJECT,
 	OP_CLOSE_OBJECT,
 	OP_FREEZE_MAP,
+	OP_KERNEL_BTF,
 };
 
 /* Decoded bytes of a hex field; `present` tells an absent field from an empty one. */

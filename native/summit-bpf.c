@@ -229,6 +229,9 @@ static void execute(struct request *req)
 	case OP_CLOSE_OBJECT:
 		op_close_object(req->u.handle);
 		break;
+	case OP_KERNEL_BTF:
+		op_kernel_btf();
+		break;
 	}
 }
 

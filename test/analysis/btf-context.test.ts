@@ -46,7 +46,11 @@ const withTask = (body: string): string => `r2 = *(u64 *)(r1 + 8)\n${body}\nr0 =
 describe('attach targets from BTF', () => {
   it('names the target a section names, as libbpf does', () => {
     expect(btfTargetName('fentry/do_unlinkat')).toEqual({ kind: 'fentry', name: 'do_unlinkat' })
-    expect(btfTargetName('fexit.s/vfs_read')).toEqual({ kind: 'fexit', name: 'vfs_read' })
+    expect(btfTargetName('fexit.s/vfs_read')).toEqual({
+      kind: 'fexit',
+      name: 'vfs_read',
+      sleepable: true
+    })
     expect(btfTargetName('lsm/file_open')).toEqual({ kind: 'lsm', name: 'file_open' })
     expect(btfTargetName('lsm_cgroup/file_open')).toBeUndefined()
     expect(btfTargetName('kprobe/do_unlinkat')).toBeUndefined()
@@ -76,6 +80,19 @@ describe('attach targets from BTF', () => {
     const f = target('lsm/file_open')
     expect(JSON.parse(JSON.stringify(f))).toEqual(f)
     expect(f.safeFields).toEqual({ task_struct__safe_rcu_or_null: ['parent:5'] })
+  })
+
+  it('without a target, even a program that never reads its context is refused', () => {
+    const a = assemble('r0 = 0\nexit', 'llvm')
+    if (!a.ok) throw new Error(a.error.message)
+    for (const attachType of ['trace_fentry', 'trace_fexit', 'modify_return'] as const) {
+      const r = analyze(a.value, { progType: 'tracing', attachType, maps: [], btfRefusal: 'gone' })
+      expect(r.ok ? 'accept' : `${r.error.code}: ${r.error.message}`).toBe(
+        'VERIFY_UNSUPPORTED: gone'
+      )
+    }
+    const lsm = analyze(a.value, { progType: 'lsm', attachType: 'lsm_mac', maps: [] })
+    expect(lsm.ok ? 'accept' : lsm.error.message).toBe('no attach target BTF was given')
   })
 
   it('without a target, context loads are refused with the reason given', () => {
@@ -124,15 +141,27 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
   ],
   [
     'fmod_ret reads an int return value',
-    'fmod_ret/do_thing',
+    'fmod_ret/security_do_thing',
     'r2 = *(u64 *)(r1 + 16)\nr0 = 0\nexit',
     'accept'
   ],
   [
     'fmod_ret of a void function',
-    'fmod_ret/void_fn',
+    'fmod_ret/security_void_fn',
     'r2 = *(u64 *)(r1 + 8)\nr0 = 0\nexit',
     'VERIFY_CTX_ACCESS: ret type void not allowed for fmod_ret'
+  ],
+  [
+    'a sleepable program (which targets may sleep is not in BTF)',
+    'fentry.s/do_thing',
+    'r0 = 0\nexit',
+    'VERIFY_UNSUPPORTED: whether do_thing may sleep is not in BTF'
+  ],
+  [
+    'fmod_ret of a function not known to be modifiable (error injection list)',
+    'fmod_ret/do_thing',
+    'r0 = 0\nexit',
+    'VERIFY_UNSUPPORTED: do_thing() is not modifiable as far as the analysis knows'
   ],
   [
     'fexit reads the return value of a void function',

@@ -81,7 +81,10 @@ const TYPES: BtfType[] = [
   // int intptr_fn(int *p)
   t(33, K.PTR, '', 1),
   t(34, K.FUNC, 'intptr_fn', 35),
-  t(35, K.FUNC_PROTO, '', 1, [m('p', 33, 0)])
+  t(35, K.FUNC_PROTO, '', 1, [m('p', 33, 0)]),
+  // fmod_ret targets (the analysis takes only security_ functions as modifiable)
+  t(36, K.FUNC, 'security_do_thing', 11),
+  t(37, K.FUNC, 'security_void_fn', 20)
 ]
 
 /** The hand-made BTF. */

@@ -1,7 +1,11 @@
 /** @fileoverview The summit-bpf helper answers every request line, including malformed ones. */
 import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { release } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { ensureHelperBinary } from '../../src-daemon/engine/kernel/helper-binary'
+import type { HelperReply } from '../../src-daemon/engine/kernel/helper-protocol'
+import { decodeKernelBtf } from '../../src-daemon/engine/kernel/kernel-btf-reply'
 import { printSkip } from '../support/environment'
 
 const binary = await ensureHelperBinary()
@@ -10,7 +14,11 @@ if (!binary.ok) printSkip('summit-bpf helper protocol', binary.reason)
 /** Sends `lines` to a fresh helper and returns its parsed reply lines. */
 function converse(lines: string[]): Record<string, unknown>[] {
   if (!binary.ok) throw new Error('no helper binary')
-  const r = spawnSync(binary.path, [], { input: lines.join('\n') + '\n', encoding: 'utf8' })
+  const r = spawnSync(binary.path, [], {
+    input: lines.join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 64 << 20
+  })
   expect(r.status).toBe(0)
   return r.stdout
     .trim()
@@ -21,8 +29,20 @@ function converse(lines: string[]): Record<string, unknown>[] {
 describe.skipIf(!binary.ok)('summit-bpf helper protocol', () => {
   it('replies to ping with its version and CPU facts, echoing the id', () => {
     const [pong] = converse(['{"id":41,"op":"ping"}'])
-    expect(pong).toMatchObject({ id: 41, ok: true, version: 3 })
+    expect(pong).toMatchObject({ id: 41, ok: true, version: 4 })
     expect(pong?.['possibleCpus']).toBeGreaterThanOrEqual(1)
+  })
+
+  it("reads its kernel's own BTF (kernelBtf), compressed, with the release", () => {
+    const path = '/sys/kernel/btf/vmlinux'
+    if (!existsSync(path)) {
+      printSkip('summit-bpf kernelBtf', `this kernel exposes no BTF (${path})`)
+      return
+    }
+    const [reply] = converse(['{"id":9,"op":"kernelBtf"}'])
+    const r = decodeKernelBtf(reply as HelperReply)
+    expect(r.ok ? r.value.release : r.error.message).toBe(release())
+    if (r.ok) expect(Buffer.from(r.value.btf).equals(readFileSync(path))).toBe(true)
   })
 
   it('answers malformed requests with an error reply and keeps serving', () => {

@@ -24,7 +24,7 @@ const READS_TGID = asm('r2 = *(u64 *)(r1 + 8)\nr0 = *(u32 *)(r2 + 4)\nexit')
 
 describe('kernel-BTF pointers in the interpreter and the prover', () => {
   it('the analysis accepts the program (the premise of the other checks)', () => {
-    const t = resolveBtfTarget(TEST_BTF, indexByName(TEST_BTF), 'fmod_ret/do_thing')
+    const t = resolveBtfTarget(TEST_BTF, indexByName(TEST_BTF), 'fmod_ret/security_do_thing')
     if (!t.ok) throw new Error(t.error.message)
     const r = analyze(READS_TGID, {
       progType: 'tracing',

@@ -43,6 +43,8 @@ export interface BtfTarget {
   readonly retSmallInt: boolean
   /** The kernel release whose BTF this is (`6.18`); the analysis refuses it for another target. */
   readonly kernel?: string
+  /** The section is a sleepable variant (`fentry.s/`, `lsm.s/`, ...). */
+  readonly sleepable?: true
   /** The program's license is GPL-compatible (the kernel's BTF pointer loads need one). */
   readonly gplCompatible: boolean
   /** Kernel BTF types the arguments reach (structs a few pointer hops deep). */
@@ -92,10 +94,10 @@ const PREFIXES: readonly (readonly [string, BtfTargetKind])[] = [
 /** The target kind and name a section names (`fentry/do_unlinkat` → fentry, do_unlinkat). */
 export function btfTargetName(
   section: string
-): { readonly kind: BtfTargetKind; readonly name: string } | undefined {
+): { readonly kind: BtfTargetKind; readonly name: string; readonly sleepable?: true } | undefined {
   for (const [prefix, kind] of PREFIXES) {
     const m = new RegExp(`^${prefix}(\\.s)?/(.+)$`).exec(section)
-    if (m?.[2] !== undefined) return { kind, name: m[2] }
+    if (m?.[2] !== undefined) return { kind, name: m[2], ...(m[1] ? { sleepable: true } : {}) }
   }
   return undefined
 }
@@ -267,7 +269,7 @@ export function resolveBtfTarget(
   const named = btfTargetName(section)
   if (named === undefined)
     return fail({ code: 'BTF_TARGET_SECTION', message: `section ${section} names no BTF target` })
-  const { kind, name } = named
+  const { kind, name, sleepable } = named
   const lookup =
     kind === 'tp_btf'
       ? `${BTF_KIND.TYPEDEF}:btf_trace_${name}`
@@ -312,6 +314,7 @@ export function resolveBtfTarget(
     ret:
       proto.sizeOrType === 0 ? { kind: 'other', what: 'void' } : sortArg(types, proto.sizeOrType),
     retSmallInt: isSmallInt(retType),
+    ...(sleepable === true ? { sleepable } : {}),
     gplCompatible: GPL_LICENSES.has(license),
     types: sliced,
     safeFields: safeFieldsOf(btf, index, sliced),

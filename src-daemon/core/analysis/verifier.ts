@@ -11,6 +11,7 @@ import { aluStep, endStep, readReg } from './alu'
 import { condJump } from './branch'
 import { decodeRaw } from './decode-raw'
 import { enterCall, helperCall, ldPacket, leaveCall, MAX_CALL_FRAMES } from './call'
+import { checkAttachTarget } from './btf-attach'
 import { btfTypeMap } from './btf-target'
 import { buildCfg, type Cfg } from './cfg'
 import { defaultCtxSize } from './ctx-access'
@@ -259,6 +260,7 @@ export function analyze(
   let pruned = 0
   let pos = 0
   try {
+    checkAttachTarget(env)
     // bpf_lsm_verify_prog: LSM programs load only under a GPL-compatible license.
     if (env.progType === 'lsm' && env.btfTarget?.gplCompatible === false)
       throw new Reject('VERIFY_LICENSE', 'LSM programs must have a GPL compatible license')

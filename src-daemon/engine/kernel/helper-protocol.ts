@@ -4,6 +4,7 @@ import type { MapSpec } from './oracle-types'
 /** A request to the helper; byte fields are hex strings. */
 export type HelperRequest =
   | { op: 'ping' }
+  | { op: 'kernelBtf' }
   | ({ op: 'createMap' } & HelperMapDef)
   | { op: 'updateMap'; fd: number; key: string; value: string; flags?: number }
   | { op: 'lookupMap'; fd: number; key: string }

@@ -50,6 +50,7 @@ import type {
   TimeRunOutput
 } from './oracle-types'
 import { decodeTestRun, replyBytes, replyError, testRunFields } from './reply-decoding'
+import { decodeKernelBtf, type OracleKernelBtf } from './kernel-btf-reply'
 
 /** Program `r0 = XDP_PASS; exit`, loaded once to check that BPF works at all. */
 const PROBE_PROGRAM = 'b700000002000000' + '9500000000000000'
@@ -301,6 +302,14 @@ export class KernelOracle {
     options: ObjectLoadOptions = {}
   ): Promise<Result<LoadedObject, KernelError>> {
     return decodeOpenObject(await this.call(openObjectRequest(bytes, options)))
+  }
+
+  /**
+   * The BTF of the kernel the helper runs on (its /sys/kernel/btf/vmlinux) and that kernel's
+   * release: inside a VM, the booted image's own types.
+   */
+  async kernelBtf(): Promise<Result<OracleKernelBtf, KernelError>> {
+    return decodeKernelBtf(await this.call({ op: 'kernelBtf' }))
   }
 
   /** Closes an object opened with `openObject` (its programs and maps). */

@@ -1,4 +1,7 @@
-/** @fileoverview The running kernel's BTF as a CO-RE target (read once per process). */
+/**
+ * @fileoverview The running kernel's BTF as a CO-RE target (read once per process), or another
+ * kernel's BTF handed in with `useKernelBtf` (e.g. read from a VM's kernel).
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { release } from 'node:os'
 import { coreTarget, parseBtf, type CoreTarget } from '../../core/formats'
@@ -51,6 +54,24 @@ export function kernelCoreTarget(): Result<CoreTarget & { readonly kernel: strin
 }
 
 let nameIndex: BtfNameIndex | undefined
+
+/**
+ * From now on (in this process) resolves CO-RE relocations and attach targets against `btf`, the
+ * raw vmlinux BTF of kernel release `kernel`, instead of the running kernel's.
+ */
+export function useKernelBtf(btf: Uint8Array, kernel: string): Result<void, Diagnostic> {
+  const parsed = parseBtf(btf)
+  if (!parsed.ok) return { ok: false, error: { ...parsed.error, code: 'CORE_NO_KERNEL_BTF' } }
+  cached = { ok: true, value: { ...coreTarget(parsed.value, undefined), kernel } }
+  nameIndex = undefined
+  return { ok: true, value: undefined }
+}
+
+/** Goes back to the running kernel's BTF (read again on next use). */
+export function useRunningKernelBtf(): void {
+  cached = undefined
+  nameIndex = undefined
+}
 
 /**
  * The attach target a BTF-typed section (`fentry/NAME`, `fexit/`, `fmod_ret/`, `lsm/`, `tp_btf/`)
