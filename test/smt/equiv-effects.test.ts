@@ -47,6 +47,39 @@ describe('perf_event_output records', () => {
 })
 
 describe('perf_event_output results', () => {
+  it('refutes assuming an installed slot takes the record: the buffer may be full', async () => {
+    // Counting -ENOSPC is not dead code: the interpreter confirms the counterexample.
+    const stored = '*(u64 *)(r10 - 8) = r3'
+    const counts = perfProgram(stored, 'if r0 == -28 goto +2\nr0 = 2\nexit\nr0 = 9')
+    const r = await expectRefuted(z3(), counts, perfProgram(stored), model, OPTS)
+    expect(r.resultA.kind === 'exit' ? r.resultA.r0 : r.resultA.kind).toBe(9n)
+    expect(r.resultA.kind === 'exit' ? r.resultA.outputs : []).toEqual([])
+  })
+
+  it('answers two records position by position: refused then written, in both programs', async () => {
+    const two = asm(`
+      r6 = r1
+      *(u64 *)(r10 - 8) = 1
+      r1 = r6
+      ld_pseudo r2, 1, 0
+      r3 = 4294967295 ll
+      r4 = r10
+      r4 += -8
+      r5 = 8
+      call 25
+      r7 = r0
+      r1 = r6
+      ld_pseudo r2, 1, 0
+      r3 = 4294967295 ll
+      r4 = r10
+      r4 += -8
+      r5 = 8
+      call 25
+      r0 -= r7
+      exit`)
+    expect((await checkEquivalence(two, two, model, z3(), OPTS)).kind).toBe('equal')
+  })
+
   it('refutes assuming success: the current CPU may have no event or lie past the array', async () => {
     const stored = '*(u64 *)(r10 - 8) = r3'
     const r = await checkEquivalence(

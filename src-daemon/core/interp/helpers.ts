@@ -38,6 +38,7 @@ const {
   LO_BASE,
   MAP_HANDLE_HI,
   MapType,
+  PERF_OUTPUT_ERRORS,
   REGION_HI_BASE,
   TC_ACT_REDIRECT,
   TC_ACT_SHOT,
@@ -330,6 +331,10 @@ function output(m: Machine, kind: number): number {
     if (index >= map.maxEntries) return (setR0(m, -Errno.E2BIG), HelperStatus.ok)
     if (index >= map.capacity || map.used[index] !== 1)
       return (setR0(m, -Errno.ENOENT), HelperStatus.ok)
+    // The buffer may refuse the record (full, another CPU's event, ...), as the input says.
+    const answer = m.perfResults[m.perfIdx++] ?? 0
+    if (answer < 0 && PERF_OUTPUT_ERRORS.includes(-answer))
+      return (setR0(m, answer), HelperStatus.ok)
   } else {
     if ((flo & ~3) !== 0 || fhi !== 0) return (setR0(m, -Errno.EINVAL), HelperStatus.ok)
     if (!ringbufTake(m, mi, size)) return (setR0(m, -Errno.EAGAIN), HelperStatus.ok)

@@ -48,9 +48,22 @@ export const Errno = {
   ENOMEM: 12,
   EACCES: 13,
   EBUSY: 16,
+  ENOSPC: 28,
   EOPNOTSUPP: 95,
   ENOTSUPP: 524
 } as const
+
+/**
+ * What a perf event buffer may answer a record written to an installed slot besides success: no
+ * room (-ENOSPC), an event of another CPU (-EOPNOTSUPP) or not a BPF output event (-EINVAL),
+ * outputs nested too deep (-EBUSY). Which one is the run's input (RunInput.perfResults).
+ */
+export const PERF_OUTPUT_ERRORS: readonly number[] = [
+  Errno.ENOSPC,
+  Errno.EOPNOTSUPP,
+  Errno.EINVAL,
+  Errno.EBUSY
+]
 
 /** Map update flags. */
 export const BPF_ANY = 0

@@ -110,6 +110,9 @@ export class Machine {
   timeIdx = 0
   /** Answers to calls of helpers outside the model, and the index of the next one. */
   calls: readonly HelperResponse[] = []
+  /** The perf buffer's answers (RunInput.perfResults) and how many were used this run. */
+  perfResults: readonly number[] = []
+  perfIdx = 0
   /** The run's kernel memory (BTF-typed programs), or undefined: such loads fault. */
   kernelMemory: KernelMemory | undefined = undefined
   callIdx = 0
@@ -344,6 +347,8 @@ export class Machine {
     const task = p.task
     for (let i = 0; i < 4; i++) this.task[i] = task[i]!
     this.times = p.times
+    this.perfResults = p.perfResults
+    this.perfIdx = 0
     this.calls = p.calls
     this.randIdx = 0
     this.timeIdx = 0

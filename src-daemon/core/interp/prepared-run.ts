@@ -27,6 +27,7 @@ export interface PreparedRun {
   readonly ringUsed: readonly number[] | undefined
   readonly randoms: readonly number[]
   readonly times: readonly number[]
+  readonly perfResults: readonly number[]
   readonly calls: readonly HelperResponse[]
   readonly cpu: number
   readonly xdpNoMeta: boolean
@@ -115,6 +116,7 @@ export function prepareRun(maps: readonly MapStore[], kind: CtxKind, input: RunI
     ringUsed: input.ringUsed,
     randoms: input.randoms ?? NO_VALUES,
     times: input.times ?? NO_VALUES,
+    perfResults: input.perfResults ?? NO_VALUES,
     calls: input.calls ?? NO_CALLS,
     cpu: input.cpu ?? 0,
     xdpNoMeta: input.xdpNoMeta === true && kind === 'xdp',

@@ -92,6 +92,12 @@ export interface RunInput {
   /** Values (ns) returned by successive ktime_get_ns calls (cycled; empty → 1e9 + 1000·i). */
   readonly times?: readonly number[]
   /**
+   * What the perf buffer answers each perf_event_output record that reaches an installed slot,
+   * in order: one of PERF_OUTPUT_ERRORS (the record is not written), anything else or missing
+   * writes it (r0 = 0).
+   */
+  readonly perfResults?: readonly number[]
+  /**
    * The environment's answers to calls of helpers outside the model (probe_read, get_stackid,
    * ...; see helper-protos.ts) and to operations on LRU maps, in call order; a missing answer is
    * r0 = 0 (1 for the string helpers) with zero bytes and no eviction.

@@ -168,6 +168,8 @@ function oneInput(model: EncodeModel, rng: Rng, i: number): RunInput {
     maps,
     randoms,
     times,
+    // Now and then a perf buffer that is full for the first record.
+    ...(i % 7 === 6 ? { perfResults: [-28] } : {}),
     stackSeed: rng.nextU32(),
     ...(ringUsed ? { ringUsed } : {}),
     ...taskOf(i),
@@ -279,6 +281,7 @@ export function runInputToJson(input: RunInput): JsonValue {
   if (input.pidTgid !== undefined) o.pidTgid = input.pidTgid.toString()
   if (input.uidGid !== undefined) o.uidGid = input.uidGid.toString()
   if (input.times !== undefined) o.times = [...input.times]
+  if (input.perfResults !== undefined) o.perfResults = [...input.perfResults]
   if (input.calls !== undefined)
     o.calls = input.calls.map((c) => ({
       r0: c.r0.toString(),
@@ -358,6 +361,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
     maps?: (MapEntryInput[] | undefined)[]
     randoms?: number[]
     times?: number[]
+    perfResults?: number[]
     ringUsed?: number[]
     cpu?: number
     xdpNoMeta?: boolean
@@ -428,6 +432,7 @@ export function runInputFromJson(j: JsonValue): RunInput | undefined {
   }
   if (isNumArray(o.randoms)) out.randoms = o.randoms
   if (isNumArray(o.times)) out.times = o.times
+  if (isNumArray(o.perfResults)) out.perfResults = o.perfResults
   if (isNumArray(o.ringUsed)) out.ringUsed = o.ringUsed
   if (typeof o.cpu === 'number') out.cpu = o.cpu
   if (typeof o.xdpNoMeta === 'boolean') out.xdpNoMeta = o.xdpNoMeta

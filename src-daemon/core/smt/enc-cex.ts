@@ -251,10 +251,17 @@ function stackBytes(q: WithLayout, env: Map<string, TermValue>): Uint8Array | un
   return out
 }
 
-function sequence(env: Map<string, TermValue>, name: string, mask: bigint): number[] {
+function sequence(
+  env: Map<string, TermValue>,
+  name: string,
+  mask: bigint,
+  signed = false
+): number[] {
   const out: number[] = []
-  for (let i = 0; env.has(`${name}_${i}`); i++)
-    out.push(Number((env.get(`${name}_${i}`) as bigint) & mask))
+  for (let i = 0; env.has(`${name}_${i}`); i++) {
+    const v = (env.get(`${name}_${i}`) as bigint) & mask
+    out.push(Number(signed ? BigInt.asIntN(64, v) : v))
+  }
   return out
 }
 
@@ -304,6 +311,7 @@ export function counterexampleInput(
     maps?: MapEntryInput[][]
     randoms?: number[]
     times?: number[]
+    perfResults?: number[]
     ringUsed?: number[]
     xdpNoMeta?: boolean
     cpu?: number
@@ -364,6 +372,8 @@ export function counterexampleInput(
   input.randoms = sequence(env, 'rand', 0xffffffffn)
   const times = sequence(env, 'time', 0xffffffffffffffffn)
   if (times.length > 0) input.times = times
+  const perf = sequence(env, 'perf', 0xffffffffffffffffn, true)
+  if (perf.length > 0) input.perfResults = perf
   if (em.kernelReads === true) input.kernelMemory = { seed: 0, reads: kernelReads(q, env) }
   return input
 }

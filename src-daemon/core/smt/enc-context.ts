@@ -44,6 +44,8 @@ export interface FlowState {
   readonly ntime: BvTerm
   /** How many calls of helpers outside the model ran so far (16 bits): the next answer's position. */
   readonly ncall: BvTerm
+  /** How many perf_event_output records reached an installed slot so far (8 bits). */
+  readonly nperf: BvTerm
   /** Call depth: 0 in the entry program, n inside the n-th nested bpf-to-bpf call. */
   readonly depth: number
   /**

@@ -86,6 +86,7 @@ export function merge(ins: readonly FlowState[]): FlowState {
     nrand: counter((s) => s.nrand),
     ntime: counter((s) => s.ntime),
     ncall: counter((s) => s.ncall),
+    nperf: counter((s) => s.nperf),
     depth: (ins[0] as FlowState).depth,
     spills: mergeSpills(ins)
   }
@@ -110,6 +111,7 @@ function entryState(cx: ExecContext): FlowState {
     nrand: bv(0, 8),
     ntime: bv(0, 8),
     ncall: bv(0, 16),
+    nperf: bv(0, 8),
     depth: 0,
     spills: new Map()
   }

@@ -15,7 +15,7 @@ import { low32 } from './enc-alu'
 import { errno, innerMapOf, mapOf, memPtr, placeAt, readArg } from './enc-args'
 import type { Ptr } from './enc-state'
 import { traceArgCount } from '../interp/trace-format'
-import { Errno, MapType } from '../interp/layout'
+import { Errno, MapType, PERF_OUTPUT_ERRORS } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
@@ -34,6 +34,7 @@ import {
   mul,
   FALSE,
   not,
+  or,
   TRUE,
   ult,
   zeroExt
@@ -268,9 +269,12 @@ export function callHelper(
     case 6:
       r0 = tracePrintk(cx, st, regs)
       break
-    case 25:
-      r0 = perfEventOutput(cx, st, regs)
+    case 25: {
+      const sent = perfEventOutput(cx, st, regs)
+      r0 = sent.r0
+      next = { ...next, nperf: sent.nperf }
       break
+    }
     case 130:
     case 131: {
       const ring = id === 130 ? ringbufOutput(cx, st, regs) : ringbufReserve(cx, st, regs)
@@ -449,7 +453,32 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
  * computed (see enc-perf-sample: BPF_F_CURRENT_CPU only, and a packet sample for packet program
  * types). The slot may be empty (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
  */
-function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
+/** Most perf_event_output calls the prover follows in one program (each has its own answer). */
+const PERF_CALLS = 32
+
+/** perf_event_output calls encoded so far, per query (a bound on any path's count). */
+const perfCalls = new WeakMap<ExecContext, number>()
+
+/**
+ * The buffer's answer to the record at position `st.nperf` among those that reached an installed
+ * slot: shared by both programs position by position, as get_prandom_u32's values are. Sound
+ * because a record that reaches the buffer is an effect: when the programs are equal for every
+ * shared answer sequence, they write the same records in the same order, so a real buffer, which
+ * answers from what it was given, answers both alike.
+ */
+function perfAnswer(cx: ExecContext, st: FlowState): BvTerm {
+  const n = (perfCalls.get(cx) ?? 0) + 1
+  perfCalls.set(cx, n)
+  if (n >= PERF_CALLS)
+    throw new Unsupported(`perf_event_output: more than ${PERF_CALLS - 1} calls in one program`)
+  return cx.layout.inputs.sequence('perf', st.nperf, PERF_CALLS)
+}
+
+function perfEventOutput(
+  cx: ExecContext,
+  st: FlowState,
+  regs: SymVal[]
+): { r0: SymVal; nperf: BvTerm } {
   const R = (i: number): SymVal => regs[i] as SymVal
   const map = mapOf(R(2), 'perf_event_output')
   const def = cx.maps.def(map)
@@ -467,9 +496,16 @@ function perfEventOutput(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal
   if (size > 0n) args.push(readArg(cx, memPtr(R(4), 'perf_event_output'), Number(size)))
   if (sample !== undefined) args.push(sample)
   const ok = and(st.pc, not(einval), not(efault))
-  cx.effects.push({ cond: and(ok, not(tooBig), installed), kind: 'perf_output', args })
-  const sent = ite(tooBig, errno(Errno.E2BIG), ite(installed, bv(0, 64), errno(Errno.ENOENT)))
-  return { v: ite(einval, errno(Errno.EINVAL), ite(efault, errno(Errno.EFAULT), sent)) }
+  const reaches = and(ok, not(tooBig), installed)
+  const answer = perfAnswer(cx, st)
+  const refused = or(...PERF_OUTPUT_ERRORS.map((e) => eq(answer, errno(e))))
+  cx.effects.push({ cond: and(reaches, not(refused)), kind: 'perf_output', args })
+  const written = ite(refused, answer, bv(0, 64))
+  const sent = ite(tooBig, errno(Errno.E2BIG), ite(installed, written, errno(Errno.ENOENT)))
+  return {
+    r0: { v: ite(einval, errno(Errno.EINVAL), ite(efault, errno(Errno.EFAULT), sent)) },
+    nperf: ite(reaches, add(st.nperf, bv(1, 8)), st.nperf)
+  }
 }
 
 function redirect(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {

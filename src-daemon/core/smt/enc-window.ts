@@ -58,6 +58,7 @@ function abstractState(cx: ExecContext, st: FlowState): FlowState {
     nrand: bvVar('W_nrand', 8),
     ntime: bvVar('W_ntime', 8),
     ncall: bvVar('W_ncall', 16),
+    nperf: bvVar('W_nperf', 8),
     depth: 0,
     spills: new Map()
   }
@@ -142,6 +143,7 @@ function leaveStatesDiffer(x: FlowState, y: FlowState, live: number): BoolTerm {
     ne(x.nrand, y.nrand),
     ne(x.ntime, y.ntime),
     ne(x.ncall, y.ncall),
+    ne(x.nperf, y.nperf),
     ...x.rings.map((r, i) => ne(r, y.rings[i] as BvTerm))
   )
   return and(x.pc, y.pc, or(...cases))
