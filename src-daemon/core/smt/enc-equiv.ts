@@ -17,6 +17,7 @@ import type {
   EffectPoint,
   EncodeModel,
   ExitPoint,
+  PacketView,
   SharedLayout
 } from './enc-state'
 import { Unsupported } from './enc-state'
@@ -230,6 +231,24 @@ function positions(effects: readonly EffectPoint[]): { pos: BvTerm[]; count: BvT
   return { pos, count }
 }
 
+/**
+ * Two calls saw the same packet: the same bounds, and the same byte at every place either
+ * program had written (every other byte is the same input byte in both). Bytes written outside
+ * the bounds are compared too, which only makes the check stricter.
+ */
+function samePacket(a: PacketView | undefined, b: PacketView | undefined): BoolTerm {
+  if (a === undefined || b === undefined) return a === b ? TRUE : FALSE
+  const out: BoolTerm[] = [eq(a.data, b.data), eq(a.end, b.end)]
+  const seen = new Set<string>()
+  for (const p of [...a.written(), ...b.written()]) {
+    const k = p.map((t) => t.id).join(',')
+    if (seen.has(k)) continue
+    seen.add(k)
+    out.push(eq(a.byte(p), b.byte(p)))
+  }
+  return and(...out)
+}
+
 /** The ordered sequences of helper effects differ. */
 export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): BoolTerm {
   if (ea.length === 0 && eb.length === 0) return FALSE
@@ -244,7 +263,7 @@ export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoi
         x.kind === y.kind &&
         x.args.length === y.args.length &&
         x.args.every((t, k) => t.width === (y.args[k] as BvTerm).width)
-          ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)))
+          ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)), samePacket(x.pkt, y.pkt))
           : FALSE
       cases.push(and(meet, not(same)))
     })
