@@ -211,6 +211,20 @@ describe('skb_change_proto, skb_change_tail, skb_adjust_room (answered)', () => 
       `r6 = r1\n${call(31, 'r2 = 8\nr3 = 0')}\n${read}\nexit`
     )
   })
+  it('a packet may grow past the largest input packet (refuted when a program looks)', async () => {
+    const longer = `
+      r6 = r1
+      ${call(38, 'r2 = 100\nr3 = 0')}
+      r2 = *(u32 *)(r6 + ${DATA})
+      r3 = *(u32 *)(r6 + ${END})
+      r3 -= r2
+      r0 = 0
+      if r3 <= 64 goto out
+      r0 = 1
+    out:
+      exit`
+    await refuted(longer, `r6 = r1\n${call(38, 'r2 = 100\nr3 = 0')}\nr0 = 0\nexit`)
+  })
   it('a packet write after the call that one program leaves out is refuted', async () => {
     const after = (v: number): string => `
       r6 = r1

@@ -16,8 +16,14 @@ const { EffectKind } = $effects
 const { HelperStatus, fault, setR0 } = $helper_util
 const { Errno, SK_BUFF } = $layout
 const { Region } = $machine
-const { PKT_TYPE_MAX_CHANGEABLE, RESHAPE_CTX_BYTES, RESHAPED_FIELDS, reshapeArgs, reshapeResult } =
-  $skb_reshape
+const {
+  PKT_TYPE_MAX_CHANGEABLE,
+  RESHAPE_CTX_BYTES,
+  RESHAPED_FIELDS,
+  reshapeArgs,
+  reshapeResult,
+  SKB_RESHAPE_MAX_LEN
+} = $skb_reshape
 
 function needTc(m: Machine, name: string): boolean {
   return m.prog.ctxKind === 'skb'
@@ -53,7 +59,7 @@ export function skbPullData(m: Machine): number {
  * skb_change_proto, skb_change_tail or skb_adjust_room: records the call (helper, argument
  * values, packet length; the context's bytes then the packet's as data) and applies the run's
  * next answer: the result (0 or an errno, else 0), the packet after the call (its length the new
- * one, at most the largest packet; unchanged when the answer gives none) and the context fields
+ * one, cut at SKB_RESHAPE_MAX_LEN; unchanged when the answer gives none) and the context fields
  * of RESHAPED_FIELDS (unchanged when not given).
  */
 export function skbReshape(m: Machine, id: number, name: string): number {
@@ -76,7 +82,7 @@ export function skbReshape(m: Machine, id: number, name: string): number {
   R[1] = Number(r0 >> 32n) | 0
   const bytes = answer?.packet
   if (bytes !== undefined) {
-    const size = Math.min(bytes.length, m.opts.maxPacket)
+    const size = Math.min(bytes.length, SKB_RESHAPE_MAX_LEN)
     heap.set(bytes.subarray(0, size), pkt)
     m.setPacket(m.pktMeta, m.pktData, m.pktData + size)
     m.view.setUint32(ctx + SK_BUFF.len, size, true)

@@ -26,6 +26,7 @@ import { prepareRun, type PreparedRun } from './prepared-run'
 import type { Insn } from '../isa/insn'
 import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
+import { SKB_RESHAPE_MAX_LEN } from './skb-reshape'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -156,8 +157,13 @@ export class Machine {
           ? 2
           : 0
     const hasPacket = kind === 'xdp' || kind === 'skb' || kind === 'socket'
+    // A tc packet may grow to SKB_RESHAPE_MAX_LEN bytes when a reshaping helper answers so.
     this.packetRegionSize = hasPacket
-      ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
+      ? Math.max(
+          XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM,
+          XDP_HARD_END,
+          kind === 'skb' ? XDP_HEADROOM + SKB_RESHAPE_MAX_LEN : 0
+        )
       : 0
     const { all: mapDefs, pool } = withInnerPools(prog.maps)
     this.innerPool = pool

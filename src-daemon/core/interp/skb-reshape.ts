@@ -43,6 +43,15 @@ export const RESHAPED_FIELDS: readonly { readonly off: number; readonly bits: nu
   { off: SK_BUFF.gso_size, bits: 32 }
 ]
 
+/**
+ * The longest packet a reshaping helper's answer gives (longer answers are cut there). Larger
+ * than anything these helpers make of a packet of the model (at most 1,514 bytes on entry,
+ * without GSO): skb_change_tail and a growing skb_adjust_room stop at the kernel's
+ * BPF_SKB_MAX_LEN (about 16 KiB), skb_adjust_room grows by at most 4,095 bytes a call and
+ * skb_change_proto by 20. Not the model's largest packet: a program may ask for a longer one.
+ */
+export const SKB_RESHAPE_MAX_LEN = 0xffff
+
 /** Bytes of `__sk_buff` a reshaping call records (the whole context). */
 export const RESHAPE_CTX_BYTES = 192
 

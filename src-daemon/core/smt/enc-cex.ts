@@ -256,19 +256,18 @@ function sequence(env: Map<string, TermValue>, name: string, mask: bigint): numb
 /**
  * What answer `a` says about a reshaping tc helper (enc-skb-change), if it answers one: the
  * packet after the call (the packet region's input bytes at the answer's place, as long as its
- * length, at most the largest packet) and the context fields it changes.
+ * length) and the context fields it changes.
  */
 function reshapeAnswer(
   q: WithLayout,
   env: Map<string, TermValue>,
-  em: EncodeModel,
   a: Answer
 ): { packet?: Uint8Array; fields?: number[] } {
   const named = a.values()
   const len = named.get(RESHAPE_LEN)
   if (len === undefined) return {}
   const value = (t: Term): bigint => evalTerm(t, completeEnv(env, [t])) as bigint
-  const packet = new Uint8Array(Math.min(Number(value(len)), em.maxPacket))
+  const packet = new Uint8Array(Number(value(len)))
   const start = RESHAPE_STRIDE * (a.position + 1)
   for (const r of q.layout.inputs.namedBytes('pkt')) {
     const off = Number(BigInt.asIntN(64, value(r.place[r.place.length - 1] as Term))) - start
@@ -305,7 +304,7 @@ function helperAnswers(
       ...(sizes.data > 0 ? { data } : {}),
       ...(keep.length > 0 ? { keep } : {}),
       ...(evict.length > 0 ? { evict } : {}),
-      ...reshapeAnswer(q, env, em, a)
+      ...reshapeAnswer(q, env, a)
     }
   })
 }

@@ -29,9 +29,10 @@ import {
   RESHAPE_MIN_RESULT,
   RESHAPED_FIELDS,
   reshapeArgs,
+  SKB_RESHAPE_MAX_LEN,
   SkbHelper
 } from '../interp/skb-reshape'
-import { add, and, bv, extract, ite, not, or, sle, sub, ugt, ule, zeroExt } from './terms'
+import { add, and, bv, extract, ite, not, or, sle, sub, ugt, zeroExt } from './terms'
 
 /** Distance in the packet region between the packets of successive answers (above any packet). */
 export const RESHAPE_STRIDE = 1 << 20
@@ -91,7 +92,7 @@ function reshape(
 ): { r0: BvTerm; next: FlowState } {
   const name = `helper ${id}`
   needTc(cx, name)
-  const max = cx.model.maxPacket
+  const max = Math.max(cx.model.maxPacket, SKB_RESHAPE_MAX_LEN)
   if (max >= RESHAPE_STRIDE) throw new Unsupported(`${name}: packets up to ${max} bytes`)
   const p = st.pkt
   const len = sub(p.end, p.data)
@@ -112,11 +113,12 @@ function reshape(
   const raw = answer((a) => a.r0)
   const inRange = and(sle(bv(BigInt.asUintN(64, RESHAPE_MIN_RESULT), 64), raw), sle(raw, bv(0, 64)))
   const r0 = ite(inRange, raw, bv(0, 64))
-  const rawLen = zeroExt(
+  // Any length up to SKB_RESHAPE_MAX_LEN (16 bits): a program may ask for more than the model's
+  // largest packet, and the kernel gives it.
+  const newLen = zeroExt(
     answer((a) => a.value(RESHAPE_LEN, 16)),
     48
   )
-  const newLen = ite(ule(rawLen, bv(max, 64)), rawLen, bv(max, 64))
   const base = atPosition(st.ncall, bound, (q) => bv(RESHAPE_STRIDE * (q + 1), 64))
   cx.mem.write('ctx', st.pc, ctxAt(SK_BUFF.len), 4, extract(newLen, 31, 0))
   RESHAPED_FIELDS.forEach((f, i) => {
