@@ -85,7 +85,8 @@ export class Machine {
   readonly maps: MapStore[]
   /** For each program map, the index in {@link maps} of its inner map pool (-1: none). */
   readonly innerPool: readonly number[]
-  readonly effects = new EffectLog()
+  /** Room for a few calls of reshaping tc helpers, which record the whole packet (up to 64 KiB). */
+  readonly effects = new EffectLog(256, 1 << 18)
   /** Per-byte writability of the context (skb/socket). */
   readonly ctxWritable: Uint8Array
   readonly ctxSize: number
