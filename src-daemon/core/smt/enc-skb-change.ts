@@ -90,7 +90,7 @@ function reshape(
   id: number,
   n: number
 ): { r0: BvTerm; next: FlowState } {
-  const name = `helper ${id}`
+  const name = Object.entries(SkbHelper).find(([, v]) => v === id)?.[0] ?? `helper ${id}`
   needTc(cx, name)
   const max = Math.max(cx.model.maxPacket, SKB_RESHAPE_MAX_LEN)
   if (max >= RESHAPE_STRIDE) throw new Unsupported(`${name}: packets up to ${max} bytes`)
