@@ -246,7 +246,18 @@ function samePacket(a: PacketView | undefined, b: PacketView | undefined): BoolT
     seen.add(k)
     out.push(eq(a.byte(p), b.byte(p)))
   }
-  return and(...out)
+  return fold(and, out)
+}
+
+/** Largest argument list spread into one `and`/`or` (long spreads overflow the call stack). */
+const SPREAD = 4096
+
+/** `and` or `or` of many terms, folded in chunks. */
+function fold(op: typeof and, xs: readonly BoolTerm[]): BoolTerm {
+  if (xs.length <= SPREAD) return op(...xs)
+  const parts: BoolTerm[] = []
+  for (let i = 0; i < xs.length; i += SPREAD) parts.push(op(...xs.slice(i, i + SPREAD)))
+  return fold(op, parts)
 }
 
 /** The ordered sequences of helper effects differ. */
@@ -268,7 +279,7 @@ export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoi
       cases.push(and(meet, not(same)))
     })
   })
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** Builds the equivalence query of `a` and `b` (decoded, validated, loop-free programs). */
