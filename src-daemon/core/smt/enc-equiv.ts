@@ -107,6 +107,17 @@ export function makeLayout(model: EncodeModel): {
   return { layout, constraints }
 }
 
+/** Largest argument list spread into one `and`/`or` (long spreads overflow the call stack). */
+const SPREAD = 4096
+
+/** `and` or `or` of many terms, folded in chunks. */
+function fold(op: typeof and, xs: readonly BoolTerm[]): BoolTerm {
+  if (xs.length <= SPREAD) return op(...xs)
+  const parts: BoolTerm[] = []
+  for (let i = 0; i < xs.length; i += SPREAD) parts.push(op(...xs.slice(i, i + SPREAD)))
+  return fold(op, parts)
+}
+
 function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTerm {
   const cases: BoolTerm[] = []
   for (const a of xa) {
@@ -117,7 +128,7 @@ function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTe
       if (differ !== FALSE) cases.push(and(both, differ))
     }
   }
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** Bytes either program wrote in `rid` that differ at the end (where `visible` holds). */
@@ -136,7 +147,7 @@ function regionDiffers(
     seen.add(k)
     cases.push(and(visible(p), ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p))))
   }
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** The packet bounds a program ends with: its exits' bounds, chosen by their path conditions. */
@@ -213,7 +224,7 @@ export function mapsDiffer(
       cases.push(or(ne(boolToBv(pa), boolToBv(pb)), and(pa, or(...bytes))))
     }
   })
-  return or(...cases)
+  return fold(or, cases)
 }
 
 function boolToBv(c: BoolTerm): BvTerm {
@@ -247,17 +258,6 @@ function samePacket(a: PacketView | undefined, b: PacketView | undefined): BoolT
     out.push(eq(a.byte(p), b.byte(p)))
   }
   return fold(and, out)
-}
-
-/** Largest argument list spread into one `and`/`or` (long spreads overflow the call stack). */
-const SPREAD = 4096
-
-/** `and` or `or` of many terms, folded in chunks. */
-function fold(op: typeof and, xs: readonly BoolTerm[]): BoolTerm {
-  if (xs.length <= SPREAD) return op(...xs)
-  const parts: BoolTerm[] = []
-  for (let i = 0; i < xs.length; i += SPREAD) parts.push(op(...xs.slice(i, i + SPREAD)))
-  return fold(op, parts)
 }
 
 /** The ordered sequences of helper effects differ. */
