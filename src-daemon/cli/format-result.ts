@@ -62,8 +62,16 @@ export function describeInput(input: RunInput): string {
       c.keep !== undefined && c.keep.length > 0 ? `, keeps bytes ${c.keep.join(' ')}` : ''
     const evict =
       c.evict !== undefined && c.evict.length > 0 ? `, evicts ${c.evict.map(hex).join(' ')}` : ''
+    const packet =
+      c.packet !== undefined
+        ? `, packet after it (${c.packet.length} bytes) ${hexBrief(c.packet)}`
+        : ''
+    const fields =
+      c.fields !== undefined
+        ? `, protocol/hash/gso_segs/gso_size ${c.fields.map((f) => `0x${(f >>> 0).toString(16)}`).join(' ')}`
+        : ''
     lines.push(
-      `  helper call ${i + 1} answers r0 = ${BigInt.asIntN(64, c.r0)}${data}${keep}${evict}`
+      `  helper call ${i + 1} answers r0 = ${BigInt.asIntN(64, c.r0)}${data}${keep}${evict}${packet}${fields}`
     )
   })
   return lines.join('\n')

@@ -231,6 +231,36 @@ export const CRAFTED: readonly CraftedCase[] = [
       exit`,
     expect: { code: 'VERIFY_INVALID_MEM', reason: "R7 invalid mem access 'scalar'" }
   },
+  // tc helpers that change the packet kill packet pointers; skb_change_type does not.
+  ...(
+    [
+      ['skb_change_proto', 'r2 = 0\nr3 = 0\ncall 31'],
+      ['skb_change_tail', 'r2 = 60\nr3 = 0\ncall 38'],
+      ['skb_pull_data', 'r2 = 0\ncall 39'],
+      ['skb_adjust_room', 'r2 = 8\nr3 = 1\nr4 = 0\ncall 50'],
+      ['skb_change_type', 'r2 = 0\ncall 32']
+    ] as const
+  ).map(([name, callText]): CraftedCase => ({
+    name: `packet pointers ${name === 'skb_change_type' ? 'survive' : 'die after'} ${name}`,
+    progType: 'sched_cls',
+    asm: `
+      r6 = r1
+      r2 = *(u32 *)(r6 + 76)
+      r3 = *(u32 *)(r6 + 80)
+      r0 = 0
+      r4 = r2
+      r4 += 8
+      if r4 > r3 goto +${callText.split('\n').length + 3}
+      r1 = r6
+      r7 = r2
+      ${callText}
+      r0 = *(u8 *)(r7 + 0)
+      exit`,
+    expect:
+      name === 'skb_change_type'
+        ? 'accept'
+        : { code: 'VERIFY_INVALID_MEM', reason: "R7 invalid mem access 'scalar'" }
+  })),
   {
     name: 'loop bound learnt from a 32-bit compare',
     progType: 'xdp',

@@ -1,6 +1,6 @@
 /**
  * @fileoverview Property: for random calls of the packet helpers (checksums, csum_diff,
- * skb_load/store_bytes, xdp_adjust_*) on random packets, the encoding evaluated at the input
+ * skb_load/store_bytes, skb_change_type, skb_pull_data, xdp_adjust_*) on random packets, the encoding evaluated at the input
  * gives what the interpreter computes: r0, the packet bounds and every written packet byte.
  */
 import { describe, expect, it } from 'vitest'
@@ -22,8 +22,14 @@ function completeEnv(env: Map<string, TermValue>, terms: readonly Term[]): void 
     if (!env.has(v.name)) env.set(v.name, v.sort === 'bool' ? false : 0n)
 }
 
-/** Encodes `text`, runs it on `packet`, and compares r0, bounds and written bytes. */
-function agrees(text: string, model: EncodeModel, packet: Uint8Array, noMeta = false): void {
+/** Encodes `text`, runs it on `packet` (and `ctx`), and compares r0, bounds and written bytes. */
+function agrees(
+  text: string,
+  model: EncodeModel,
+  packet: Uint8Array,
+  noMeta = false,
+  ctx?: Uint8Array
+): void {
   const r = assemble(text, 'llvm')
   if (!r.ok) throw new Error(r.error.message)
   const decoded = decodeProgram(r.value)
@@ -36,6 +42,7 @@ function agrees(text: string, model: EncodeModel, packet: Uint8Array, noMeta = f
     ['env_xdp_no_meta', noMeta]
   ])
   packet.forEach((b, o) => env.set(`in_pkt_${o.toString(16)}`, BigInt(b)))
+  ctx?.forEach((b, o) => env.set(`in_ctx_${o.toString(16)}`, BigInt(b)))
   // Reads at computed places have their own input variables: give them the packet's byte there
   // (what the shared-input consistency constraints force); the headroom and tailroom are zeros.
   // Reading a written place below can create more of them, so this runs before every evaluation.
@@ -49,7 +56,7 @@ function agrees(text: string, model: EncodeModel, packet: Uint8Array, noMeta = f
       env.set(name, BigInt(packet[o] ?? 0))
     }
   }
-  const result = runProgram(r.value, model, { packet, xdpNoMeta: noMeta })
+  const result = runProgram(r.value, model, { packet, xdpNoMeta: noMeta, ...(ctx ? { ctx } : {}) })
   expect(result.kind, text).toBe('exit')
   if (result.kind !== 'exit') return
   const taken = enc.exits.filter((x) => {
@@ -145,6 +152,34 @@ describe('helper encodings agree with the interpreter', () => {
             : `r2 = ${off}\nr3 = r10\nr3 += -8\nr4 = ${len}\ncall 26\nr1 = *(u64 *)(r10 - 8)\nr0 ^= r1\nexit`
           // The load reads 8 stack bytes: initialise them first.
           agrees(`r6 = r1\nr1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = r6\n${text}`, tc, packet)
+        }
+      ),
+      { numRuns: RUNS, seed: SEED }
+    )
+  })
+
+  it('skb_change_type and skb_pull_data sequences on random packets and packet types', () => {
+    const arg = fc.oneof(
+      fc.constantFrom(0, 1, 2, 3, 4, 7, 13, 14, 63, 64, 65, '0xffffffff ll'),
+      fc.constantFrom('1 ll\nr2 <<= 32', '1 ll\nr2 <<= 32\nr2 |= 3', '-1')
+    )
+    fc.assert(
+      fc.property(
+        packetArb,
+        fc.constantFrom(0, 1, 3, 4, 5, 7, 0x100),
+        fc.array(fc.tuple(fc.constantFrom(32, 39), arg), { minLength: 1, maxLength: 4 }),
+        (packet, type, calls) => {
+          const ctx = new Uint8Array(192)
+          new DataView(ctx.buffer).setUint32(4, type, true)
+          // r7 sums the results, r8 the packet types after each call.
+          const body = calls
+            .map(
+              ([id, a]) =>
+                `r1 = r6\nr2 = ${a}\ncall ${id}\nr7 += r0\nr1 = *(u32 *)(r6 + 4)\nr8 += r1`
+            )
+            .join('\n')
+          const text = `r6 = r1\nr7 = 0\nr8 = 0\n${body}\nr8 <<= 32\nr0 = r7\nr0 ^= r8\nexit`
+          agrees(text, tc, packet, false, ctx)
         }
       ),
       { numRuns: RUNS, seed: SEED }

@@ -17,6 +17,7 @@ import { INNER_POOL } from './map-in-map'
 import * as $helper_protos from './helper-protos'
 import * as $helpers_opaque from './helpers-opaque'
 import * as $perf_sample from './perf-sample'
+import * as $helpers_skb from './helpers-skb'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -52,6 +53,7 @@ const { fault, HelperStatus, ptrArg, setR0 } = $helper_util
 const { OPAQUE_HELPERS } = $helper_protos
 const { opaqueHelper } = $helpers_opaque
 const { appendSample, sampleLength, SAMPLE_UNMODELLED } = $perf_sample
+const { skbChangeType, skbPullData, skbReshape } = $helpers_skb
 
 export { HelperStatus } from './helper-util'
 
@@ -124,6 +126,14 @@ export function callHelper(m: Machine, id: number): number {
       return xdpAdjustMeta(m)
     case Helper.xdp_adjust_tail:
       return xdpAdjustTail(m)
+    case Helper.skb_change_type:
+      return skbChangeType(m)
+    case Helper.skb_pull_data:
+      return skbPullData(m)
+    case Helper.skb_change_proto:
+    case Helper.skb_change_tail:
+    case Helper.skb_adjust_room:
+      return skbReshape(m, id, helperName(id))
     default: {
       const opaque = OPAQUE_HELPERS.get(id)
       if (opaque !== undefined) return opaqueHelper(m, opaque)

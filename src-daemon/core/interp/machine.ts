@@ -27,6 +27,7 @@ import type { KernelMemory } from './kernel-memory'
 import type { Insn } from '../isa/insn'
 import { isStructContext, STRUCT_CONTEXTS, type CtxField } from './contexts'
 import type { HelperResponse, MachineOptions, RunInput } from './types'
+import { SKB_RESHAPE_MAX_LEN } from './skb-reshape'
 
 // Imports copied into module constants once: under tsx/vite-node each access to an
 // imported binding is a getter call, too costly on the interpreter hot path.
@@ -85,7 +86,8 @@ export class Machine {
   readonly maps: MapStore[]
   /** For each program map, the index in {@link maps} of its inner map pool (-1: none). */
   readonly innerPool: readonly number[]
-  readonly effects = new EffectLog()
+  /** Room for a few calls of reshaping tc helpers, which record the whole packet (up to 64 KiB). */
+  readonly effects = new EffectLog(256, 1 << 18)
   /** Per-byte writability of the context (skb/socket). */
   readonly ctxWritable: Uint8Array
   readonly ctxSize: number
@@ -162,8 +164,13 @@ export class Machine {
           ? 2
           : 0
     const hasPacket = kind === 'xdp' || kind === 'skb' || kind === 'socket'
+    // A tc packet may grow to SKB_RESHAPE_MAX_LEN bytes when a reshaping helper answers so.
     this.packetRegionSize = hasPacket
-      ? Math.max(XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM, XDP_HARD_END)
+      ? Math.max(
+          XDP_HEADROOM + this.opts.maxPacket + XDP_TAILROOM,
+          XDP_HARD_END,
+          kind === 'skb' ? XDP_HEADROOM + SKB_RESHAPE_MAX_LEN : 0
+        )
       : 0
     const { all: mapDefs, pool } = withInnerPools(prog.maps)
     this.innerPool = pool

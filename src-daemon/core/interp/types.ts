@@ -142,6 +142,16 @@ export interface HelperResponse {
    * updated); and a result of -ENOMEM (-12) means the update finds no free node and fails.
    */
   readonly evict?: readonly Uint8Array[]
+  /**
+   * For skb_change_proto, skb_change_tail and skb_adjust_room: the packet after the call (its
+   * length is the new length); the packet stays as it was when not given.
+   */
+  readonly packet?: Uint8Array
+  /**
+   * For the same helpers: the new values of protocol, hash, gso_segs and gso_size (see
+   * skb-reshape.ts); a field missing here keeps its value.
+   */
+  readonly fields?: readonly number[]
 }
 
 /** An observable effect other than r0, packet and maps, in program order. */

@@ -287,7 +287,9 @@ export function runInputToJson(input: RunInput): JsonValue {
       r0: c.r0.toString(),
       ...(c.data !== undefined ? { data: hex(c.data) } : {}),
       ...(c.keep !== undefined ? { keep: [...c.keep] } : {}),
-      ...(c.evict !== undefined ? { evict: c.evict.map(hex) } : {})
+      ...(c.evict !== undefined ? { evict: c.evict.map(hex) } : {}),
+      ...(c.packet !== undefined ? { packet: hex(c.packet) } : {}),
+      ...(c.fields !== undefined ? { fields: [...c.fields] } : {})
     }))
   if (input.regs !== undefined)
     o.regs = input.regs.map((r) => (r === undefined ? null : r.toString()))
@@ -334,11 +336,16 @@ function helperResponsesFromJson(list: readonly JsonValue[]): HelperResponse[] |
     const evict = Array.isArray(r.evict) ? r.evict.map(unhex) : undefined
     if (r.evict !== undefined && (evict === undefined || evict.some((k) => k === undefined)))
       return undefined
+    const packet = r.packet === undefined ? undefined : unhex(r.packet)
+    if (r.packet !== undefined && packet === undefined) return undefined
+    if (r.fields !== undefined && !isNumArray(r.fields)) return undefined
     out.push({
       r0: BigInt(r.r0),
       ...(data !== undefined ? { data } : {}),
       ...(r.keep !== undefined ? { keep: r.keep as number[] } : {}),
-      ...(evict !== undefined ? { evict: evict as Uint8Array[] } : {})
+      ...(evict !== undefined ? { evict: evict as Uint8Array[] } : {}),
+      ...(packet !== undefined ? { packet } : {}),
+      ...(r.fields !== undefined ? { fields: r.fields as number[] } : {})
     })
   }
   return out

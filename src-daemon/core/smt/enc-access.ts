@@ -30,6 +30,7 @@ import {
   sgt,
   signExt,
   slt,
+  sub,
   uge,
   zeroExt
 } from './terms'
@@ -196,12 +197,15 @@ export function ldPacket(
   const k = cx.model.ctx
   let rid: string
   let len: BvTerm
+  let start: BvTerm
   if (SKB_KINDS.has(k)) {
-    // Socket and tc packets never move: their bounds are the initial ones.
+    // Offsets count from the packet's data start (a reshaping tc helper moves the packet).
     rid = 'pkt'
-    len = st.pkt.end
+    start = st.pkt.data
+    len = sub(st.pkt.end, start)
   } else if (k === 'flat' || k === 'plain') {
     rid = 'ctx'
+    start = bv(0, 64)
     len = bv(cx.model.ctxSize, 64)
   } else throw new Unsupported('ld_abs/ld_ind need a packet context')
   const index = s.kind === 'ldind' ? low32((regs[d.insn.src] as SymVal).v) : bv(0, 32)
@@ -217,7 +221,7 @@ export function ldPacket(
   })
   let v: BvTerm | undefined
   for (let i = 0; i < s.bytes; i++) {
-    const byte = cx.mem.readByte(rid, [add(off, bv(i, 64))])
+    const byte = cx.mem.readByte(rid, [add(start, add(off, bv(i, 64)))])
     v = v === undefined ? byte : concat(v, byte)
   }
   const out = [...regs]

@@ -25,6 +25,9 @@ import { roomName, withInnerMaps } from './enc-maps'
 import { INNER_POOL, isMapInMap, withInnerPools } from '../interp/map-in-map'
 import { XDP_NO_META } from './enc-packet'
 import { MapType } from '../interp/layout'
+import { RESHAPED_FIELDS } from '../interp/skb-reshape'
+import { RESHAPE_LEN, RESHAPE_STRIDE, reshapeField } from './enc-skb-change'
+import type { Answer } from './enc-inputs'
 
 /** A model completed with defaults (0 / false) for variables the solver left out. */
 function completeEnv(
@@ -265,6 +268,33 @@ function sequence(
   return out
 }
 
+/**
+ * What answer `a` says about a reshaping tc helper (enc-skb-change), if it answers one: the
+ * packet after the call (the packet region's input bytes at the answer's place, as long as its
+ * length) and the context fields it changes.
+ */
+function reshapeAnswer(
+  q: WithLayout,
+  env: Map<string, TermValue>,
+  a: Answer
+): { packet?: Uint8Array; fields?: number[] } {
+  const named = a.values()
+  const len = named.get(RESHAPE_LEN)
+  if (len === undefined) return {}
+  const value = (t: Term): bigint => evalTerm(t, completeEnv(env, [t])) as bigint
+  const packet = new Uint8Array(Number(value(len)))
+  const start = RESHAPE_STRIDE * (a.position + 1)
+  for (const r of q.layout.inputs.namedBytes('pkt')) {
+    const off = Number(BigInt.asIntN(64, value(r.place[r.place.length - 1] as Term))) - start
+    if (off >= 0 && off < packet.length) packet[off] = Number(value(r.value))
+  }
+  const fields = RESHAPED_FIELDS.map((_, i) => {
+    const v = named.get(reshapeField(i))
+    return v === undefined ? 0 : Number(value(v))
+  })
+  return { packet, fields }
+}
+
 /** The model's answers to calls (helpers outside the model, LRU map operations), by position. */
 function helperAnswers(
   q: WithLayout,
@@ -288,7 +318,8 @@ function helperAnswers(
       r0: value(a.r0) as bigint,
       ...(sizes.data > 0 ? { data } : {}),
       ...(keep.length > 0 ? { keep } : {}),
-      ...(evict.length > 0 ? { evict } : {})
+      ...(evict.length > 0 ? { evict } : {}),
+      ...reshapeAnswer(q, env, a)
     }
   })
 }

@@ -17,6 +17,7 @@ import type {
   EffectPoint,
   EncodeModel,
   ExitPoint,
+  PacketView,
   SharedLayout
 } from './enc-state'
 import { Unsupported } from './enc-state'
@@ -106,6 +107,17 @@ export function makeLayout(model: EncodeModel): {
   return { layout, constraints }
 }
 
+/** Largest argument list spread into one `and`/`or` (long spreads overflow the call stack). */
+const SPREAD = 4096
+
+/** `and` or `or` of many terms, folded in chunks. */
+function fold(op: typeof and, xs: readonly BoolTerm[]): BoolTerm {
+  if (xs.length <= SPREAD) return op(...xs)
+  const parts: BoolTerm[] = []
+  for (let i = 0; i < xs.length; i += SPREAD) parts.push(op(...xs.slice(i, i + SPREAD)))
+  return fold(op, parts)
+}
+
 function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTerm {
   const cases: BoolTerm[] = []
   for (const a of xa) {
@@ -116,7 +128,7 @@ function exitsDiffer(xa: readonly ExitPoint[], xb: readonly ExitPoint[]): BoolTe
       if (differ !== FALSE) cases.push(and(both, differ))
     }
   }
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** Bytes either program wrote in `rid` that differ at the end (where `visible` holds). */
@@ -135,7 +147,7 @@ function regionDiffers(
     seen.add(k)
     cases.push(and(visible(p), ne(a.mem.readByte(rid, p), b.mem.readByte(rid, p))))
   }
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** The packet bounds a program ends with: its exits' bounds, chosen by their path conditions. */
@@ -212,7 +224,7 @@ export function mapsDiffer(
       cases.push(or(ne(boolToBv(pa), boolToBv(pb)), and(pa, or(...bytes))))
     }
   })
-  return or(...cases)
+  return fold(or, cases)
 }
 
 function boolToBv(c: BoolTerm): BvTerm {
@@ -230,6 +242,24 @@ function positions(effects: readonly EffectPoint[]): { pos: BvTerm[]; count: BvT
   return { pos, count }
 }
 
+/**
+ * Two calls saw the same packet: the same bounds, and the same byte at every place either
+ * program had written (every other byte is the same input byte in both). Bytes written outside
+ * the bounds are compared too, which only makes the check stricter.
+ */
+function samePacket(a: PacketView | undefined, b: PacketView | undefined): BoolTerm {
+  if (a === undefined || b === undefined) return a === b ? TRUE : FALSE
+  const out: BoolTerm[] = [eq(a.data, b.data), eq(a.end, b.end)]
+  const seen = new Set<string>()
+  for (const p of [...a.written(), ...b.written()]) {
+    const k = p.map((t) => t.id).join(',')
+    if (seen.has(k)) continue
+    seen.add(k)
+    out.push(eq(a.byte(p), b.byte(p)))
+  }
+  return fold(and, out)
+}
+
 /** The ordered sequences of helper effects differ. */
 export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoint[]): BoolTerm {
   if (ea.length === 0 && eb.length === 0) return FALSE
@@ -244,12 +274,12 @@ export function effectsDiffer(ea: readonly EffectPoint[], eb: readonly EffectPoi
         x.kind === y.kind &&
         x.args.length === y.args.length &&
         x.args.every((t, k) => t.width === (y.args[k] as BvTerm).width)
-          ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)))
+          ? and(...x.args.map((t, k) => eq(t, y.args[k] as BvTerm)), samePacket(x.pkt, y.pkt))
           : FALSE
       cases.push(and(meet, not(same)))
     })
   })
-  return or(...cases)
+  return fold(or, cases)
 }
 
 /** Builds the equivalence query of `a` and `b` (decoded, validated, loop-free programs). */

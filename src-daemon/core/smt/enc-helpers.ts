@@ -3,8 +3,9 @@
  * shared input sequences; redirects, tail calls, perf_event_output records and trace_printk
  * messages as observable effects. Each mirrors the interpreter's helper of the same id; XDP
  * packet resizing (enc-packet), ring buffers (enc-ringbuf), socket-buffer copies and checksums
- * (enc-skb) and helpers outside the model as the environment's answers (enc-opaque); r1-r5 are
- * clobbered after every call.
+ * (enc-skb), the tc helpers that change the packet or socket buffer (enc-skb-change) and
+ * helpers outside the model as the environment's answers (enc-opaque); r1-r5 are clobbered
+ * after every call.
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
@@ -19,6 +20,7 @@ import { Errno, MapType, PERF_OUTPUT_ERRORS } from '../interp/layout'
 import { adjustHead, adjustMeta, adjustTail } from './enc-packet'
 import { ringbufCommit, ringbufOutput, ringbufReserve } from './enc-ringbuf'
 import { callSkbHelper, isSkbHelper } from './enc-skb'
+import { callSkbChange, isSkbChangeHelper } from './enc-skb-change'
 import { atPosition, callOpaque, recordCall } from './enc-opaque'
 import { OPAQUE_HELPERS } from '../interp/helper-protos'
 import {
@@ -302,6 +304,12 @@ export function callHelper(
         const called = callOpaque(cx, next, regs, opaque)
         r0 = called.r0
         next = called.next
+        break
+      }
+      if (isSkbChangeHelper(id)) {
+        const changed = callSkbChange(cx, next, regs, id)
+        r0 = { v: changed.r0 }
+        next = changed.next
         break
       }
       if (!isSkbHelper(id)) throw new Unsupported(`helper ${id} is not modelled by the prover`)

@@ -101,6 +101,7 @@ export class Answer {
   readonly r0: BvTerm
   private readonly data: BvTerm[] = []
   private readonly kept: BoolTerm[] = []
+  private readonly named = new Map<string, BvTerm>()
 
   constructor(readonly position: number) {
     this.r0 = bvVar(`call${position}_r0`, 64)
@@ -118,6 +119,21 @@ export class Answer {
     while (this.kept.length <= i)
       this.kept.push(boolVar(`call${this.position}_k${this.kept.length}`))
     return this.kept[i] as BoolTerm
+  }
+
+  /** The answer's value named `name` (`width` bits wide, created on first use). */
+  value(name: string, width: number): BvTerm {
+    let v = this.named.get(name)
+    if (v === undefined) {
+      v = bvVar(`call${this.position}_${name}`, width)
+      this.named.set(name, v)
+    }
+    return v
+  }
+
+  /** The named values used so far (see {@link value}). */
+  values(): ReadonlyMap<string, BvTerm> {
+    return this.named
   }
 
   /** How many data bytes and kept flags have been used. */

@@ -162,6 +162,14 @@ export class SymMemory {
     return c
   }
 
+  /** A copy of region `rid` alone as it is now (later writes to either do not affect the other). */
+  snapshot(rid: string): SymMemory {
+    const c = new SymMemory(this.initial)
+    const log = this.logs.get(rid)
+    if (log !== undefined) c.logs.set(rid, cloneLog(log))
+    return c
+  }
+
   /** Current log lengths, to ask later which places were written since. */
   mark(): Map<string, number> {
     return new Map([...this.logs].map(([rid, log]) => [rid, log.writes.length]))

@@ -21,7 +21,7 @@
  */
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
-import type { SymVal } from './enc-state'
+import type { PacketView, SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
 import { mapOf, memPtr, placeAt } from './enc-args'
 import type { Answer } from './enc-inputs'
@@ -58,7 +58,7 @@ function joinBytes(bytes: readonly BvTerm[]): BvTerm {
 }
 
 /** How many effects the program emitted before this point, on the path taken (16 bits). */
-function effectsBefore(cx: ExecContext): BvTerm {
+export function effectsBefore(cx: ExecContext): BvTerm {
   let n = bv(0, 16)
   for (const e of cx.effects) n = add(n, ite(e.cond, bv(1, 16), bv(0, 16)))
   return n
@@ -181,16 +181,18 @@ export function callOpaque(
 }
 
 /**
- * Records a call of helper `id` with `args` on the path of `st`; its answer is the one at position
- * `st.ncall`, which lies below the returned bound (the calls recorded so far).
+ * Records a call of helper `id` with `args` (and the packet it saw, for a helper that reads it
+ * whole) on the path of `st`; its answer is the one at position `st.ncall`, which lies below the
+ * returned bound (the calls recorded so far).
  */
 export function recordCall(
   cx: ExecContext,
   st: FlowState,
   id: number,
-  args: readonly BvTerm[]
+  args: readonly BvTerm[],
+  pkt?: PacketView
 ): { bound: number; next: FlowState } {
-  cx.calls.push({ cond: st.pc, kind: `helper${id}`, args })
+  cx.calls.push({ cond: st.pc, kind: `helper${id}`, args, ...(pkt ? { pkt } : {}) })
   return { bound: cx.calls.length, next: { ...st, ncall: add(st.ncall, bv(1, 16)) } }
 }
 

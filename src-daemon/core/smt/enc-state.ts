@@ -64,11 +64,27 @@ export interface ExitPoint {
   readonly rings: readonly BvTerm[]
 }
 
+/** The packet as a call saw it: its bounds and its bytes (a read-only view of memory then). */
+export interface PacketView {
+  readonly data: BvTerm
+  readonly end: BvTerm
+  /** The packet region's byte at `place` as it was at the call. */
+  readonly byte: (place: readonly BvTerm[]) => BvTerm
+  /** The places the program had written in the packet region by then. */
+  readonly written: () => (readonly BvTerm[])[]
+}
+
 /** An observable helper effect (redirect, tail call, ...), in program order. */
 export interface EffectPoint {
   readonly cond: BoolTerm
   readonly kind: string
   readonly args: readonly BvTerm[]
+  /**
+   * For a call whose outcome may depend on the whole packet: the packet it saw. Two such calls
+   * are alike only when their bounds agree and so do their bytes wherever either program wrote
+   * (elsewhere both hold the same input bytes).
+   */
+  readonly pkt?: PacketView
 }
 
 /** Terms both programs share beyond the input bytes: region bases and the packet length. */
