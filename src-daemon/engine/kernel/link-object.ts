@@ -1,4 +1,5 @@
 /** @fileoverview Turns one program of a parsed BPF object into what the kernel oracle loads. */
+import { release as osRelease } from 'node:os'
 import type { BpfMap, BpfObject, BpfProgram } from '../../core/formats/bpf-object'
 import { linkProgram as linkFunctions } from '../../core/formats/link'
 import type { Insn } from '../../core/isa/insn'
@@ -19,12 +20,63 @@ export interface LinkedProgram {
   readonly mapEntries: (MapInitEntry[] | undefined)[]
   /** Names of the global data sections behind the maps that follow the object's maps. */
   readonly dataSections: string[]
+  /**
+   * Both slots of each ld_imm64 of a kconfig extern, now a reference into the `.kconfig` map (the
+   * object keeps the extern: the search may remove these, never rewrite them).
+   */
+  readonly externSlots: readonly number[]
   /** The object functions placed in `insns`, in order, with their first slot there. */
   readonly functions: { readonly program: BpfProgram; readonly firstSlot: number }[]
   /** Program type guessed from the section name (0 if unknown). */
   readonly progType: number
   /** License from the object (default GPL). */
   readonly license: string
+}
+
+/**
+ * libbpf's `.kconfig` map: one read-only, frozen array entry holding the values of the kconfig
+ * externs a program reads (each in an 8-byte slot here). Only LINUX_KERNEL_VERSION is known:
+ * the running kernel's version as libbpf computes it (major << 16 | minor << 8 | min(patch, 255)).
+ */
+class KconfigMap {
+  /** Index of the map among the linked maps, once a program reads an extern. */
+  index: number | undefined = undefined
+  private readonly names: string[] = []
+
+  /** The offset of extern `name` in the map, or undefined for externs Summit cannot resolve. */
+  offsetOf(name: string): number | undefined {
+    if (name !== 'LINUX_KERNEL_VERSION') return undefined
+    if (!this.names.includes(name)) this.names.push(name)
+    return this.names.indexOf(name) * 8
+  }
+
+  /** The map's definition. */
+  spec(): MapSpec {
+    return {
+      type: MapType.array,
+      keySize: 4,
+      valueSize: Math.max(8, this.names.length * 8),
+      maxEntries: 1,
+      name: '.kconfig',
+      flags: MAP_RDONLY_PROG,
+      freeze: true
+    }
+  }
+
+  /** The map's value: each extern's value, little-endian in its slot. */
+  value(): Uint8Array {
+    const out = new Uint8Array(Math.max(8, this.names.length * 8))
+    const view = new DataView(out.buffer)
+    this.names.forEach((_, i) => view.setUint32(i * 8, linuxKernelVersion(), true))
+    return out
+  }
+}
+
+/** LINUX_KERNEL_VERSION of the running kernel, as libbpf computes it from uname's release. */
+export function linuxKernelVersion(release = osRelease()): number {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release)
+  if (m === null) return 0
+  return (Number(m[1]) << 16) + (Number(m[2]) << 8) + Math.min(Number(m[3] ?? 0), 255)
 }
 
 /** The kernel's form of a map definition: flags, name and the inner template of map-in-map types. */
@@ -64,11 +116,31 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
     program: f.program,
     firstSlot: f.firstSlot
   }))
+  const kconfig = new KconfigMap()
+  const externSlots: number[] = []
   for (const f of functions) {
     for (const rel of f.program.relocations) {
       const at = f.firstSlot + rel.slot
       const t = rel.target
       if (t.kind === 'map' || t.kind === 'call') continue
+      if (t.kind === 'extern' && insns[at]?.code === 0x18) {
+        const offset = kconfig.offsetOf(t.name)
+        if (offset === undefined)
+          return fail({
+            code: 'KERNEL_BAD_INPUT',
+            message: `unsupported relocation (extern ${t.name}: only the kconfig extern LINUX_KERNEL_VERSION is resolved)`,
+            index: at
+          })
+        if (kconfig.index === undefined) {
+          kconfig.index = maps.length
+          maps.push(kconfig.spec())
+          mapEntries.push([])
+        }
+        insns[at] = { ...insns[at]!, src: PSEUDO_MAP_VALUE, imm: kconfig.index }
+        insns[at + 1] = { ...insns[at + 1]!, imm: offset }
+        externSlots.push(at, at + 1)
+        continue
+      }
       if (t.kind !== 'data')
         return fail({
           code: 'KERNEL_BAD_INPUT',
@@ -96,10 +168,15 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
       insns[at] = { ...insns[at]!, src: PSEUDO_MAP_VALUE, imm: index }
     }
   }
+  if (kconfig.index !== undefined) {
+    mapEntries[kconfig.index] = [{ key: new Uint8Array(4), value: kconfig.value() }]
+    maps[kconfig.index] = kconfig.spec()
+  }
   return ok({
     insns,
     maps,
     mapEntries,
+    externSlots,
     dataSections: [...dataMapIndex.keys()],
     functions,
     progType: entry.progType.progType,

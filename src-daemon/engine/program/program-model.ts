@@ -54,6 +54,8 @@ export interface RunnableProgram {
    * would be proven for this program only, so the search leaves them as they are.
    */
   readonly sharedSlots?: readonly number[]
+  /** Slots of kconfig extern loads (see LinkedProgram.externSlots): kept or removed, never rewritten. */
+  readonly externSlots?: readonly number[]
 }
 
 /**
@@ -254,6 +256,7 @@ export function runnable(
       // BTF-typed programs load through kernel pointers (enc-kmem.ts, interp/kernel-memory.ts).
       model: { ...modelFor(progType), maps, ...(btf !== undefined ? { kernelReads: true } : {}) },
       ...(shared.length > 0 ? { sharedSlots: shared } : {}),
+      ...(linked.externSlots.length > 0 ? { externSlots: linked.externSlots } : {}),
       ...(core !== undefined
         ? {
             core: {

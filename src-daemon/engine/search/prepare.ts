@@ -24,6 +24,8 @@ export interface JobProgram {
   readonly core?: { readonly slots: readonly number[] }
   /** Slots of subprograms another program of the object also calls. */
   readonly sharedSlots?: readonly number[]
+  /** Slots of kconfig extern loads, which the object keeps as externs. */
+  readonly externSlots?: readonly number[]
   /** tracing and LSM programs: the attach target from the kernel's BTF (or why there is none). */
   readonly btf?: BtfBinding
 }
@@ -82,11 +84,11 @@ export function prepareJob(
 }
 
 /**
- * Slots the search must not rewrite (CO-RE-patched ones: it may remove them) or change at all
- * (those of subprograms another program calls).
+ * Slots the search must not rewrite (CO-RE-patched ones and kconfig extern loads: it may remove
+ * them) or change at all (those of subprograms another program calls).
  */
 function pinnedOf(program: JobProgram): { pinnedSlots?: number[]; frozenSlots?: number[] } {
-  const core = program.core?.slots ?? []
+  const core = [...(program.core?.slots ?? []), ...(program.externSlots ?? [])]
   const shared = program.sharedSlots ?? []
   return {
     ...(core.length > 0 ? { pinnedSlots: [...core] } : {}),

@@ -1,0 +1,74 @@
+/**
+ * @fileoverview The kconfig extern LINUX_KERNEL_VERSION (test/fixtures/c/kconfig_version.c): the
+ * link points its ld_imm64 at a read-only, frozen `.kconfig` map holding the running kernel's
+ * version, as libbpf does (before, every program reading it stopped with "unsupported relocation
+ * (extern)"); the search keeps those slots; Summit's loader runs it in the kernel.
+ */
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MAP_RDONLY_PROG } from '../../src-daemon/core/analysis/types'
+import { checkTarget } from '../../src-daemon/engine/kernel/kernel-plan'
+import { linkProgram, linuxKernelVersion } from '../../src-daemon/engine/kernel/link-object'
+import { loadInput, selectPrograms } from '../../src-daemon/engine/program/load'
+import { runnable } from '../../src-daemon/engine/program/program-model'
+import { prepareJob } from '../../src-daemon/engine/search/prepare'
+import { runOnInput } from '../../src-daemon/engine/kernel/subject-run'
+import { kernelInput } from '../../src-daemon/engine/kernel/kernel-inputs'
+import { ProgType } from '../../src-daemon/engine/kernel/bpf-constants'
+import { ipv4Packet, openKernelOracle, unwrap } from './kernel-test-support'
+import { skipUnlessKernelHas } from '../support/environment'
+
+const FILE = fileURLToPath(new URL('../fixtures/obj/kconfig_version.o', import.meta.url))
+const { oracle, available } = await openKernelOracle('kconfig-extern')
+afterAll(() => oracle.dispose())
+
+function program() {
+  const input = loadInput(FILE)
+  return { input, program: selectPrograms(input, 'xdp')[0]! }
+}
+
+describe('kconfig externs', () => {
+  it('computes LINUX_KERNEL_VERSION as libbpf does', () => {
+    expect(linuxKernelVersion('6.18.44-fc-v1272')).toBe((6 << 16) | (18 << 8) | 44)
+    expect(linuxKernelVersion('4.19.300')).toBe((4 << 16) | (19 << 8) | 255)
+    expect(linuxKernelVersion('6.1')).toBe((6 << 16) | (1 << 8))
+  })
+
+  it('links the extern to a frozen .kconfig map holding the version', () => {
+    const { input } = program()
+    const l = linkProgram(input.object!, 'xdp_kernel_version')
+    if (!l.ok) throw new Error(l.error.message)
+    expect(l.value.externSlots).toEqual([1, 2])
+    const i = l.value.insns[1]!.imm
+    expect(l.value.insns[1]!.src).toBe(2)
+    expect(l.value.maps[i]).toMatchObject({
+      name: '.kconfig',
+      flags: MAP_RDONLY_PROG,
+      freeze: true
+    })
+    const value = l.value.mapEntries[i]![0]!.value
+    expect(new DataView(value.buffer).getUint32(0, true)).toBe(linuxKernelVersion())
+  })
+
+  it('keeps the extern slots out of rewrites and lets the analysis read the version', () => {
+    const { input, program: p } = program()
+    const r = runnable(input, p)
+    expect(r.externSlots).toEqual([1, 2])
+    const job = prepareJob(r, { iterations: 10 })
+    if (!job.ok) throw new Error(job.error.message)
+    expect(job.value.pinnedSlots).toEqual([1, 2])
+  })
+
+  it.skipIf(!available)("runs in the kernel through Summit's loader", async () => {
+    await skipUnlessKernelHas('kconfig extern', [{ kind: 'testRun', progType: ProgType.xdp }])
+    const { input, program: p } = program()
+    const t = checkTarget(input, p)
+    const subject = t.subject.kind === 'object' ? t.subject.fallback! : t.subject
+    const run = unwrap(
+      await runOnInput(oracle, subject, kernelInput('xdp', 'short', ipv4Packet(), new Map()))
+    )
+    if (run.kind !== 'ran') throw new Error(run.reason)
+    // This kernel is 5.0 or later: XDP_PASS whatever the packet.
+    expect(run.observation.retval).toBe(2)
+  })
+})
