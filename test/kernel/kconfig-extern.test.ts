@@ -62,7 +62,7 @@ describe('kconfig externs', () => {
   it.skipIf(!available)("runs in the kernel through Summit's loader", async () => {
     await skipUnlessKernelHas('kconfig extern', [{ kind: 'testRun', progType: ProgType.xdp }])
     const { input, program: p } = program()
-    const t = checkTarget(input, p)
+    const t = checkTarget(input, p, undefined)
     const subject = t.subject.kind === 'object' ? t.subject.fallback! : t.subject
     const run = unwrap(
       await runOnInput(oracle, subject, kernelInput('xdp', 'short', ipv4Packet(), new Map()))
