@@ -15,17 +15,10 @@ import {
 } from '../../src-daemon/engine/program/load'
 import { outputBytes } from '../../src-daemon/engine/program/output'
 import { runnable, type RunnableProgram } from '../../src-daemon/engine/program/program-model'
-import { KERNEL_INSN_LIMIT } from '../../src-daemon/core/analysis/types'
-import { analyze } from '../../src-daemon/core/analysis/verifier'
 import { k2CompanionNames } from '../../src-daemon/core/formats'
 import type { Insn } from '../../src-daemon/core/isa/insn'
 import { Candidate } from '../../src-daemon/core/search/candidate'
-import {
-  analysisModels,
-  profilesFor,
-  usesFrozen,
-  withoutFrozen
-} from '../../src-daemon/core/search/safety'
+import { analysisModels, chooseProfile } from '../../src-daemon/core/search/safety'
 import { checkEquivalence } from '../../src-daemon/core/smt/equiv'
 import type { TermSolver } from '../../src-daemon/core/smt/term-solver'
 import { runSearch } from '../../src-daemon/engine/search/engine'
@@ -80,28 +73,10 @@ function findProgram(input: LoadedInput, task: ProgramTask): LoadedProgram {
 
 /** The analysis verdict the search's gate would reach, with the first profile's reason. */
 export function analysisVerdict(r: RunnableProgram, isK2: boolean): AnalysisVerdict {
-  const profiles = profilesFor(r.progType, r.model, r.attachType, r.btf)
-  let firstError: { code: string; message: string } | undefined
-  let acceptedAs: string | undefined
-  // As the search's gate (chooseProfile): .rodata unknown first, then as the object holds it.
-  const tried = profiles.flatMap((p) => (usesFrozen(p) ? [withoutFrozen(p), p] : [p]))
-  for (const p of tried) {
-    const a = analyze(r.slots, {
-      progType: p.progType,
-      maps: p.maps,
-      ...(p.ctxSize !== undefined ? { ctxSize: p.ctxSize } : {}),
-      ...(p.attachType !== undefined ? { attachType: p.attachType } : {}),
-      ...(p.btfTarget !== undefined ? { btfTarget: p.btfTarget } : {}),
-      ...(p.btfRefusal !== undefined ? { btfRefusal: p.btfRefusal } : {}),
-      collectStates: false,
-      insnBudget: KERNEL_INSN_LIMIT
-    })
-    if (a.ok) {
-      acceptedAs = p.progType
-      break
-    }
-    firstError ??= a.error
-  }
+  // The search's own gate: the same profiles, .rodata unknown first.
+  const choice = chooseProfile(r.slots, r.progType, r.model, r.attachType, undefined, r.btf)
+  const acceptedAs = choice.ok ? choice.value.progType : undefined
+  const firstError = choice.ok ? undefined : choice.error.error
   if (!isK2 && !analysisModels(r.progType))
     return {
       kind: 'unsupported',

@@ -89,8 +89,9 @@ export function chooseProfile(
   const tried = profilesFor(progType, model, attachType, btf).map((p) => ({ ...p, ...target }))
   let first: ProfileRefusal | undefined
   for (const p of tried) {
-    const r = analyzeUnder(original, withoutFrozen(p))
-    if (r.ok) return ok(withoutFrozen(p))
+    const unknownRodata = withoutFrozen(p)
+    const r = analyzeUnder(original, unknownRodata)
+    if (r.ok) return ok(unknownRodata)
     // As the kernel does, with the object's .rodata as constants: a result then holds for them.
     if (usesFrozen(p) && analyzeUnder(original, p).ok) return ok(p)
     first ??= { profile: p, error: r.error, ...(r.state !== undefined ? { state: r.state } : {}) }

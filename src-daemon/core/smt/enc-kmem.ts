@@ -14,8 +14,7 @@
 import type { BvTerm } from './term'
 import type { ExecContext } from './enc-context'
 import type { SymVal } from './enc-state'
-import { Unsupported } from './enc-state'
-import { valueVars } from './term-walk'
+import { mixesOwnPointer, Unsupported } from './enc-state'
 import { add, bv, concat, signExt, zeroExt } from './terms'
 
 /** The region of the shared inputs that loads of `size` bytes read. */
@@ -31,7 +30,7 @@ export function kernelLoad(
   size: number,
   signed: boolean
 ): SymVal {
-  if (valueVars(base.v).some((x) => x.name.startsWith('base_')))
+  if (mixesOwnPointer(base.v))
     throw new Unsupported('load through an address computed from a pointer of the program')
   const address = add(base.v, bv(BigInt.asUintN(64, BigInt(off)), 64))
   const rid = kernelRegion(size)

@@ -22,13 +22,12 @@
 import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
 import type { PacketView, SymVal } from './enc-state'
-import { Unsupported } from './enc-state'
+import { mixesOwnPointer, Unsupported } from './enc-state'
 import { mapOf, memPtr, placeAt } from './enc-args'
 import type { Answer } from './enc-inputs'
 import type { OpaqueArg, OpaqueHelper } from '../interp/helper-protos'
 import { OPAQUE_MAX_BYTES } from '../interp/helper-protos'
 import { add, and, bv, concat, eq, ite, not, sgt, sle, slt, ult } from './terms'
-import { valueVars } from './term-walk'
 
 /** The constant byte count in `v` (Unsupported otherwise). */
 function constSize(v: SymVal, h: OpaqueHelper): number {
@@ -139,7 +138,7 @@ export function callOpaque(
       }
       case 'src': {
         if (v.ptr !== undefined) return copyOwn(cx, st, regs, h, v, outIndex, outSize)
-        if (valueVars(v.v).some((x) => x.name.startsWith('base_')))
+        if (mixesOwnPointer(v.v))
           throw new Unsupported(`${h.name}: the address is computed from a pointer of the program`)
         args.push(v.v)
         break

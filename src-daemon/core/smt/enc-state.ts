@@ -6,6 +6,7 @@
 import type { CtxKind, MapDef } from '../interp/types'
 import type { BoolTerm, BvTerm } from './term'
 import type { SharedInputs } from './enc-inputs'
+import { valueVars } from './term-walk'
 
 /**
  * Where the packet's metadata, data and end are, as offsets from where the packet started (the
@@ -105,4 +106,13 @@ export interface Beyond {
 /** Thrown inside the encoder for constructs it does not model; caught at its boundary. */
 export class Unsupported extends Error {
   override name = 'Unsupported'
+}
+
+/**
+ * Whether the value of `v` mixes in a base of the program's own memory (a `base_` variable
+ * reached through bit-vector operands; one that only chooses between values, as in a null check,
+ * does not count). Such an address may point into memory the two programs use differently.
+ */
+export function mixesOwnPointer(v: BvTerm): boolean {
+  return valueVars(v).some((x) => x.name.startsWith('base_'))
 }
