@@ -103,10 +103,32 @@ describe('helper encodings agree with the interpreter', () => {
         fc.integer({ min: 0, max: 70 }),
         u32,
         u32,
-        fc.constantFrom(0, 2, 4, 3, 0x12, 0x22, 0x24, 0x20, 0x100),
+        fc.constantFrom(0, 2, 4, 3, 0x12, 0x22, 0x24, 0x20, 0x100, 0x60, 0x62, 0x64, 0x42),
         (packet, helper, off, from, to, flags) => {
           agrees(
             `r2 = ${off}\nr3 = ${from} ll\nr4 = ${to} ll\nr5 = ${flags}\ncall ${helper}\nexit`,
+            tc,
+            packet
+          )
+        }
+      ),
+      { numRuns: RUNS, seed: SEED }
+    )
+  })
+
+  it('l3/l4_csum_replace with flags computed from the packet length (Cilium ors the size in)', () => {
+    fc.assert(
+      fc.property(
+        packetArb,
+        fc.constantFrom(10, 11),
+        fc.integer({ min: 0, max: 70 }),
+        fc.constantFrom(0, 1, 0x1234),
+        u32,
+        fc.constantFrom(0x6, 0x66, 0x7f, 0x106),
+        fc.constantFrom(0, 0x20, 0x40, 0x10),
+        (packet, helper, off, from, to, mask, base) => {
+          agrees(
+            `r2 = ${off}\nr3 = ${from}\nr4 = ${to} ll\nr5 = *(u32 *)(r1 + 0)\nr5 &= ${mask}\nr5 |= ${base}\ncall ${helper}\nexit`,
             tc,
             packet
           )

@@ -73,10 +73,11 @@ export function skbLoadBytes(m: Machine): number {
   return ok(m, 0)
 }
 
-/** Heap index of the 16-bit checksum at packet offset r2, or -1 (→ -EFAULT). */
+/** Heap index of the 16-bit checksum at packet offset r2 (even, as the kernel wants), or -1 (→ -EFAULT). */
 function csumField(m: Machine): number {
   const off = m.regs[4]! >>> 0
-  if (m.regs[5] !== 0 || off > 0xffff || off + 2 > m.pktEnd - m.pktData) return -1
+  if (m.regs[5] !== 0 || off > 0xffff || (off & 1) !== 0 || off + 2 > m.pktEnd - m.pktData)
+    return -1
   return m.regionBase[Region.packet]! + m.pktData + off
 }
 
@@ -86,6 +87,8 @@ function replace(m: Machine, at: number, size: number): boolean {
   const to = R[8]!
   const old = m.view.getUint16(at, true)
   let sum: number
+  // A field size of 0 takes a checksum difference in `to` and refuses any `from`.
+  if (size === 0 && (from !== 0 || R[7] !== 0)) return false
   if (size === 0) sum = csumFold(csumAdd(to, ~old & 0xffff))
   else if (size === 2) {
     const f = from & 0xffff
@@ -119,8 +122,9 @@ export function l4CsumReplace(m: Machine): number {
     return ok(m, -Errno.EINVAL)
   const at = csumField(m)
   if (at < 0) return ok(m, -Errno.EFAULT)
+  // BPF_F_MARK_MANGLED_0 leaves a zero checksum alone unless BPF_F_MARK_ENFORCE is given too.
   const mangled0 = (flags & 0x20) !== 0
-  if (mangled0 && m.view.getUint16(at, true) === 0) return ok(m, 0)
+  if (mangled0 && (flags & 0x40) === 0 && m.view.getUint16(at, true) === 0) return ok(m, 0)
   if (!replace(m, at, flags & 0xf)) return ok(m, -Errno.EINVAL)
   if (mangled0 && m.view.getUint16(at, true) === 0) m.view.setUint16(at, 0xffff, true)
   return ok(m, 0)

@@ -44,6 +44,7 @@ import {
 import { withInnerMaps } from './enc-maps'
 import { perfFlags } from './enc-perf-sample'
 import type { MapDef } from '../interp/types'
+import { valueVars } from './term-walk'
 
 /** Shared inputs (one value per run, the same in both programs): the CPU and the current task. */
 export const ENV_CPU = 'env_cpu'
@@ -462,7 +463,8 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
  * types). The slot may be empty (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
  */
 /** Most perf_event_output calls the prover follows in one program (each has its own answer). */
-const PERF_CALLS = 32
+/** Most perf_event_output calls one program may make on a path (its 8-bit record counter). */
+const PERF_CALLS = 255
 
 /** perf_event_output calls encoded so far, per query (a bound on any path's count). */
 const perfCalls = new WeakMap<ExecContext, number>()
@@ -472,14 +474,16 @@ const perfCalls = new WeakMap<ExecContext, number>()
  * slot: shared by both programs position by position, as get_prandom_u32's values are. Sound
  * because a record that reaches the buffer is an effect: when the programs are equal for every
  * shared answer sequence, they write the same records in the same order, so a real buffer, which
- * answers from what it was given, answers both alike.
+ * answers from what it was given, answers both alike. Calls are encoded in program order, so the
+ * n-th one is at most at position n - 1, unless the count started from an unknown (a window).
  */
 function perfAnswer(cx: ExecContext, st: FlowState): BvTerm {
   const n = (perfCalls.get(cx) ?? 0) + 1
   perfCalls.set(cx, n)
-  if (n >= PERF_CALLS)
-    throw new Unsupported(`perf_event_output: more than ${PERF_CALLS - 1} calls in one program`)
-  return cx.layout.inputs.sequence('perf', st.nperf, PERF_CALLS)
+  if (n > PERF_CALLS)
+    throw new Unsupported(`perf_event_output: more than ${PERF_CALLS} calls in one program`)
+  const bound = valueVars(st.nperf).length === 0 ? n : PERF_CALLS + 1
+  return cx.layout.inputs.sequence('perf', st.nperf, bound)
 }
 
 function perfEventOutput(

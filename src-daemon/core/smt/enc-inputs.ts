@@ -214,7 +214,9 @@ export class SharedInputs {
       seq = []
       this.sequences.set(name, seq)
     }
-    while (seq.length < bound) seq.push(bvVar(`${name}_${seq.length}`, 64))
+    const at = index.op === 'bvconst' && index.value < BigInt(bound) ? Number(index.value) : -1
+    while (seq.length < Math.max(bound, at + 1)) seq.push(bvVar(`${name}_${seq.length}`, 64))
+    if (at >= 0) return seq[at] as BvTerm
     let out: BvTerm = seq[bound - 1] as BvTerm
     for (let i = bound - 2; i >= 0; i--)
       out = ite(eq(index, bv(i, index.width)), seq[i] as BvTerm, out)

@@ -5,7 +5,7 @@
  * over two buffers). Each mirrors the interpreter's helper of the same id: the same argument
  * checks, return codes and arithmetic.
  */
-import type { BvTerm } from './term'
+import type { BoolTerm, BvTerm } from './term'
 import type { ExecContext, FlowState } from './enc-context'
 import type { SymVal } from './enc-state'
 import { Unsupported } from './enc-state'
@@ -122,7 +122,13 @@ function replaced(old: BvTerm, from: BvTerm, to: BvTerm, size: number): BvTerm {
   return extract(bvNot(s), 15, 0)
 }
 
-/** l3_csum_replace / l4_csum_replace(skb, offset, from, to, flags). */
+/**
+ * l3_csum_replace / l4_csum_replace(skb, offset, from, to, flags), in the kernel's order of
+ * checks: flags, offset (even, in the packet), BPF_F_MARK_MANGLED_0 on a zero checksum (unless
+ * BPF_F_MARK_ENFORCE), field size (0 takes a difference in `to` and refuses a `from`). The
+ * flags may be computed (Cilium ors the field size into them): each use of them is a condition
+ * on their bits, which folds away where they are a constant.
+ */
 export function csumReplace(
   cx: ExecContext,
   st: FlowState,
@@ -132,24 +138,34 @@ export function csumReplace(
   const name = l4 ? 'l4_csum_replace' : 'l3_csum_replace'
   skbOnly(cx, name, true)
   const flags = (regs[5] as SymVal).v
-  if (flags.op !== 'bvconst') throw new Unsupported(`${name}: flags must be a constant here`)
+  const bit = (mask: number): BoolTerm => ne(bvAnd(flags, bv(mask, 64)), bv(0, 64))
   const allowed = l4 ? 0x10n | 0x20n | 0x40n | 0x80n | 0xfn : 0xfn
-  if ((flags.value & ~allowed) !== 0n) return errno(Errno.EINVAL)
-  const size = Number(flags.value & 0xfn)
-  const { at, bad } = packetRange(st, regs, 2, 0xffff)
-  const place = [at]
+  const badFlags = ne(bvAnd(flags, bv(~allowed & 0xffffffffffffffffn, 64)), bv(0, 64))
+  const size = bvAnd(flags, bv(0xf, 64))
+  const sized = (n: number): BoolTerm => eq(size, bv(n, 64))
+  const range = packetRange(st, regs, 2, 0xffff)
+  const odd = eq(extract((regs[2] as SymVal).v, 0, 0), bv(1, 1))
+  const bad = or(range.bad, odd)
+  const place = [range.at]
   const old = cx.mem.read('pkt', place, 2)
-  // BPF_F_MARK_MANGLED_0: a zero checksum (none) is left alone and a result of 0 becomes 0xffff.
-  const mangled0 = l4 && (flags.value & 0x20n) !== 0n
-  const skip = mangled0 ? eq(old, bv(0, 16)) : FALSE
-  if (size !== 0 && size !== 2 && size !== 4)
-    return ite(bad, errno(Errno.EFAULT), ite(skip, bv(0, 64), errno(Errno.EINVAL)))
-  const from = low32((regs[3] as SymVal).v)
+  const mangled0 = l4 ? bit(0x20) : FALSE
+  const skip = and(mangled0, not(bit(0x40)), eq(old, bv(0, 16)))
+  const r3 = (regs[3] as SymVal).v
+  const from = low32(r3)
   const to = low32((regs[4] as SymVal).v)
-  let sum = replaced(old, from, to, size)
-  if (mangled0) sum = ite(eq(sum, bv(0, 16)), bv(0xffff, 16), sum)
-  cx.mem.write('pkt', and(st.pc, not(bad), not(skip)), place, 2, sum)
-  return ite(bad, errno(Errno.EFAULT), bv(0, 64))
+  const sizeOk = or(and(sized(0), eq(r3, bv(0, 64))), sized(2), sized(4))
+  let sum = ite(
+    sized(0),
+    replaced(old, from, to, 0),
+    ite(sized(2), replaced(old, from, to, 2), replaced(old, from, to, 4))
+  )
+  sum = ite(and(mangled0, eq(sum, bv(0, 16))), bv(0xffff, 16), sum)
+  cx.mem.write('pkt', and(st.pc, not(badFlags), not(bad), not(skip), sizeOk), place, 2, sum)
+  return ite(
+    badFlags,
+    errno(Errno.EINVAL),
+    ite(bad, errno(Errno.EFAULT), ite(or(skip, sizeOk), bv(0, 64), errno(Errno.EINVAL)))
+  )
 }
 
 /** csum_diff(from, from_size, to, to_size, seed): a 32-bit ones'-complement partial sum. */

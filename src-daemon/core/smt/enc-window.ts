@@ -10,7 +10,8 @@
  */
 import type { Decoded, Program } from '../isa/decode'
 import type { BoolTerm, BvTerm } from './term'
-import { effectsDiffer, makeLayout, mapsDiffer } from './enc-equiv'
+import { makeLayout, mapsDiffer } from './enc-equiv'
+import { effectsDiffer } from './enc-outputs'
 import { forkContext, merge, newContext, runInstructions } from './enc-exec'
 import { initialBounds, type ExecContext, type FlowState } from './enc-context'
 import type { EncodeModel, ExitPoint, SharedLayout, SymVal } from './enc-state'

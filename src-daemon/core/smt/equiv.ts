@@ -96,10 +96,9 @@ function printsUnset(
   q: EquivalenceQuery,
   model: ReadonlyMap<string, TermValue>
 ): string | undefined {
-  for (const [which, enc] of [
-    ['first', q.a],
-    ['second', q.b]
-  ] as const) {
+  // The first program's unset registers print anything (enc-outputs' printsAlike): only the
+  // second's can make a difference the interpreter cannot show.
+  for (const [which, enc] of [['second', q.b]] as const) {
     for (const e of enc.effects) {
       if (e.kind !== 'trace_printk' || !holds(e.cond, model)) continue
       for (const v of freeVars(e.args.slice(2))) {
@@ -130,6 +129,7 @@ async function differenceModel(
   solver: TermSolver,
   options: CheckOptions
 ): Promise<CheckResult | { readonly kind: 'unknown'; readonly reason: string }> {
+  if (q.callsDiffer === FALSE && q.assertions.includes(FALSE)) return { kind: 'unsat' }
   if (q.callsDiffer === FALSE) return await solver.check(q.assertions, options)
   const differ = q.assertions[q.assertions.length - 1] as BoolTerm
   const r = await solver.check([...q.base, or(differ, q.callsDiffer)], options)
