@@ -61,6 +61,11 @@ describe('local simplification', () => {
     expect(T.sub(x, c64(3))).toBe(T.add(x, c64(-3)))
     expect(T.add(T.add(x, c64(1)), T.add(y, c64(2)))).toBe(T.add(T.add(x, y), c64(3)))
     expect(T.eq(T.add(x, c64(8)), c64(10))).toBe(T.eq(x, c64(2)))
+    // Two offsets from one base: equal exactly when the offsets are (packet places).
+    expect(T.eq(T.add(x, c64(4)), T.add(x, c64(8)))).toBe(T.FALSE)
+    expect(T.eq(T.add(x, c64(1)), x)).toBe(T.FALSE)
+    expect(T.eq(T.add(T.add(x, y), c64(2)), T.add(T.add(y, x), c64(2)))).toBe(T.TRUE)
+    expect(T.eq(T.add(x, c64(4)), T.add(y, c64(8))).op).toBe('eq')
   })
 
   test('identities and absorbing elements', () => {

@@ -9,11 +9,23 @@ import { bv, sameWidth } from './term-bv'
 import { extract } from './term-bitfield'
 
 /** Bit-vector equality, simplified when one side is a constant. */
+/** `t` as base + constant offset (offset 0 when `t` adds no constant). */
+function baseAndOffset(t: BvTerm): [BvTerm, bigint] {
+  const y = t.args[1] as BvTerm | undefined
+  return t.op === 'add' && y?.op === 'bvconst' ? [t.args[0] as BvTerm, y.value] : [t, 0n]
+}
+
 function bvEq(a0: BvTerm, b0: BvTerm): BoolTerm {
   const w = sameWidth(a0, b0)
   if (a0 === b0) return TRUE
   const [a, b] = a0.op === 'bvconst' || (b0.op !== 'bvconst' && a0.id > b0.id) ? [b0, a0] : [a0, b0]
-  if (b.op !== 'bvconst') return internBool('eq', [a, b])
+  if (b.op !== 'bvconst') {
+    // x + c1 = x + c2 (an address at two offsets from one base) holds exactly when c1 = c2.
+    const [xa, ca] = baseAndOffset(a)
+    const [xb, cb] = baseAndOffset(b)
+    if (xa === xb) return boolConst(ca === cb)
+    return internBool('eq', [a, b])
+  }
   if (a.op === 'bvconst') return boolConst(a.value === b.value)
   const c = b.value
   const x = a.args[0] as BvTerm
