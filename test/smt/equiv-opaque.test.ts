@@ -184,3 +184,75 @@ describe('helpers outside the model', () => {
     expect(await answer(own, own, hash)).toMatch(/^unknown: unsupported: .*computed from a pointer/)
   })
 })
+
+describe('helpers real programs use that were outside the model (katran, falco, sk_skb)', () => {
+  const tc: EncodeModel = { ctx: 'skb', maxPacket: 64, ctxSize: 192, maps: [] }
+
+  /** katran's health check: a tunnel key built on the stack (remote address `addr`), then set. */
+  function setKey(addr: number): string {
+    return `
+      r6 = r1
+      r2 = 0
+      *(u64 *)(r10 - 8) = r2
+      *(u64 *)(r10 - 16) = r2
+      *(u64 *)(r10 - 24) = r2
+      *(u64 *)(r10 - 32) = r2
+      *(u64 *)(r10 - 40) = r2
+      r2 = ${addr}
+      *(u32 *)(r10 - 40) = r2
+      r1 = r6
+      r2 = r10
+      r2 += -40
+      r3 = 28
+      r4 = 2
+      call 21
+      if r0 != 0 goto +2
+      r0 = 0
+      exit
+      r0 = 2
+      exit`
+  }
+
+  it('proves skb_set_tunnel_key programs against themselves and never equal with another key', async () => {
+    expect(await answer(setKey(0x0a000001), setKey(0x0a000001), tc)).toBe('equal')
+    expect(await answer(setKey(0x0a000001), setKey(0x0a000002), tc)).toMatch(/^unknown/)
+  })
+
+  it('answers skb_get_tunnel_key by filling the key (zeros on an error), call by call', async () => {
+    const get = (tail: string): string => `
+      r2 = r10
+      r2 += -32
+      r3 = 28
+      r4 = 0
+      call 20
+      ${tail}`
+    // The key is written in full: a store before the call is dead; its bytes are the answer's.
+    const plain = get('r0 = *(u32 *)(r10 - 32)\nexit')
+    const stored = `r5 = 7\n*(u32 *)(r10 - 32) = r5\n${plain}`
+    expect(await answer(plain, stored, tc)).toBe('equal')
+    await expectRefuted(z3(), asm(plain), asm(get('r0 = *(u32 *)(r10 - 28)\nexit')), tc, OPTS)
+  })
+
+  it('answers sk_redirect_map with SK_PASS or SK_DROP only', async () => {
+    const sockmap: EncodeModel = {
+      ctx: 'skb',
+      maxPacket: 64,
+      ctxSize: 192,
+      maps: [{ type: 15, keySize: 4, valueSize: 4, maxEntries: 2 }]
+    }
+    const redirect = (tail: string): string =>
+      `ld_pseudo r2, 1, 0\nr3 = 0\nr4 = 0\ncall 52\n${tail}`
+    const p = redirect('exit')
+    expect(await answer(p, p, sockmap)).toBe('equal')
+    // r0 is 0 or 1: masking it with 1 changes nothing.
+    expect(await answer(p, redirect('r0 &= 1\nexit'), sockmap)).toBe('equal')
+    expect(await answer(p, redirect('r0 ^= 1\nexit'), sockmap)).toBe('notEqual')
+  })
+
+  it('reads kernel memory through get_current_task_btf (falco)', async () => {
+    const btf: EncodeModel = { ...tp, kernelReads: true }
+    const field = (off: number): string => `call 158\nr0 = *(u32 *)(r0 + ${off})\nexit`
+    expect(await answer(field(1200), field(1200), btf)).toBe('equal')
+    await expectRefuted(z3(), asm(field(1200)), asm(field(1204)), btf, OPTS)
+  })
+})

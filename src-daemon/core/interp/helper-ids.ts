@@ -72,10 +72,8 @@ export const HELPER_ARGS: Readonly<Record<number, number>> = {
 
 const NAMES: Readonly<Record<number, string>> = {
   ...Object.fromEntries([...OPAQUE_HELPERS].map(([id, h]) => [id, h.name])),
-  20: 'skb_get_tunnel_key',
   14: 'get_current_pid_tgid',
   15: 'get_current_uid_gid',
-  21: 'skb_set_tunnel_key',
   69: 'fib_lookup',
   ...Object.fromEntries(Object.entries(Helper).map(([name, id]) => [id, name]))
 }

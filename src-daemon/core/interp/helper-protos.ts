@@ -57,6 +57,7 @@ export interface OpaqueHelper {
 const MAP_STACK_TRACE = 7
 const MAP_PERF_EVENT_ARRAY = 4
 const MAP_CGROUP_ARRAY = 8
+const MAP_SOCKMAP = 15
 /** Negative errno results lie in [-4095, -1] (the kernel's MAX_ERRNO). */
 const ERRNO = -4095n
 const ERRNO_OR_ZERO = { lo: ERRNO, hi: 0n }
@@ -167,6 +168,30 @@ const LIST: readonly OpaqueHelper[] = [
     args: [{ kind: 'in', size: 2 }, size, { kind: 'in', size: 4 }, size],
     ret: I32
   },
+  // Tunnel metadata of the skb: set from a key the program builds, read back (or zeros and an
+  // error). Nothing but these calls changes it, and the calls are recorded in order.
+  {
+    id: 21,
+    name: 'skb_set_tunnel_key',
+    args: [ctx, { kind: 'in', size: 3 }, size, value],
+    ret: ERRNO_OR_ZERO
+  },
+  {
+    id: 20,
+    name: 'skb_get_tunnel_key',
+    args: [ctx, { kind: 'out', size: 3 }, size, value],
+    ret: ERRNO_OR_ZERO
+  },
+  // sk_redirect_map(skb, sockmap, key, flags): SK_PASS (1) when the slot holds a socket, else
+  // SK_DROP (0); user space fills the map, the program cannot.
+  {
+    id: 52,
+    name: 'sk_redirect_map',
+    args: [ctx, { kind: 'map', types: [MAP_SOCKMAP] }, value, value],
+    ret: { lo: 0n, hi: 1n }
+  },
+  // The current task as a BTF pointer: loads through it read kernel memory (enc-kmem).
+  envValue(158, 'get_current_task_btf'),
   // fib_lookup(ctx, params, plen, flags): a route lookup that rewrites parts of params.
   {
     id: 69,
