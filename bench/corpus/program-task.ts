@@ -194,6 +194,13 @@ export async function runProgramTask(
   const model: Step = { kind: 'ok' }
   stage('analysis', { model })
   const analysis = analysisVerdict(r, input.kind === 'k2')
+  // A K2 file's description may give a context that cannot describe the program (Cilium's tc
+  // programs as a flat packet, read through skb->data): prove and search it as the type the
+  // analysis took, as a user would with --type.
+  if (input.kind === 'k2' && analysis.kind === 'accept') {
+    const typed = runnable(input, program, analysis.profile)
+    if (typed.model.ctx !== r.model.ctx && typed.model.ctx !== 'flat') r = typed
+  }
   stage('self-check', { model, analysis })
   const selfCheck = await prove(r.slots, r.slots, r, solver, task.proofTimeoutMs)
   stage('rewrite-check', { model, analysis, selfCheck })
