@@ -14,8 +14,8 @@ import { Errno, MapType } from '../interp/layout'
 import { errno, mapOf, memPtr, readArg } from './enc-args'
 import { add, and, bv, bvAnd, bvVar, eq, ite, not, ule } from './terms'
 
-/** Largest record the prover reads in one piece (bytes). */
-const MAX_RECORD = 512
+/** Largest record the prover reads in one piece (bytes, one bit-vector of 8 bits each). */
+const MAX_RECORD = 4096
 
 /** Reservations one program may make (the interpreter keeps 64 live at once). */
 const MAX_RESERVATIONS = 64
