@@ -142,7 +142,11 @@ function writeAndReadBack(
   }
   try {
     const back = loadInput(file)
-    const p = back.programs.find((q) => q.section === program.section && q.name === program.name)
+    // A K2 file holds one program, named after the file (which the export renames).
+    const p =
+      input.kind === 'k2'
+        ? back.programs[0]
+        : back.programs.find((q) => q.section === program.section && q.name === program.name)
     if (p === undefined)
       return {
         step: {

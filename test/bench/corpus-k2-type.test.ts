@@ -28,7 +28,7 @@ const TC = `
   r0 = 0
   exit`
 
-describe('corpus benchmark: K2 files of tc programs', () => {
+describe('corpus benchmark: K2 files', () => {
   it('proves the program as the type the analysis took, not as the flat packet its description gives', async () => {
     const slots = assemble(TC, 'llvm')
     if (!slots.ok) throw new Error(slots.error.message)
@@ -51,4 +51,29 @@ describe('corpus benchmark: K2 files of tc programs', () => {
     expect(r.analysis).toEqual({ kind: 'accept', profile: 'sched_cls' })
     expect(r.selfCheck.kind).toBe('equal')
   })
+
+  it('writes an improved K2 program under its new name and reads it back', async () => {
+    // XDP (K2's input type 2): r0 is computed in two steps where one would do.
+    const slots = assemble('r0 = 1\nr0 += 1\nr1 = 5\nexit', 'llvm')
+    if (!slots.ok) throw new Error(slots.error.message)
+    const file = join(dir, 'xdp_pass.insns')
+    writeFileSync(file, writeK2Insns(slots.value))
+    writeFileSync(join(dir, 'xdp_pass.maps'), writeK2Maps([]))
+    writeFileSync(join(dir, 'xdp_pass.desc'), writeK2Desc({ pgmInputType: 2, maxPktSz: 64 }))
+    const r = await runProgramTask(
+      {
+        file,
+        name: 'xdp_pass.insns',
+        section: 'xdp_pass.insns',
+        timeSeconds: 2,
+        proofTimeoutMs: 20_000,
+        exportDir: join(dir, 'out')
+      },
+      z3(),
+      () => undefined
+    )
+    expect(r.search.kind === 'ran' && r.search.bestSlots).toBeLessThan(4)
+    expect(r.exportWrite).toEqual({ kind: 'ok' })
+    expect(r.exportFile).toMatch(/xdp_pass\.xdp_pass\.insns\.summit\.insns$/)
+  }, 60_000)
 })
