@@ -269,6 +269,8 @@ describe('guessProgramType', () => {
     expect(g('tracepoint/syscalls/sys_enter_open')).toBe('tracepoint')
     expect(g('tp/x/y')).toBe('tracepoint')
     expect(g('kretprobe/tcp_v4_connect')).toBe('kprobe')
+    expect(g('ksyscall/tgkill')).toBe('kprobe')
+    expect(g('kretsyscall/kill')).toBe('kprobe')
     expect(g('raw_tracepoint/sys_enter')).toBe('raw_tracepoint')
     expect(g('cgroup_skb/ingress')).toBe('cgroup_skb')
     expect(g('fentry/do_unlinkat')).toBe('tracing')

@@ -22,6 +22,8 @@ const PREFIXES: readonly (readonly [string, number, string])[] = [
   ['kretprobe', 2, 'kprobe'],
   ['uretprobe', 2, 'kprobe'],
   ['usdt', 2, 'kprobe'],
+  ['ksyscall', 2, 'kprobe'],
+  ['kretsyscall', 2, 'kprobe'],
   ['classifier', 3, 'sched_cls'],
   ['tc', 3, 'sched_cls'],
   ['action', 4, 'sched_act'],

@@ -1,4 +1,5 @@
 /** @fileoverview Turns one program of a parsed BPF object into what the kernel oracle loads. */
+import { readFileSync } from 'node:fs'
 import { release as osRelease } from 'node:os'
 import type { BpfMap, BpfObject, BpfProgram } from '../../core/formats/bpf-object'
 import { linkProgram as linkFunctions } from '../../core/formats/link'
@@ -35,8 +36,10 @@ export interface LinkedProgram {
 
 /**
  * libbpf's `.kconfig` map: one read-only, frozen array entry holding the values of the kconfig
- * externs a program reads (each in an 8-byte slot here). Only LINUX_KERNEL_VERSION is known:
- * the running kernel's version as libbpf computes it (major << 16 | minor << 8 | min(patch, 255)).
+ * externs a program reads (each in an 8-byte slot here). Known are the two libbpf computes
+ * itself rather than reading them from the kernel's config: LINUX_KERNEL_VERSION (major << 16 |
+ * minor << 8 | min(patch, 255)) and LINUX_HAS_SYSCALL_WRAPPER (whether syscalls enter through
+ * `__<arch>_sys_*` wrappers, which BPF_KSYSCALL programs need to know).
  */
 class KconfigMap {
   /** Index of the map among the linked maps, once a program reads an extern. */
@@ -45,7 +48,7 @@ class KconfigMap {
 
   /** The offset of extern `name` in the map, or undefined for externs Summit cannot resolve. */
   offsetOf(name: string): number | undefined {
-    if (name !== 'LINUX_KERNEL_VERSION') return undefined
+    if (!(name in KCONFIG_VALUES)) return undefined
     if (!this.names.includes(name)) this.names.push(name)
     return this.names.indexOf(name) * 8
   }
@@ -67,9 +70,40 @@ class KconfigMap {
   value(): Uint8Array {
     const out = new Uint8Array(Math.max(8, this.names.length * 8))
     const view = new DataView(out.buffer)
-    this.names.forEach((_, i) => view.setUint32(i * 8, linuxKernelVersion(), true))
+    this.names.forEach((name, i) => view.setUint32(i * 8, KCONFIG_VALUES[name]?.() ?? 0, true))
     return out
   }
+}
+
+/** The kconfig externs Summit resolves, by name: their values on the running kernel. */
+const KCONFIG_VALUES: Readonly<Record<string, () => number>> = {
+  LINUX_KERNEL_VERSION: () => linuxKernelVersion(),
+  LINUX_HAS_SYSCALL_WRAPPER: () => (hasSyscallWrapper() ? 1 : 0)
+}
+
+/** The names of the kconfig externs Summit resolves. */
+export const KCONFIG_EXTERNS: readonly string[] = Object.keys(KCONFIG_VALUES)
+
+let wrapperCache: boolean | undefined
+
+/**
+ * Whether the running kernel enters syscalls through wrappers (`__x64_sys_bpf` on x86-64,
+ * `__arm64_sys_bpf` on arm64, ...), found in /proc/kallsyms as libbpf finds it among kernel
+ * symbols; false when the symbol table cannot be read.
+ */
+export function hasSyscallWrapper(kallsyms?: string): boolean {
+  if (kallsyms === undefined && wrapperCache !== undefined) return wrapperCache
+  let text = kallsyms
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/kallsyms', 'utf8')
+    } catch {
+      text = ''
+    }
+  }
+  const found = /\s__(?:x64|ia32|arm64|s390x|s390|riscv|powerpc|loongarch)_sys_bpf$/m.test(text)
+  if (kallsyms === undefined) wrapperCache = found
+  return found
 }
 
 /** LINUX_KERNEL_VERSION of the running kernel, as libbpf computes it from uname's release. */
@@ -128,7 +162,7 @@ export function linkProgram(obj: BpfObject, name: string): Result<LinkedProgram,
         if (offset === undefined)
           return fail({
             code: 'KERNEL_BAD_INPUT',
-            message: `unsupported relocation (extern ${t.name}: only the kconfig extern LINUX_KERNEL_VERSION is resolved)`,
+            message: `unsupported relocation (extern ${t.name}: only the kconfig externs ${KCONFIG_EXTERNS.join(' and ')} are resolved)`,
             index: at
           })
         if (kconfig.index === undefined) {
