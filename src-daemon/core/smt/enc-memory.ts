@@ -134,6 +134,17 @@ export class SymMemory {
     return out
   }
 
+  /**
+   * Whether some write may have reached `place` of region `rid`; where none can, a read gives
+   * the initial byte, the same term in every program over the same inputs.
+   */
+  mayHaveWritten(rid: string, place: readonly BvTerm[]): boolean {
+    const log = this.logs.get(rid)
+    if (log === undefined) return false
+    const off = offsetOf(place)
+    return off.op !== 'bvconst' || log.wild.length > 0 || log.byOffset.has(off.id)
+  }
+
   /** `size` bytes of region `rid` at `place`, little-endian, as one bit-vector. */
   read(rid: string, place: readonly BvTerm[], size: number): BvTerm {
     let out = this.readByte(rid, bytePlace(place, 0))
