@@ -456,13 +456,6 @@ function tracePrintk(cx: ExecContext, st: FlowState, regs: SymVal[]): SymVal {
   return { v: privateVar(cx, 'printk_len') }
 }
 
-/**
- * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes, packet sample)
- * as an effect, with the interpreter's checks. The size must be a constant; the flags may be
- * computed (see enc-perf-sample: BPF_F_CURRENT_CPU only, and a packet sample for packet program
- * types). The slot may be empty (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
- */
-/** Most perf_event_output calls the prover follows in one program (each has its own answer). */
 /** Most perf_event_output calls one program may make on a path (its 8-bit record counter). */
 const PERF_CALLS = 255
 
@@ -486,6 +479,12 @@ function perfAnswer(cx: ExecContext, st: FlowState): BvTerm {
   return cx.layout.inputs.sequence('perf', st.nperf, bound)
 }
 
+/**
+ * perf_event_output(ctx, map, flags, data, size): the record (map, flags, bytes, packet sample)
+ * as an effect, with the interpreter's checks. The size must be a constant; the flags may be
+ * computed (see enc-perf-sample: BPF_F_CURRENT_CPU only, and a packet sample for packet program
+ * types). The slot may be empty (-ENOENT) and the CPU may lie beyond the array (-E2BIG).
+ */
 function perfEventOutput(
   cx: ExecContext,
   st: FlowState,
