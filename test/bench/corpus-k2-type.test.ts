@@ -28,14 +28,20 @@ const TC = `
   r0 = 0
   exit`
 
+/** Writes `text` as the K2 triple `name` (.insns, .maps, .desc with `inputType`); its path. */
+function k2File(name: string, text: string, inputType: number): string {
+  const slots = assemble(text, 'llvm')
+  if (!slots.ok) throw new Error(slots.error.message)
+  const file = join(dir, `${name}.insns`)
+  writeFileSync(file, writeK2Insns(slots.value))
+  writeFileSync(join(dir, `${name}.maps`), writeK2Maps([]))
+  writeFileSync(join(dir, `${name}.desc`), writeK2Desc({ pgmInputType: inputType, maxPktSz: 64 }))
+  return file
+}
+
 describe('corpus benchmark: K2 files', () => {
   it('proves the program as the type the analysis took, not as the flat packet its description gives', async () => {
-    const slots = assemble(TC, 'llvm')
-    if (!slots.ok) throw new Error(slots.error.message)
-    const file = join(dir, 'tc_flat.insns')
-    writeFileSync(file, writeK2Insns(slots.value))
-    writeFileSync(join(dir, 'tc_flat.maps'), writeK2Maps([]))
-    writeFileSync(join(dir, 'tc_flat.desc'), writeK2Desc({ pgmInputType: 1, maxPktSz: 64 }))
+    const file = k2File('tc_flat', TC, 1)
     const r = await runProgramTask(
       {
         file,
@@ -54,12 +60,7 @@ describe('corpus benchmark: K2 files', () => {
 
   it('writes an improved K2 program under its new name and reads it back', async () => {
     // XDP (K2's input type 2): r0 is computed in two steps where one would do.
-    const slots = assemble('r0 = 1\nr0 += 1\nr1 = 5\nexit', 'llvm')
-    if (!slots.ok) throw new Error(slots.error.message)
-    const file = join(dir, 'xdp_pass.insns')
-    writeFileSync(file, writeK2Insns(slots.value))
-    writeFileSync(join(dir, 'xdp_pass.maps'), writeK2Maps([]))
-    writeFileSync(join(dir, 'xdp_pass.desc'), writeK2Desc({ pgmInputType: 2, maxPktSz: 64 }))
+    const file = k2File('xdp_pass', 'r0 = 1\nr0 += 1\nr1 = 5\nexit', 2)
     const r = await runProgramTask(
       {
         file,
