@@ -295,16 +295,20 @@ describe('trace_printk messages', () => {
     // r3 printed by "n=%d" but never set: the verifier allows it (it checks two arguments),
     // and the kernel prints whatever r3 held. That value is the kernel's, not the program's, so
     // a candidate may print anything there; where the original sets it, the candidate must too.
+    /** `before`, then prints "n=%d" with whatever r3 holds. */
+    const printR3 = (before = ''): Insn[] =>
+      asm(`
+        ${before}
+        r1 = ${N_EQ_D}
+        *(u32 *)(r10 - 8) = r1
+        r1 = r10
+        r1 += -8
+        r2 = 4
+        call 6
+        r0 = 2
+        exit`)
     const set = printk('r3 = 0')
-    const unset = asm(`
-      r1 = ${N_EQ_D}
-      *(u32 *)(r10 - 8) = r1
-      r1 = r10
-      r1 += -8
-      r2 = 4
-      call 6
-      r0 = 2
-      exit`)
+    const unset = printR3()
 
     it('proves the original equal to itself and to a candidate that sets the register', async () => {
       expect((await checkEquivalence(unset, unset, model, z3(), OPTS)).kind).toBe('equal')
@@ -323,21 +327,13 @@ describe('trace_printk messages', () => {
       // r3 set only when the packet is longer than 10 bytes (unset otherwise): a candidate
       // printing another value on that path is refuted.
       const partly = (value: string): Insn[] =>
-        asm(`
+        printR3(`
           r2 = *(u32 *)(r1 + 4)
           r4 = *(u32 *)(r1 + 0)
           r2 -= r4
           if r2 <= 10 goto print
           r3 = ${value}
-        print:
-          r1 = ${N_EQ_D}
-          *(u32 *)(r10 - 8) = r1
-          r1 = r10
-          r1 += -8
-          r2 = 4
-          call 6
-          r0 = 2
-          exit`)
+        print:`)
       expect((await checkEquivalence(partly('7'), partly('7'), model, z3(), OPTS)).kind).toBe(
         'equal'
       )

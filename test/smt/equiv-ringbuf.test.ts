@@ -38,14 +38,14 @@ function output(store: string, tail = 'r0 = 2'): Insn[] {
     exit`)
 }
 
-/** Reserves an 8-byte record, fills it by `fill` (r0 = record, r7 = packet length) and ends with `commit`. */
-function reserved(fill: string, commit = 'call 132'): Insn[] {
+/** Reserves a `size`-byte record, fills it by `fill` (r0 = record, r7 = packet length) and ends with `commit`. */
+function reserved(fill: string, commit = 'call 132', size = 8): Insn[] {
   return asm(`
     r2 = *(u32 *)(r1 + 0)
     r7 = *(u32 *)(r1 + 4)
     r7 -= r2
     ld_pseudo r1, 1, 0
-    r2 = 8
+    r2 = ${size}
     r3 = 0
     call 131
     if r0 == 0 goto out
@@ -122,27 +122,12 @@ describe('ringbuf_reserve, submit and discard', () => {
 describe('records larger than 512 bytes (eunomia-tutorial profile: 2,088)', () => {
   const big: EncodeModel = { ...model, maps: [{ ...RING, maxEntries: 16384 }] }
   /** Reserves 2,088 bytes and writes the packet length at `at` (and 7 at 2,080). */
-  function large(at: number, extra = ''): Insn[] {
-    return asm(`
-      r2 = *(u32 *)(r1 + 0)
-      r7 = *(u32 *)(r1 + 4)
-      r7 -= r2
-      ld_pseudo r1, 1, 0
-      r2 = 2088
-      r3 = 0
-      call 131
-      if r0 == 0 goto out
-      *(u32 *)(r0 + ${at}) = r7
-      r8 = 7
-      *(u64 *)(r0 + 2080) = r8
-      ${extra}
-      r1 = r0
-      r2 = 0
-      call 132
-    out:
-      r0 = 2
-      exit`)
-  }
+  const large = (at: number, extra = ''): Insn[] =>
+    reserved(
+      `*(u32 *)(r0 + ${at}) = r7\nr8 = 7\n*(u64 *)(r0 + 2080) = r8\n${extra}`,
+      'call 132',
+      2088
+    )
 
   it('proves a 2,088-byte record equal to itself and refutes one byte moved', async () => {
     expect((await checkEquivalence(large(1000), large(1000), big, z3(), OPTS)).kind).toBe('equal')

@@ -187,16 +187,19 @@ function differAtSomePosition(
   name: string
 ): BoolTerm {
   const k = bvVar(name, 16)
-  const shapes = new Map<string, number>()
-  for (const e of [...ea, ...eb]) if (!shapes.has(shapeOf(e))) shapes.set(shapeOf(e), shapes.size)
+  /** Each shape's id and one effect of it. */
+  const shapes = new Map<string, { readonly id: number; readonly sample: EffectPoint }>()
+  for (const e of [...ea, ...eb])
+    if (!shapes.has(shapeOf(e))) shapes.set(shapeOf(e), { id: shapes.size, sample: e })
   const side = (es: readonly EffectPoint[], pos: readonly BvTerm[]) => {
+    const shapeNames = es.map(shapeOf)
     const at = es.map((e, i) => and(e.cond, eq(pos[i] as BvTerm, k)))
     const tag = chosen([...at, TRUE], (i) =>
-      bv(i < es.length ? (shapes.get(shapeOf(es[i] as EffectPoint)) as number) : 0xffff, 16)
+      bv(i < es.length ? (shapes.get(shapeNames[i] as string)?.id as number) : 0xffff, 16)
     )
     /** Field `f` of the effect at `k` among those of `shape` (0 where another shape is there). */
     const field = (shape: string, f: (e: EffectPoint) => BvTerm, width: number): BvTerm => {
-      const idx = es.flatMap((e, i) => (shapeOf(e) === shape ? [i] : []))
+      const idx = es.flatMap((_, i) => (shapeNames[i] === shape ? [i] : []))
       return chosen([...idx.map((i) => at[i] as BoolTerm), TRUE], (j) =>
         j < idx.length ? f(es[idx[j] as number] as EffectPoint) : bv(0, width)
       )
@@ -206,8 +209,7 @@ function differAtSomePosition(
   const A = side(ea, pa.pos)
   const B = side(eb, pb.pos)
   const fieldsDiffer: BoolTerm[] = []
-  for (const [shape, id] of shapes) {
-    const sample = [...ea, ...eb].find((e) => shapeOf(e) === shape) as EffectPoint
+  for (const [shape, { id, sample }] of shapes) {
     const same: BoolTerm[] = sample.args.map((t, j) =>
       argAlike(
         sample.kind,
